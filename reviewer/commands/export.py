@@ -1,0 +1,8 @@
+"""`reviewer export` (being built)."""
+
+import click
+
+
+@click.command("export")
+def command() -> None:
+    raise click.ClickException("not built yet")

@@ -1,0 +1,145 @@
+"""The SQLite store: where the file lives, how to open it, and its schema.
+
+One file, WAL mode, opened with ``check_same_thread=False`` because Streamlit runs
+callbacks and download builders on threads other than the one that opened it. Open a
+connection per unit of work (cheap) rather than sharing one between sessions: sqlite-utils
+implements ``atomic()`` with savepoints on the connection, so sharing would interleave
+transactions.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+DEFAULT_DB_PATH = Path("data") / "reviewer.db"
+DB_ENV_VAR = "REVIEWER_DB"
+
+migrations = Migrations("reviewer")
+
+
+def now_iso() -> str:
+    """UTC timestamp with microseconds; sorts correctly as text."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--db`` wins, then ``$REVIEWER_DB``, then ``data/reviewer.db``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(DB_ENV_VAR)
+    if env:
+        return Path(env)
+    return DEFAULT_DB_PATH
+
+
+def connect(path: str | os.PathLike[str] | None = None) -> Database:
+    """Open (creating if needed) the database and bring its schema up to date."""
+    db_path = resolve_db_path(path)
+    if str(db_path) != ":memory:":
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(db_path), check_same_thread=False, timeout=30)
+    db = Database(conn)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA foreign_keys = ON")
+    if str(db_path) != ":memory:":
+        db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")
+    migrations.apply(db)
+    return db
+
+
+@contextmanager
+def opened(path: str | os.PathLike[str] | None = None) -> Iterator[Database]:
+    """``with opened(path) as db:`` — a connection that is closed afterwards."""
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["conversations"].create(
+        {
+            "id": str,  # hash of normalised content (Conversation.content_id)
+            "source": str,  # file name, or archive.zip:member
+            "locator": str,  # "line 12", "index 3", "row 5"
+            "fmt": str,
+            "title": str,
+            "external_id": str,
+            "text": str,  # readable transcript
+            "turns": str,  # JSON list of {role, speaker, text, timestamp}
+            "imported_at": str,
+            "run_id": int,
+            "split_status": str,  # pending | split | failed
+            "split_error": str,
+            "splitter": str,
+            "split_at": str,
+        },
+        pk="id",
+        not_null={"text", "turns", "imported_at", "split_status"},
+        defaults={"split_status": "pending"},
+    )
+    db["pairs"].create(
+        {
+            "id": int,
+            "conversation_id": str,
+            "position": int,
+            "system": str,
+            "question": str,
+            "answer": str,
+            "status": str,  # pending | approved | rejected | deleted
+            "origin": str,  # rules | llm:<model> | import | manual
+            "created_at": str,
+            "updated_at": str,
+            "updated_by": str,
+            "version": int,
+            "touched": int,  # 1 once a reviewer approved or edited it: re-splits keep it
+        },
+        pk="id",
+        foreign_keys=[("conversation_id", "conversations", "id")],
+        not_null={"conversation_id", "status", "version"},
+        defaults={"status": "pending", "version": 1, "touched": 0, "system": "",
+                  "question": "", "answer": ""},
+    )
+    db["events"].create(
+        {
+            "id": int,
+            "at": str,
+            "who": str,
+            "pair_id": int,
+            "conversation_id": str,
+            "action": str,  # create | edit | status | supersede | ...
+            "field": str,
+            "old": str,
+            "new": str,
+            "run_id": int,
+        },
+        pk="id",
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "kind": str,  # import | split | export
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | done | failed
+            "settings": str,  # JSON
+            "counts": str,  # JSON
+            "message": str,
+        },
+        pk="id",
+    )
+    db["pairs"].create_index(["status", "id"])
+    db["pairs"].create_index(["conversation_id", "position"])
+    db["events"].create_index(["pair_id", "id"])
+    db["conversations"].create_index(["split_status"])

@@ -1,0 +1,94 @@
+"""Plain data types shared by importing, splitting, review and export.
+
+Nothing here touches the database or the network; every stage speaks these types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["customer", "engineer", "system", "unknown"]
+ROLES: tuple[str, ...] = ("customer", "engineer", "system", "unknown")
+
+PAIR_STATUSES: tuple[str, ...] = ("pending", "approved", "rejected", "deleted")
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_text(text: str) -> str:
+    """Collapse whitespace and trim; the form used for hashing and duplicate checks."""
+    return _WS.sub(" ", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One utterance in a conversation.
+
+    `role` is the normalised side (customer asks, engineer answers); `speaker` keeps the
+    label as written in the source ("고객", "Support", ...).
+    """
+
+    role: str
+    text: str
+    speaker: str = ""
+    timestamp: str | None = None
+
+
+@dataclass(slots=True)
+class Conversation:
+    """A conversation as read from an import file, before it is stored.
+
+    `source` names the file (``archive.zip:inner/file.txt`` for zip members) and
+    `locator` where in it the record starts (``line 12``, ``index 3``, ``row 5``).
+    """
+
+    source: str
+    locator: str
+    turns: list[Turn]
+    fmt: str
+    title: str = ""
+    external_id: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """Readable transcript, one ``Speaker: text`` block per turn."""
+        lines = []
+        for turn in self.turns:
+            label = turn.speaker or turn.role.capitalize()
+            lines.append(f"{label}: {turn.text}")
+        return "\n".join(lines)
+
+    def content_id(self) -> str:
+        """Stable id from normalised content, so re-importing the same text is a no-op."""
+        digest = hashlib.sha256()
+        for turn in self.turns:
+            digest.update(turn.role.encode())
+            digest.update(b"\x1f")
+            digest.update(normalise_text(turn.text).encode())
+            digest.update(b"\x1e")
+        return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class QAPair:
+    """A question/answer pair with the one-line summary of its conversation."""
+
+    system: str
+    question: str
+    answer: str
+
+
+@dataclass(slots=True)
+class SplitResult:
+    """What a splitter returns for one conversation: pairs, or the reason it failed."""
+
+    pairs: list[QAPair] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

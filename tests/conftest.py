@@ -1,0 +1,31 @@
+"""Shared fixtures: every test gets its own real SQLite file in a temp dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewer import db as dbmod
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """No test touches data/reviewer.db, the network or a real API key."""
+    monkeypatch.setenv("REVIEWER_DB", str(tmp_path / "reviewer.db"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "reviewer.db"
+
+
+@pytest.fixture
+def db(db_path):
+    database = dbmod.connect(db_path)
+    yield database
+    database.close()
