@@ -6,6 +6,7 @@ Nothing here touches the database or the network; every stage speaks these types
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -71,6 +72,35 @@ class Conversation:
             digest.update(normalise_text(turn.text).encode())
             digest.update(b"\x1e")
         return digest.hexdigest()[:32]
+
+
+def turns_to_json(turns: list[Turn]) -> str:
+    """The `conversations.turns` column format: a JSON list of turn objects."""
+    return json.dumps(
+        [{"role": t.role, "speaker": t.speaker, "text": t.text, "timestamp": t.timestamp}
+         for t in turns],
+        ensure_ascii=False,
+    )
+
+
+def turns_from_json(raw: str) -> list[Turn]:
+    return [
+        Turn(role=t["role"], text=t["text"], speaker=t.get("speaker") or "",
+             timestamp=t.get("timestamp"))
+        for t in json.loads(raw or "[]")
+    ]
+
+
+def conversation_from_row(row: dict) -> Conversation:
+    """Rebuild a `Conversation` from a `conversations` table row."""
+    return Conversation(
+        source=row.get("source") or "",
+        locator=row.get("locator") or "",
+        turns=turns_from_json(row["turns"]),
+        fmt=row.get("fmt") or "",
+        title=row.get("title") or "",
+        external_id=row.get("external_id") or "",
+    )
 
 
 @dataclass(frozen=True, slots=True)
