@@ -1,8 +1,53 @@
-"""`reviewer serve` (being built)."""
+"""`reviewer serve`: start the Streamlit app on this machine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import click
 
+from ..db import DB_ENV_VAR, connect
+from ..paths import APP_FILE
+from .common import CliContext, pass_cli
+
+
+def streamlit_command(port: int, address: str) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+        f"--server.port={port}", f"--server.address={address}",
+        "--server.headless=true", "--browser.gatherUsageStats=false",
+    ]
+
+
+def run_app(db_path: Path, *, port: int, address: str) -> int:
+    """Run the app in the foreground until interrupted; returns streamlit's exit code."""
+    if not APP_FILE.exists():
+        raise click.ClickException(
+            f"app.py not found next to the package ({APP_FILE}); run from a source checkout"
+        )
+    connect(db_path).close()  # create/migrate before the first page asks for it
+    env = {**os.environ, DB_ENV_VAR: str(db_path.resolve())}
+    click.echo(f"reviewer: database {db_path}")
+    click.echo(f"reviewer: open http://{address}:{port} in your browser (Ctrl+C stops)")
+    try:
+        return subprocess.call(streamlit_command(port, address), env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def server_options(func):
+    func = click.option("--address", default="127.0.0.1", show_default=True,
+                        help="Interface to listen on.")(func)
+    func = click.option("--port", default=8501, show_default=True, type=int)(func)
+    return func
+
 
 @click.command("serve")
-def command() -> None:
-    raise click.ClickException("not built yet")
+@server_options
+@pass_cli
+def command(ctx: CliContext, port: int, address: str) -> None:
+    """Start the review app (Streamlit) on the selected database."""
+    sys.exit(run_app(ctx.db_path, port=port, address=address))
