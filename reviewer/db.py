@@ -143,3 +143,36 @@ def m001_initial(db: Database) -> None:
     db["pairs"].create_index(["conversation_id", "position"])
     db["events"].create_index(["pair_id", "id"])
     db["conversations"].create_index(["split_status"])
+
+
+@migrations()
+def m002_pairs_search(db: Database) -> None:
+    """Full-text index over pair text for the Review page's search.
+
+    An external-content FTS5 table with the trigram tokenizer gives case-insensitive
+    substring search that also works for Hangul (no word segmentation needed). Triggers keep
+    it in step with `pairs`; status-only updates do not touch it.
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE pairs_fts USING fts5("
+        "system, question, answer, content='pairs', content_rowid='id', "
+        "tokenize='trigram case_sensitive 0')"
+    )
+    db.execute(
+        "CREATE TRIGGER pairs_fts_insert AFTER INSERT ON pairs BEGIN "
+        "INSERT INTO pairs_fts(rowid, system, question, answer) "
+        "VALUES (new.id, new.system, new.question, new.answer); END"
+    )
+    db.execute(
+        "CREATE TRIGGER pairs_fts_delete AFTER DELETE ON pairs BEGIN "
+        "INSERT INTO pairs_fts(pairs_fts, rowid, system, question, answer) "
+        "VALUES ('delete', old.id, old.system, old.question, old.answer); END"
+    )
+    db.execute(
+        "CREATE TRIGGER pairs_fts_update AFTER UPDATE OF system, question, answer ON pairs BEGIN "
+        "INSERT INTO pairs_fts(pairs_fts, rowid, system, question, answer) "
+        "VALUES ('delete', old.id, old.system, old.question, old.answer); "
+        "INSERT INTO pairs_fts(rowid, system, question, answer) "
+        "VALUES (new.id, new.system, new.question, new.answer); END"
+    )
+    db.execute("INSERT INTO pairs_fts(pairs_fts) VALUES ('rebuild')")

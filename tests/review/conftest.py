@@ -1,0 +1,42 @@
+"""Fixtures for the review store tests: a real SQLite file with generated pairs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reviewer.db import now_iso
+
+
+def seed_pairs(db, n: int, *, per_conversation: int = 5, status: str = "pending",
+               text=None) -> list[int]:
+    """Insert ``n`` pairs (and their conversations) in one transaction; returns pair ids."""
+    text = text or (lambda i: (f"Summary {i}", f"Question number {i}?", f"Answer number {i}."))
+    at = now_iso()
+    conv_rows = []
+    pair_rows = []
+    for i in range(n):
+        conv = f"conv{i // per_conversation:06d}"
+        if i % per_conversation == 0:
+            turns = json.dumps([{"role": "customer", "speaker": "Customer", "text": f"Q{i}"}])
+            conv_rows.append([conv, "dump.txt", f"line {i + 1}", "txt", "", "",
+                              f"Customer: conversation {conv}", turns, at, "split"])
+        system, question, answer = text(i)
+        pair_rows.append([conv, i % per_conversation, system, question, answer, status,
+                          "rules", at, 1, 0])
+    with db.atomic():
+        db.conn.executemany(
+            "INSERT INTO conversations (id, source, locator, fmt, title, external_id, text,"
+            " turns, imported_at, split_status) VALUES (?,?,?,?,?,?,?,?,?,?)", conv_rows)
+        db.conn.executemany(
+            "INSERT INTO pairs (conversation_id, position, system, question, answer, status,"
+            " origin, created_at, version, touched) VALUES (?,?,?,?,?,?,?,?,?,?)", pair_rows)
+    return [r[0] for r in db.execute("SELECT id FROM pairs ORDER BY id").fetchall()]
+
+
+@pytest.fixture
+def seeded(db):
+    def _seed(n: int, **kw):
+        return seed_pairs(db, n, **kw)
+    return _seed
