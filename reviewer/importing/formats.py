@@ -1,0 +1,69 @@
+"""Which parser reads which file, and the per-file safety net around them."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+
+from ..models import Conversation
+from .archive import parse_archive
+from .csvfile import parse_csv
+from .decoding import detect_encoding, open_text
+from .errors import FileRejected
+from .jsonfile import parse_json
+from .jsonlines import parse_jsonl
+from .limits import Limits
+from .report import Rejection
+from .sources import Source
+from .transcript import parse_transcript
+
+TRANSCRIPT_TYPES = {".txt": "txt", ".md": "md", ".markdown": "md"}
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".csv",
+                      ".tsv", ".zip")
+
+
+def is_supported(name: str) -> bool:
+    return name.lower().endswith(SUPPORTED_SUFFIXES)
+
+
+def parse_file(source: Source, limits: Limits) -> Iterator[Conversation | Rejection]:
+    """Everything one file yields; any failure becomes a `Rejection`, never an exception."""
+    produced = False
+    try:
+        for item in _parse(source, limits):
+            produced = True
+            yield item
+    except FileRejected as exc:
+        produced = True
+        yield Rejection(source.name, "", str(exc))
+    except (UnicodeDecodeError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        produced = True
+        yield Rejection(source.name, "", f"could not be read: {exc}")
+    if not produced:
+        yield Rejection(source.name, "", "no conversations found in the file")
+
+
+def _parse(source: Source, limits: Limits) -> Iterator[Conversation | Rejection]:
+    suffix = source.suffix
+    if suffix == ".zip":
+        yield from parse_archive(source, limits, lambda member: parse_file(member, limits))
+        return
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise FileRejected(
+            f"unsupported file type '{suffix or '(none)'}'; supported: "
+            + ", ".join(SUPPORTED_SUFFIXES)
+        )
+    encoding = detect_encoding(source.open)
+    if suffix in TRANSCRIPT_TYPES:
+        with open_text(source.open, encoding) as stream:
+            yield from parse_transcript(stream, source.name, TRANSCRIPT_TYPES[suffix])
+    elif suffix == ".json":
+        with open_text(source.open, encoding) as stream:
+            yield from parse_json(stream, source.name)
+    elif suffix in (".jsonl", ".ndjson"):
+        with open_text(source.open, encoding) as stream:
+            yield from parse_jsonl(stream, source.name)
+    else:
+        with open_text(source.open, encoding, newline="") as stream:
+            yield from parse_csv(stream, source.name,
+                                 delimiter="\t" if suffix == ".tsv" else None)

@@ -1,0 +1,194 @@
+"""Structured records (JSON objects, JSONL lines, CSV rows) → `Conversation`.
+
+Accepted shapes for one conversation:
+
+* an object with a list of turns under ``turns`` / ``messages`` / ``dialog`` / ...; each turn
+  has a speaker under ``speaker`` / ``role`` / ``from`` / ... and its words under ``text`` /
+  ``content`` / ``value`` / ... (chat fine-tuning lines ``{"messages": [{"role": "user", ...}]}``
+  fit here: user → customer, assistant → engineer, system → system);
+* an object with a transcript under ``text`` / ``conversation`` / ``transcript`` (parsed like
+  a .txt file);
+* an object with ``question`` / ``answer`` (or ``prompt`` / ``completion``, ``질문`` / ``답변``);
+* a bare list of turns, or a bare transcript string.
+
+Anything else raises `RecordRejected` with a reason naming what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..models import Conversation, Turn
+from .errors import RecordRejected
+from .speakers import CUSTOMER, ENGINEER, UNKNOWN, role_for
+from .transcript import NO_TURNS, parse_turn_line, turns_from_text
+
+TURN_LIST_KEYS = ("turns", "messages", "dialog", "dialogue", "conversation", "conversations",
+                  "utterances", "chat", "history", "exchanges", "대화")
+TEXT_KEYS = ("text", "conversation", "transcript", "dialog", "dialogue", "content", "body",
+             "대화", "내용")
+QA_KEYS = (("question", "answer"), ("q", "a"), ("prompt", "completion"), ("input", "output"),
+           ("질문", "답변"), ("customer", "engineer"))
+SPEAKER_KEYS = ("speaker", "role", "from", "author", "sender", "who", "by", "name", "화자",
+                "발화자", "역할")
+TURN_TEXT_KEYS = ("text", "content", "value", "message", "body", "utterance", "msg", "내용",
+                  "발화", "메시지")
+TIME_KEYS = ("timestamp", "time", "ts", "at", "created_at", "date", "datetime", "시간")
+ID_KEYS = ("id", "conversation_id", "conversationid", "conv_id", "dialog_id", "thread_id",
+           "ticket", "ticket_id", "session_id", "uuid", "external_id")
+TITLE_KEYS = ("title", "subject", "topic", "제목")
+
+
+def _lookup(obj: Mapping[str, Any], keys: Sequence[str]) -> tuple[str | None, Any]:
+    lowered = {str(k).strip().lower(): k for k in obj}
+    for key in keys:
+        if key in lowered:
+            return lowered[key], obj[lowered[key]]
+    return None, None
+
+
+def _scalar(value: Any) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value).strip()
+
+
+def _content_text(value: Any) -> str | None:
+    """Turn content: a string, or a list of chat content parts (``{"type": "text", ...}``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        parts = []
+        for part in value:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, Mapping) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        return "\n".join(parts) if parts else None
+    return None
+
+
+def looks_like_turns(value: Any) -> bool:
+    """A non-empty list whose first item is a turn object or a labelled line."""
+    if not isinstance(value, list) or not value:
+        return False
+    first = value[0]
+    if isinstance(first, Mapping):
+        return _lookup(first, TURN_TEXT_KEYS)[0] is not None and (
+            _lookup(first, SPEAKER_KEYS)[0] is not None or len(first) == 1
+        )
+    return isinstance(first, str) and parse_turn_line(first) is not None
+
+
+def turns_from_list(items: list[Any]) -> list[Turn]:
+    turns: list[Turn] = []
+    for index, item in enumerate(items):
+        turn = _turn(item, index)
+        if turn is not None:
+            turns.append(turn)
+    return _infer_roles(turns)
+
+
+def _turn(item: Any, index: int) -> Turn | None:
+    if isinstance(item, str):
+        parsed = parse_turn_line(item)
+        if parsed is None:
+            raise RecordRejected(f"turn {index}: no speaker label in {item[:40]!r}")
+        return Turn(parsed.role, parsed.text, parsed.speaker, parsed.timestamp) \
+            if parsed.text else None
+    if not isinstance(item, Mapping):
+        raise RecordRejected(f"turn {index}: expected an object, got {type(item).__name__}")
+    speaker_key, speaker = _lookup(item, SPEAKER_KEYS)
+    text_key, raw_text = _lookup(item, TURN_TEXT_KEYS)
+    if speaker_key is None and len(item) == 1:
+        # {"customer": "..."} style
+        speaker, raw_text = next(iter(item.items()))
+        text_key = "single"
+    if text_key is None:
+        raise RecordRejected(
+            f"turn {index}: no text (expected a 'text', 'content' or 'value' key)"
+        )
+    text = _content_text(raw_text)
+    if text is None:
+        raise RecordRejected(f"turn {index}: text is not a string")
+    text = text.strip()
+    if not text:
+        return None
+    label = _scalar(speaker)
+    role = (role_for(label) or UNKNOWN) if label else UNKNOWN
+    _, timestamp = _lookup(item, TIME_KEYS)
+    return Turn(role, text, label, _scalar(timestamp) or None)
+
+
+def _infer_roles(turns: list[Turn]) -> list[Turn]:
+    """Two unrecognised speakers (e.g. personal names): the first to speak is the customer."""
+    if not turns or any(t.role != UNKNOWN for t in turns):
+        return turns
+    speakers = list(dict.fromkeys(t.speaker for t in turns))
+    if len(speakers) != 2 or not all(speakers):
+        return turns
+    roles = {speakers[0]: CUSTOMER, speakers[1]: ENGINEER}
+    return [Turn(roles[t.speaker], t.text, t.speaker, t.timestamp) for t in turns]
+
+
+def conversation_from_record(record: Any, *, source: str, locator: str, fmt: str) -> Conversation:
+    """One record → a conversation, or `RecordRejected` saying what was missing."""
+    title = external_id = ""
+    if isinstance(record, str):
+        turns = turns_from_text(record)
+        if not turns:
+            raise RecordRejected(f"text has {NO_TURNS}")
+    elif isinstance(record, list):
+        if not looks_like_turns(record):
+            raise RecordRejected("list is not a list of turns (objects with speaker and text)")
+        turns = turns_from_list(record)
+    elif isinstance(record, Mapping):
+        turns = _turns_from_mapping(record)
+        title = _scalar(_lookup(record, TITLE_KEYS)[1])
+        external_id = _scalar(_lookup(record, ID_KEYS)[1])
+    else:
+        raise RecordRejected(f"expected an object, got {type(record).__name__}")
+    if not turns:
+        raise RecordRejected("no turns with text")
+    if all(t.role == "system" for t in turns):
+        raise RecordRejected("only system messages, no customer or engineer turns")
+    chat = isinstance(record, Mapping) and _lookup(record, ("messages",))[0] is not None
+    return Conversation(source=source, locator=locator, turns=turns,
+                        fmt=f"{fmt}-chat" if chat else fmt, title=title,
+                        external_id=external_id)
+
+
+def _turns_from_mapping(record: Mapping[str, Any]) -> list[Turn]:
+    lowered = {str(k).strip().lower(): k for k in record}
+    for key in TURN_LIST_KEYS:
+        if key in lowered and isinstance(record[lowered[key]], list):
+            items = record[lowered[key]]
+            if not items:
+                raise RecordRejected(f"'{lowered[key]}' is empty")
+            return turns_from_list(items)
+    for key in TEXT_KEYS:
+        if key in lowered and isinstance(record[lowered[key]], str):
+            turns = turns_from_text(record[lowered[key]])
+            if not turns:
+                raise RecordRejected(f"'{lowered[key]}' has {NO_TURNS}")
+            return turns
+    for q_key, a_key in QA_KEYS:
+        if q_key in lowered and a_key in lowered:
+            question = _content_text(record[lowered[q_key]])
+            answer = _content_text(record[lowered[a_key]])
+            turns = []
+            if question and question.strip():
+                turns.append(Turn(CUSTOMER, question.strip(), lowered[q_key]))
+            if answer and answer.strip():
+                turns.append(Turn(ENGINEER, answer.strip(), lowered[a_key]))
+            if not turns:
+                raise RecordRejected(f"'{lowered[q_key]}' and '{lowered[a_key]}' are empty")
+            return turns
+    keys = ", ".join(list(lowered)[:8]) or "none"
+    raise RecordRejected(
+        "no conversation found: expected turns under 'turns'/'messages'/'dialog', text under "
+        f"'text'/'transcript', or 'question'/'answer' (keys: {keys})"
+    )

@@ -1,0 +1,115 @@
+"""Batch import entry points used by the CLI and the Import page.
+
+Files are parsed one at a time and streamed into the database in batches; a bad file or
+record becomes a `Rejection` in the report and never stops the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlite_utils import Database
+
+from ..audit import finish_run, start_run
+from ..db import now_iso
+from ..models import Conversation
+from .errors import FileRejected
+from .formats import SUPPORTED_SUFFIXES, is_supported, parse_file
+from .limits import DEFAULT_LIMITS, Limits
+from .report import ImportReport, Rejection
+from .sources import Source, source_from_path, source_from_stream
+from .store import ConversationWriter
+
+__all__ = ["ImportReport", "Rejection", "import_paths", "import_uploads", "expand_paths"]
+
+
+def import_paths(db: Database, paths: Sequence[str | os.PathLike[str]], *, who: str = "cli",
+                 limits: Limits = DEFAULT_LIMITS) -> ImportReport:
+    """Import files and directories (searched recursively for supported files)."""
+    names = [Path(p).as_posix() for p in paths]
+    report = ImportReport()
+
+    def sources() -> Iterator[tuple[bool, Source | Rejection]]:
+        for item in expand_paths(paths):
+            if isinstance(item, Rejection):
+                yield False, item  # missing path or empty directory: not a file
+                continue
+            name = item.as_posix()
+            try:
+                yield True, source_from_path(item, name, limits.max_file_bytes)
+            except FileRejected as exc:
+                yield True, Rejection(name, "", str(exc))
+            except OSError as exc:
+                yield True, Rejection(name, "", f"cannot open: {exc.strerror or exc}")
+
+    return _run(db, report, sources(), {"paths": names, "who": who}, limits)
+
+
+def import_uploads(db: Database, uploads: Sequence[tuple[str, BinaryIO]], *, who: str,
+                   limits: Limits = DEFAULT_LIMITS) -> ImportReport:
+    """Import uploaded files given as (file name, binary stream)."""
+    report = ImportReport()
+
+    def sources() -> Iterator[tuple[bool, Source | Rejection]]:
+        for name, stream in uploads:
+            try:
+                yield True, source_from_stream(stream, name, limits.max_file_bytes)
+            except FileRejected as exc:
+                yield True, Rejection(name, "", str(exc))
+            except OSError as exc:
+                yield True, Rejection(name, "", f"cannot read upload: {exc}")
+
+    settings = {"uploads": [name for name, _ in uploads], "who": who}
+    return _run(db, report, sources(), settings, limits)
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Rejection]:
+    """Files as given, directories walked in sorted order for supported extensions."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = False
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for file in sorted(files):
+                    if not file.startswith(".") and is_supported(file):
+                        found = True
+                        yield Path(root) / file
+            if not found:
+                yield Rejection(path.as_posix(), "", "directory holds no supported files ("
+                                + ", ".join(SUPPORTED_SUFFIXES) + ")")
+        elif path.is_file():
+            yield path
+        elif path.exists():
+            yield Rejection(path.as_posix(), "", "not a regular file")
+        else:
+            yield Rejection(path.as_posix(), "", "no such file or directory")
+
+
+def _run(db: Database, report: ImportReport, sources: Iterator[tuple[bool, Source | Rejection]],
+         settings: dict, limits: Limits) -> ImportReport:
+    run_id = start_run(db, "import", settings)
+    report.run_id = run_id
+    writer = ConversationWriter(db, run_id=run_id, imported_at=now_iso())
+    try:
+        for is_file, source in sources:
+            report.files += is_file
+            if isinstance(source, Rejection):
+                report.rejected.append(source)
+                continue
+            for item in parse_file(source, limits):
+                if isinstance(item, Conversation):
+                    writer.add(item)
+                else:
+                    report.rejected.append(item)
+        writer.flush()
+    except BaseException as exc:
+        report.imported, report.duplicates = writer.imported, writer.duplicates
+        finish_run(db, run_id, report.counts(), status="failed", message=repr(exc)[:500])
+        raise
+    report.imported, report.duplicates = writer.imported, writer.duplicates
+    finish_run(db, run_id, report.counts(), message=report.lines()[0])
+    return report

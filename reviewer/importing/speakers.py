@@ -1,0 +1,59 @@
+"""Speaker labels → roles (customer asks, engineer answers), in English and Korean."""
+
+from __future__ import annotations
+
+import re
+
+CUSTOMER = "customer"
+ENGINEER = "engineer"
+SYSTEM = "system"
+UNKNOWN = "unknown"
+
+_LABELS: dict[str, str] = {}
+for _role, _names in {
+    CUSTOMER: (
+        "customer", "user", "client", "caller", "requester", "buyer", "human", "question",
+        "q", "guest", "visitor", "고객", "고객님", "사용자", "문의자", "질문자", "질문", "손님",
+        "구매자", "의뢰인",
+    ),
+    ENGINEER: (
+        "agent", "engineer", "support", "assistant", "support engineer", "support agent",
+        "tech support", "technical support", "technician", "tech", "fae", "staff", "rep",
+        "representative", "operator", "helpdesk", "help desk", "answer", "a", "gpt", "bot",
+        "model", "엔지니어", "상담원", "상담사", "담당자", "기술지원", "기술 지원", "지원팀",
+        "답변", "답변자", "매니저", "기사",
+    ),
+    SYSTEM: ("system", "시스템"),
+}.items():
+    for _name in _names:
+        _LABELS[_name] = _role
+
+_DECORATION = re.compile(r"[*_`]+")
+_SPACES = re.compile(r"\s+")
+# "Engineer (Minsu)", "Support - Jane", "Customer #2", "Agent 1", "고객(홍길동)"
+_SUFFIX = re.compile(r"\s*(?:[(\[（].*|[-–—#/].*|\d+)$")
+
+
+# Role values seen in structured exports (ShareGPT "gpt", chat "model") that would be
+# ordinary words at the start of a transcript line ("Model: HN5500").
+_STRUCTURED_ONLY = frozenset({"model", "gpt", "bot"})
+
+
+def role_for(label: str, *, transcript: bool = False) -> str | None:
+    """The role for a speaker label, or None when the label is not recognised.
+
+    ``transcript=True`` is stricter: words that commonly start an ordinary line are not
+    treated as speakers.
+    """
+    key = _SPACES.sub(" ", _DECORATION.sub("", label)).strip().lower()
+    if not key or len(key) > 40:
+        return None
+    if key not in _LABELS:
+        key = _SUFFIX.sub("", key).strip()
+    if transcript and key in _STRUCTURED_ONLY:
+        return None
+    return _LABELS.get(key)
+
+
+def role_or_unknown(label: str) -> str:
+    return role_for(label) or UNKNOWN
