@@ -1,0 +1,139 @@
+"""Export approved pairs as fine-tuning JSONL after the readiness gate; show its report."""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from reviewer import export_view, pairs, ui
+
+ctx = ui.page_setup("Export")
+who = ui.require_reviewer()
+state = st.session_state
+
+st.title("Export")
+
+counts = pairs.status_counts(ctx.db)
+ui.plain(f"{counts['approved']} approved pairs will be exported "
+         f"({counts['pending']} still pending review).")
+
+
+def _choices() -> tuple[list[str], list[str]]:
+    try:
+        from reviewer.validation import MODELS, PROFILES
+        return list(PROFILES), list(MODELS)
+    except Exception:  # the validation package is missing or broken: still allow openai
+        return ["openai"], []
+
+
+targets, models = _choices()
+c1, c2, c3 = st.columns(3)
+target = c1.selectbox("Target", targets, key="ex_target")
+model = c2.selectbox("Model", models, key="ex_model") if models else c2.text_input(
+    "Model", key="ex_model")
+epochs = c3.number_input("Epochs (0 = default heuristic)", min_value=0, max_value=50, value=0,
+                         step=1, key="ex_epochs")
+o1, o2 = st.columns(2)
+multi_turn = o1.checkbox("One multi-turn example per conversation", key="ex_multi_turn")
+use_few_shot = o2.checkbox("Check template conformance against the few-shot file", value=True,
+                           key="ex_few_shot")
+
+if st.button("Build and validate", type="primary", key="ex_build"):
+    from reviewer.exporting import build_export_bytes
+
+    few_shot = None
+    if use_few_shot:
+        try:
+            from reviewer.splitting import DEFAULT_FEW_SHOT
+            few_shot = DEFAULT_FEW_SHOT if DEFAULT_FEW_SHOT.exists() else None
+        except Exception:
+            few_shot = None
+    with st.spinner("Building and validating…"):
+        data, report = build_export_bytes(
+            ctx.db, target=target, model=model or None, multi_turn=multi_turn,
+            few_shot=few_shot, epochs=int(epochs) or None, who=who)
+    result = {"data": data, "report": report.to_json(), "ok": report.ok, "model": model,
+              "stamp": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"), "copy": None}
+    if report.ok:
+        from reviewer.exporting import timestamped_copy
+
+        result["copy"] = str(timestamped_copy(data, ctx.db_path.parent / "exports"))
+    state["ex_result"] = result
+
+result = state.get("ex_result")
+if result:
+    report = result["report"]
+    summary = report.get("summary", {})
+    rows = export_view.findings_rows(report.get("findings", []))
+
+    st.divider()
+    if result["ok"]:
+        st.success("The file passed validation.")
+        st.download_button(
+            "Download JSONL", data=result["data"],
+            file_name=f"reviewer-{result['stamp']}.jsonl", mime="application/jsonl",
+            key="ex_download", on_click="ignore", type="primary")
+        if result["copy"]:
+            ui.plain(f"A copy was kept at {result['copy']}")
+    else:
+        errors = sum(1 for r in rows if r["severity"] == "error")
+        st.error(f"Export refused: {errors} errors. Fix them (see below) and build again.")
+
+    metrics = export_view.summary_metrics(summary)
+    if metrics:
+        cols = st.columns(len(metrics))
+        for col, (label, value) in zip(cols, metrics, strict=True):
+            col.metric(label, value)
+    for line in export_view.availability_lines(summary) + export_view.token_stat_lines(summary):
+        ui.plain(line)
+
+    ch1, ch2 = st.columns(2)
+    with ch1:
+        st.markdown("**Tokens per example**")
+        try:
+            hist = export_view.histogram(
+                export_view.example_token_counts(result["data"], result["model"] or None))
+        except Exception as exc:  # tokenizer unavailable: the report above still stands
+            hist = []
+            ui.plain(f"No token histogram: {type(exc).__name__}")
+        if hist:
+            st.bar_chart(pd.DataFrame(hist), x="tokens", y="examples", sort=False)
+        elif not result["data"]:
+            ui.plain("Nothing was built.")
+    with ch2:
+        st.markdown("**Pairs by status**")
+        st.bar_chart(pd.DataFrame({"status": list(counts), "pairs": list(counts.values())}),
+                     x="status", y="pairs", sort=False)
+
+    st.subheader("Findings")
+    if rows:
+        f1, f2 = st.columns(2)
+        severities = f1.multiselect("Severity", sorted({r["severity"] for r in rows}),
+                                    key="ex_sev")
+        rules = f2.multiselect("Rule", sorted({r["rule"] for r in rows}), key="ex_rule")
+        shown = export_view.filter_findings(rows, severities=severities, rules=rules)
+        ui.plain(f"{len(shown)} of {len(rows)} findings. Select a row to open its pair.")
+        frame = pd.DataFrame(shown, columns=["severity", "rule", "line", "pair_id", "message",
+                                             "open"])
+        event = st.dataframe(
+            frame, hide_index=True, key="ex_findings", on_select="rerun",
+            selection_mode="single-row",
+            column_config={
+                "pair_id": st.column_config.NumberColumn("Pair", format="%d"),
+                "open": st.column_config.LinkColumn("Review", display_text="open pair"),
+            },
+        )
+        selected = event.selection.rows if event is not None else []
+        if selected and shown[selected[0]]["pair_id"] is not None:
+            st.switch_page("pages/review.py",
+                           query_params={"pair": str(shown[selected[0]]["pair_id"])})
+        with_pairs = sorted({r["pair_id"] for r in shown if r["pair_id"] is not None})
+        if with_pairs:
+            p1, p2 = st.columns([1, 2])
+            chosen = p1.selectbox("Pair of a finding", with_pairs, key="ex_open_pair",
+                                  format_func=lambda pid: f"Pair {pid}")
+            with p2:
+                st.page_link("pages/review.py", label=f"Open pair {chosen} in Review",
+                             icon=":material/rate_review:", query_params={"pair": str(chosen)})
+    else:
+        ui.plain("No findings.")

@@ -1,0 +1,121 @@
+"""Import conversation dumps, then split pending conversations into Q/A pairs."""
+
+import os
+import threading
+
+import pandas as pd
+import streamlit as st
+
+from reviewer import pairs, ui
+
+ctx = ui.page_setup("Import")
+who = ui.require_reviewer()
+state = st.session_state
+
+st.title("Import")
+
+# ---- upload ----------------------------------------------------------------------------------
+
+st.subheader("1. Upload conversation dumps")
+ui.plain("Accepted: .txt / .md transcripts, .json, .jsonl, .csv, and .zip archives of these "
+         "(UTF-8, UTF-8 with BOM, CP949/EUC-KR). Importing the same content twice adds nothing.")
+uploads = st.file_uploader("Dump files", accept_multiple_files=True,
+                           key=f"import_files_{state['upload_gen']}")
+if st.button("Import", type="primary", disabled=not uploads, key="import_go"):
+    from reviewer.importing import import_uploads
+
+    with st.spinner("Importing…"):
+        report = import_uploads(ctx.db, [(f.name, f) for f in uploads], who=who)
+    state["import_report"] = report.to_dict()
+    state["upload_gen"] += 1  # a fresh uploader: the files just imported are cleared
+    st.rerun()
+
+last = state.get("import_report")
+if last:
+    st.markdown("**Last import**")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Files", last.get("files", 0))
+    c2.metric("Imported", last.get("imported", 0))
+    c3.metric("Duplicates", last.get("duplicates", 0))
+    rejected = last.get("rejected") or []
+    c4.metric("Rejected", len(rejected))
+    if rejected:
+        st.dataframe(
+            pd.DataFrame([{"file": r.get("source", ""), "where": r.get("locator", ""),
+                           "reason": r.get("reason", "")} for r in rejected]),
+            hide_index=True,
+        )
+
+# ---- split -----------------------------------------------------------------------------------
+
+st.divider()
+st.subheader("2. Split conversations into Q/A pairs")
+conv = pairs.conversation_counts(ctx.db)
+ui.plain(f"Conversations: {conv['pending']} pending, {conv['split']} split, "
+         f"{conv['failed']} failed.")
+
+kind = st.radio("Splitter", ["rules", "llm"], horizontal=True, key="split_kind",
+                format_func=lambda k: {"rules": "Rules (offline)",
+                                       "llm": "LLM (OpenAI-compatible)"}[k])
+model = base_url = None
+if kind == "llm":
+    m1, m2 = st.columns(2)
+    model = m1.text_input("Model", value=os.environ.get("REVIEWER_MODEL", "gpt-4.1-mini"),
+                          key="split_model")
+    base_url = m2.text_input("Base URL (empty: OpenAI)",
+                             value=os.environ.get("OPENAI_BASE_URL", ""), key="split_base_url")
+    has_key = bool(os.environ.get("OPENAI_API_KEY"))
+    ui.plain("API key: " + ("taken from OPENAI_API_KEY in the environment."
+                            if has_key else "OPENAI_API_KEY is not set in the environment."))
+o1, o2, o3 = st.columns(3)
+concurrency = o1.number_input("Concurrency", min_value=1, max_value=64, value=8, step=1,
+                              key="split_concurrency")
+retry_failed = o2.checkbox("Retry failed conversations", key="split_retry")
+redo = o3.checkbox("Redo already split (keeps reviewed pairs)", key="split_redo")
+
+if st.button("Split", type="primary", key="split_go"):
+    from reviewer.splitting import make_splitter, split_pending
+
+    try:
+        splitter = make_splitter(
+            kind, model=(model or None), base_url=(base_url or None),
+            api_key=os.environ.get("OPENAI_API_KEY") if kind == "llm" else None)
+    except Exception as exc:  # bad settings: say why, keep the page alive
+        st.error(f"Cannot start the {kind} splitter: {type(exc).__name__}: {exc}")
+        st.stop()
+    script_thread = threading.get_ident()
+    with st.status("Splitting…", expanded=True) as status_box:
+        bar = st.progress(0.0, text="Starting")
+
+        def progress(done: int, total: int) -> None:
+            # Workers may report from their own threads, where Streamlit calls do nothing
+            # useful; only the script thread updates the bar.
+            if threading.get_ident() == script_thread and total:
+                bar.progress(min(1.0, done / total), text=f"{done} / {total} conversations")
+
+        report = split_pending(ctx.db_path, splitter, redo=redo, retry_failed=retry_failed,
+                               concurrency=int(concurrency), progress=progress, who=who)
+        bar.progress(1.0, text="Done")
+        status_box.update(label="Split finished", state="complete", expanded=False)
+    state["split_report"] = report.to_dict()
+    st.rerun()
+
+split_last = state.get("split_report")
+if split_last:
+    st.markdown("**Last split**")
+    cols = st.columns(5)
+    for col, key in zip(cols, ("processed", "split", "failed", "skipped", "pairs_created"),
+                        strict=True):
+        col.metric(key.replace("_", " ").capitalize(), split_last.get(key, 0))
+    ui.plain(f"Pairs kept from earlier review: {split_last.get('pairs_kept', 0)}; "
+             f"superseded: {split_last.get('pairs_superseded', 0)}.")
+    failures = split_last.get("failures") or []
+    if failures:
+        st.dataframe(
+            pd.DataFrame([
+                {"conversation": f.get("conversation_id", ""), "reason": f.get("reason", "")}
+                if isinstance(f, dict) else {"conversation": f[0], "reason": f[1]}
+                for f in failures
+            ]),
+            hide_index=True,
+        )

@@ -1,0 +1,43 @@
+"""Overview: how far the data has come (pairs per status, conversations per split status)."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from reviewer import pairs, ui
+from reviewer.audit import recent_runs
+
+ctx = ui.page_setup("Overview")
+st.title("Overview")
+
+pair_counts = pairs.status_counts(ctx.db)
+conv_counts = pairs.conversation_counts(ctx.db)
+
+st.subheader("Pairs")
+cols = st.columns(len(pair_counts) + 1)
+cols[0].metric("All pairs", sum(pair_counts.values()))
+for col, (status, n) in zip(cols[1:], pair_counts.items(), strict=True):
+    col.metric(status.capitalize(), n)
+
+st.subheader("Conversations")
+cols = st.columns(len(conv_counts) + 1)
+cols[0].metric("All conversations", sum(conv_counts.values()))
+for col, (status, n) in zip(cols[1:], conv_counts.items(), strict=True):
+    col.metric(f"Split: {status}", n)
+
+st.subheader("Recent runs")
+runs = recent_runs(ctx.db, limit=20)
+if runs:
+    st.dataframe(
+        pd.DataFrame([
+            {"id": r["id"], "kind": r["kind"], "status": r["status"],
+             "started": r["started_at"], "finished": r["finished_at"] or "",
+             "counts": json.dumps(r["counts"], ensure_ascii=False),
+             "message": r["message"] or ""}
+            for r in runs
+        ]),
+        hide_index=True,
+    )
+else:
+    ui.plain("No runs yet. Start on the Import page.")

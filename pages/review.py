@@ -1,0 +1,184 @@
+"""Review: one page of pairs in an editable table; every edit is saved at once.
+
+Edits follow the pattern that keeps them reliable: the table is re-read from SQLite on every
+run, the ids/versions of the rows shown are kept in session state, the editor's change
+callback maps row positions to those ids, saves with a version check, then bumps the
+editor's key so it remounts on the fresh rows. The editor's return value is never fed back.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from reviewer import pairs, review, ui
+from reviewer.models import PAIR_STATUSES
+
+PAGE_SIZE = 50
+FILTERS = ["all", *PAIR_STATUSES]
+BULK_VERBS = {"approved": "Approve", "rejected": "Reject", "deleted": "Delete"}
+
+ctx = ui.page_setup("Review")
+who = ui.require_reviewer()
+state = st.session_state
+
+
+# ---- callbacks (run before the page body on the next run) -----------------------------------
+
+def save_edits(key: str) -> None:
+    changes = review.edits_to_changes(
+        state.get("rv_ids", []), state.get("rv_versions", []), state.get(key))
+    if not changes:  # the editor may report an empty edit after reconciling
+        return
+    outcomes = review.apply_changes(ui.get_db(), changes, who=ui.reviewer_name() or who)
+    state["rv_notices"] = [*state.get("rv_notices", []),
+                           *((o.result, review.describe(o)) for o in outcomes)]
+    state["rv_editor_gen"] += 1
+
+
+def reset_page() -> None:
+    state["rv_page"] = 1
+    state.pop("rv_bulk", None)
+
+
+def ask_bulk(new_status: str, count: int) -> None:
+    state["rv_bulk"] = {"new_status": new_status, "status": state["rv_status"],
+                        "search": state["rv_search"], "count": count}
+
+
+def confirm_bulk() -> None:
+    pending = state.pop("rv_bulk", None)
+    if not pending:
+        return
+    n = pairs.bulk_set_status(ui.get_db(), status_filter=pending["status"],
+                              search=pending["search"], new_status=pending["new_status"],
+                              who=ui.reviewer_name() or who)
+    state["rv_notices"] = [*state.get("rv_notices", []),
+                           ("ok", f"Set {n} pairs to {pending['new_status']}.")]
+    state["rv_editor_gen"] += 1
+
+
+def cancel_bulk() -> None:
+    state.pop("rv_bulk", None)
+
+
+# ---- deep link ?pair=ID (from the Export page's findings) -----------------------------------
+
+linked = st.query_params.get("pair")
+if linked:
+    del st.query_params["pair"]  # handled once; later reruns keep the reviewer's own filter
+    target = int(linked) if linked.isdigit() else None
+    where = (pairs.pair_position(ctx.db, target, None, None, PAGE_SIZE)
+             if target is not None else None)
+    if where is None:
+        st.warning("The linked pair was not found.")
+    else:
+        state["rv_status"], state["rv_search"] = "all", ""
+        state["rv_page"] = where[0] + 1
+        state["rv_show"] = target
+        state.pop("rv_bulk", None)
+
+# ---- page ------------------------------------------------------------------------------------
+
+st.title("Review")
+
+for kind, message in state.get("rv_notices", []):
+    if kind == "ok":
+        st.toast(message)
+    else:
+        st.warning(message)
+state["rv_notices"] = []
+
+counts = pairs.status_counts(ctx.db)
+count_cols = st.columns(len(counts))
+for col, (name, n) in zip(count_cols, counts.items(), strict=True):
+    col.metric(name.capitalize(), n)
+
+f1, f2 = st.columns([1, 3])
+f1.selectbox("Status", FILTERS, key="rv_status", on_change=reset_page)
+f2.text_input("Search system, question and answer", key="rv_search", on_change=reset_page,
+              placeholder="words or part of a word, English or 한국어")
+status_filter, search = state["rv_status"], state["rv_search"]
+
+total = pairs.count_pairs(ctx.db, status=status_filter, search=search)
+num_pages = max(1, -(-total // PAGE_SIZE))
+if not isinstance(state.get("rv_page"), int) or not 1 <= state["rv_page"] <= num_pages:
+    state["rv_page"] = 1
+
+# Bulk actions over everything matching the filter, after a confirmation showing the count.
+b1, b2, b3, _ = st.columns([1, 1, 1, 3])
+for col, (new_status, verb) in zip((b1, b2, b3), BULK_VERBS.items(), strict=True):
+    col.button(f"{verb} all matching", key=f"rv_bulk_{new_status}", disabled=total == 0,
+               on_click=ask_bulk, args=(new_status, total))
+bulk = state.get("rv_bulk")
+if bulk:
+    scope = "all statuses" if bulk["status"] == "all" else f"status {bulk['status']}"
+    st.warning(f"{BULK_VERBS[bulk['new_status']]} {bulk['count']} pairs ({scope})?")
+    if bulk["search"]:
+        ui.plain(f"Search: {bulk['search']}")
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.button("Confirm", key="rv_bulk_confirm", type="primary", on_click=confirm_bulk)
+    c2.button("Cancel", key="rv_bulk_cancel", on_click=cancel_bulk)
+
+page = state["rv_page"]
+rows = pairs.page_of_pairs(ctx.db, status=status_filter, search=search,
+                           offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+state["rv_ids"] = [r["id"] for r in rows]
+state["rv_versions"] = [r["version"] for r in rows]
+
+st.caption(f"{total} matching pairs · page {page} of {num_pages} · {PAGE_SIZE} per page")
+
+left, right = st.columns([3, 2])
+with left:
+    if rows:
+        frame = pd.DataFrame({
+            "id": pd.Series([r["id"] for r in rows], dtype="int64"),
+            "status": pd.Series([r["status"] for r in rows], dtype="object"),
+            "system": pd.Series([r["system"] or "" for r in rows], dtype="object"),
+            "question": pd.Series([r["question"] or "" for r in rows], dtype="object"),
+            "answer": pd.Series([r["answer"] or "" for r in rows], dtype="object"),
+            "conversation": pd.Series([r["conversation_id"][:10] for r in rows], dtype="object"),
+            "version": pd.Series([r["version"] for r in rows], dtype="int64"),
+        })
+        editor_key = f"rv_editor_{state['rv_editor_gen']}"
+        st.data_editor(
+            frame,
+            key=editor_key,
+            on_change=save_edits,
+            args=(editor_key,),
+            num_rows="fixed",
+            hide_index=True,
+            disabled=["id", "conversation", "version"],
+            column_config={
+                "id": st.column_config.NumberColumn("ID", width="small", format="%d"),
+                "status": st.column_config.SelectboxColumn(
+                    "Status", options=list(PAIR_STATUSES), required=True, width="small"),
+                "system": st.column_config.TextColumn("System", width="medium"),
+                "question": st.column_config.TextColumn("Question", width="medium"),
+                "answer": st.column_config.TextColumn("Answer", width="large"),
+                "conversation": st.column_config.TextColumn("Conversation", width="small"),
+                "version": st.column_config.NumberColumn("Ver.", width="small", format="%d"),
+            },
+            height=min(38 + 35 * len(rows), 800),
+        )
+    else:
+        ui.plain("No pairs match this filter.")
+    if num_pages > 1:
+        st.pagination(num_pages, key="rv_page")
+
+with right:
+    st.subheader("Source conversation")
+    ids = state["rv_ids"]
+    if ids:
+        if state.get("rv_show") not in ids:
+            state["rv_show"] = ids[0]
+        shown = st.selectbox("Pair", ids, key="rv_show",
+                             format_func=lambda pid: f"Pair {pid}")
+        pair = pairs.get_pair(ctx.db, shown)
+        conversation = pairs.get_conversation(ctx.db, pair["conversation_id"]) if pair else None
+        if conversation:
+            ui.plain(f"{conversation['source'] or ''} {conversation['locator'] or ''}".strip())
+            ui.plain_block(conversation["text"])
+        else:
+            ui.plain("The conversation of this pair is not in the database.")
+        if pair:
+            ui.plain(f"Pair {pair['id']} · position {pair['position']} · "
+                     f"version {pair['version']} · origin {pair['origin'] or '-'}")

@@ -1,0 +1,157 @@
+"""What the Export page shows, computed without Streamlit: token histogram, findings rows,
+summary metrics. Kept here so the page stays a thin layout and this logic is unit-tested.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+REVIEW_URL = "review"  # url_path of the Review page in app.py
+
+
+def pair_link(pair_id: int | None) -> str | None:
+    """Relative link that opens the Review page positioned on a pair."""
+    return f"{REVIEW_URL}?pair={int(pair_id)}" if pair_id is not None else None
+
+
+def _line_texts(obj: Any) -> list[dict] | None:
+    """Chat messages of an exported line, or a pseudo message list for prompt/completion."""
+    if not isinstance(obj, dict):
+        return None
+    if isinstance(obj.get("messages"), list):
+        return obj["messages"]
+    texts = [v for k in ("prompt", "completion", "text") if isinstance(v := obj.get(k), str)]
+    if texts:
+        return [{"role": "user", "content": t} for t in texts]
+    return None
+
+
+def example_token_counts(data: bytes, model: str | None = None) -> list[int]:
+    """Tokens per example line of an export (the cookbook chat count), for the histogram.
+
+    Lines that are not JSON objects with messages are skipped; the validation report names
+    them. Uses the exact offline tokenizer for the model's encoding.
+    """
+    from .tokens import count_chat_tokens, encoding_name_for_model, get_encoding
+
+    enc = get_encoding(encoding_name_for_model(model))
+    counts: list[int] = []
+    for raw in data.splitlines():
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            continue
+        messages = _line_texts(obj)
+        if messages is not None:
+            counts.append(count_chat_tokens(messages, enc))
+    return counts
+
+
+def histogram(values: Sequence[int], bins: int = 20) -> list[dict]:
+    """Equal-width buckets over ``values``: ``[{"tokens": "120–139", "examples": 4}, ...]``."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    width = max(1, -(-(high - low + 1) // bins))
+    buckets: dict[int, int] = {}
+    for v in values:
+        index = (v - low) // width
+        buckets[index] = buckets.get(index, 0) + 1
+    last = (high - low) // width
+    return [
+        {"tokens": f"{low + i * width}–{low + (i + 1) * width - 1}",
+         "examples": buckets.get(i, 0)}
+        for i in range(last + 1)
+    ]
+
+
+def findings_rows(findings: Iterable[Any]) -> list[dict]:
+    """Findings (objects or dicts) as table rows with a link to the pair when there is one."""
+    rows = []
+    for f in findings:
+        d = f if isinstance(f, Mapping) else f.to_dict()
+        pair_id = d.get("pair_id")
+        rows.append({
+            "severity": d.get("severity", ""),
+            "rule": d.get("rule", ""),
+            "line": d.get("line"),
+            "pair_id": pair_id,
+            "message": d.get("message", ""),
+            "open": pair_link(pair_id),
+        })
+    return rows
+
+
+def filter_findings(rows: Iterable[dict], *, severities: Iterable[str] | None = None,
+                    rules: Iterable[str] | None = None) -> list[dict]:
+    """Rows whose severity and rule are in the chosen sets (empty or None: no filter)."""
+    sev = set(severities or ())
+    rul = set(rules or ())
+    return [r for r in rows if (not sev or r["severity"] in sev) and (not rul or r["rule"] in rul)]
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+SUMMARY_METRICS = (
+    ("examples", "Examples"),
+    ("total_tokens", "Tokens"),
+    ("billed_tokens", "Billed tokens"),
+    ("epochs", "Epochs"),
+    ("estimated_cost_usd", "Estimated cost (USD)"),
+    ("errors", "Errors"),
+    ("warnings", "Warnings"),
+)
+
+
+def summary_metrics(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs for the headline metrics, in a fixed order."""
+    out = []
+    for key, label in SUMMARY_METRICS:
+        if key in summary:
+            value = summary[key]
+            if key == "estimated_cost_usd" and isinstance(value, int | float):
+                out.append((label, f"${value:,.2f}"))
+            else:
+                out.append((label, _fmt(value)))
+    return out
+
+
+_AVAILABILITY_WORDS = ("trainable", "training", "shutdown", "availability", "wind")
+
+
+def availability_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Readable lines about training availability found in the summary (model wind-down)."""
+    lines = []
+    for key, value in summary.items():
+        if any(word in key for word in _AVAILABILITY_WORDS) and value not in (None, ""):
+            if isinstance(value, Mapping):
+                value = ", ".join(f"{k}: {v}" for k, v in value.items())
+            lines.append(f"{key.replace('_', ' ')}: {value}")
+    return lines
+
+
+def token_stat_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Other numeric token statistics in the summary (min/median/p90/max and such)."""
+    shown = {k for k, _ in SUMMARY_METRICS}
+    lines = []
+    for key, value in summary.items():
+        if key in shown:
+            continue
+        if isinstance(value, Mapping) and all(isinstance(v, int | float) for v in value.values()):
+            inner = ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+            lines.append(f"{key.replace('_', ' ')}: {inner}")
+        elif "token" in key and isinstance(value, int | float):
+            lines.append(f"{key.replace('_', ' ')}: {_fmt(value)}")
+    return lines
