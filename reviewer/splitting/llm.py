@@ -1,0 +1,173 @@
+"""LLM splitter: any OpenAI-compatible chat endpoint through the `openai` SDK.
+
+One client is shared by all worker threads (its HTTP pool is thread-safe and allows far
+more than the run's concurrency). Every failure — API errors after the SDK's retries,
+timeouts, truncated, refused or malformed answers — becomes a failed `SplitResult` with
+a reason; nothing raises out of `split`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+
+from ..models import Conversation, SplitResult
+from .base import NotedResult, SplitterConfigError
+from .checks import AnswerError, check_answer, parse_answer
+from .fewshot import DEFAULT_FEW_SHOT, load_few_shot
+from .prompt import PROMPT_VERSION, build_messages, response_format
+from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+
+LOCAL_DUMMY_KEY = "not-needed"  # local servers (Ollama, llama.cpp, vLLM) ignore the key
+DEFAULT_MAX_OUTPUT_TOKENS = 4096
+MAX_REASON_CHARS = 500
+
+
+class LLMSplitter:
+    """Splits with a chat model asked for strict JSON; checks every answer locally."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        few_shot: Path | str | None = None,
+        examples: list[list[dict]] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+        temperature: float = 0.0,
+    ) -> None:
+        if not model:
+            raise SplitterConfigError("no model given for the llm splitter")
+        if not api_key and not base_url:
+            raise SplitterConfigError(
+                "the llm splitter needs OPENAI_API_KEY, or a base URL of a local "
+                "OpenAI-compatible server (--base-url / OPENAI_BASE_URL)"
+            )
+        self.model = model
+        self.name = f"llm:{model}"
+        self.base_url = base_url
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.max_output_tokens = int(max_output_tokens)
+        self.temperature = temperature
+        if examples is not None:
+            self.few_shot_path: Path | None = None
+            self.examples = examples
+        else:
+            path = Path(few_shot) if few_shot else DEFAULT_FEW_SHOT
+            # The bundled default may be absent in an installed copy; a chosen file may not.
+            if few_shot or path.exists():
+                self.examples = load_few_shot(path)
+                self.few_shot_path = path
+            else:
+                self.examples, self.few_shot_path = [], None
+        self._secret = api_key or ""
+        self._client = openai.OpenAI(
+            api_key=api_key or LOCAL_DUMMY_KEY,
+            base_url=base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
+
+    def __repr__(self) -> str:  # never show the key
+        return f"LLMSplitter(model={self.model!r}, base_url={self.base_url!r})"
+
+    def settings(self) -> dict:
+        """What a run records about this splitter. Contains no key."""
+        return {
+            "splitter": self.name,
+            "model": self.model,
+            "base_url": _without_credentials(self.base_url),
+            "prompt_version": PROMPT_VERSION,
+            "few_shot": str(self.few_shot_path) if self.few_shot_path else None,
+            "few_shot_examples": len(self.examples),
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "max_output_tokens": self.max_output_tokens,
+        }
+
+    def request_kwargs(self, conversation: Conversation) -> dict:
+        kwargs: dict = {
+            "model": self.model,
+            "messages": build_messages(conversation, self.examples),
+            "response_format": response_format(),
+            "temperature": self.temperature,
+        }
+        # OpenAI's own API wants max_completion_tokens; local servers know max_tokens.
+        limit_key = "max_tokens" if self.base_url else "max_completion_tokens"
+        kwargs[limit_key] = self.max_output_tokens
+        return kwargs
+
+    def split(self, conversation: Conversation) -> SplitResult:
+        if not conversation.turns:
+            return SplitResult(error="empty conversation: no turns")
+        try:
+            response = self._client.chat.completions.create(**self.request_kwargs(conversation))
+        except Exception as exc:  # every API/transport problem fails this conversation only
+            return SplitResult(error=self._redact(describe_error(exc, self.timeout)))
+        return self._read(response, conversation)
+
+    def _read(self, response, conversation: Conversation) -> SplitResult:
+        choices = getattr(response, "choices", None) or []
+        if not choices:
+            return SplitResult(error="the API returned no choices")
+        choice = choices[0]
+        message = choice.message
+        if choice.finish_reason == "length":
+            return SplitResult(
+                error="truncated: the answer hit the output token limit (finish_reason=length)"
+            )
+        if choice.finish_reason == "content_filter":
+            return SplitResult(error="blocked by the provider's content filter")
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            return SplitResult(error=self._redact(f"model refused: {refusal}"[:MAX_REASON_CHARS]))
+        try:
+            checked = check_answer(parse_answer(message.content), conversation)
+        except AnswerError as exc:
+            return SplitResult(error=self._redact(str(exc)[:MAX_REASON_CHARS]))
+        return NotedResult(pairs=checked.pairs, notes=checked.dropped)
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret else text
+
+
+def _without_credentials(url: str | None) -> str | None:
+    """Drop ``user:password@`` and the query string from a URL before it is recorded."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def describe_error(exc: Exception, timeout: float) -> str:
+    """A short, key-free reason for an exception raised by the SDK call."""
+    if isinstance(exc, openai.APITimeoutError):
+        return f"API timeout: no answer within {timeout:g} s (after retries)"
+    if isinstance(exc, openai.APIConnectionError):
+        return f"API connection error: {exc.__cause__ or exc}"[:MAX_REASON_CHARS]
+    if isinstance(exc, openai.RateLimitError):
+        code = f" ({exc.code})" if exc.code else ""
+        return f"rate limited: HTTP 429{code} after retries: {_api_message(exc)}"
+    if isinstance(exc, openai.APIStatusError):
+        return f"API error HTTP {exc.status_code}: {_api_message(exc)}"
+    if isinstance(exc, ValueError):  # the response body itself was not JSON
+        return f"API returned an unreadable response: {exc}"[:MAX_REASON_CHARS]
+    return f"unexpected error calling the API: {type(exc).__name__}: {exc}"[:MAX_REASON_CHARS]
+
+
+def _api_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])[:MAX_REASON_CHARS]
+    return str(exc.message)[:MAX_REASON_CHARS]

@@ -1,0 +1,134 @@
+"""The chat messages sent to the LLM splitter, and the JSON schema its answer must follow.
+
+Layout: one system message (persona, instructions, role rules, output format), then each
+few-shot example as a user turn (a transcript) and an assistant turn (the expected JSON),
+then the conversation to split. Bump `PROMPT_VERSION` whenever the wording changes; it is
+stored with every split run.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..models import Conversation, Turn
+
+PROMPT_VERSION = "split-v1"
+SCHEMA_NAME = "qa_split"
+MAX_SYSTEM_CHARS = 300
+MAX_QUESTION_CHARS = 6000
+MAX_ANSWER_CHARS = 12000
+MAX_PAIRS = 30
+
+_ROLE_LABELS = {"customer": "Customer", "engineer": "Engineer", "system": "System"}
+
+PERSONA = (
+    "You prepare fine-tuning data for a technical support assistant. You read one support "
+    "conversation between a customer and an engineer and turn it into question/answer pairs."
+)
+
+INSTRUCTIONS = """\
+Instructions:
+- Read the whole conversation between <conversation> and </conversation> before writing.
+- Follow the rules for each field below, and answer only in the output format.
+- Learn from the examples: they show the expected style and level of detail.
+- Keep the original language of the conversation (Korean stays Korean, English stays English)
+  and keep product names, part numbers, code and error messages exactly as written, including
+  their upper and lower case.
+- Use only what the conversation says. Never add facts, steps or opinions that are not there.
+  If the conversation has no question that the engineer answered, return an empty "pairs" list."""
+
+ROLE_RULES = """\
+Field rules:
+1. "system": one line (no line breaks) that sums up what the whole conversation is about.
+   Name every product, chip, module, board or model that is mentioned (for example W5500,
+   ESP32-S3, gpt-4o). Write it in the conversation's language.
+2. "question" (one per pair): what the customer asked, taken from the customer's turns.
+   Join consecutive customer messages about the same thing into one question. Remove any
+   "Q)" marker and drop greetings or sign-offs that carry no content.
+3. "answer" (one per pair): the engineer's reply to that question, taken from the engineer's
+   turns. Remove any "A)" marker. Keep the technical content complete; light clean-up of
+   wording is fine, new content is not.
+4. A conversation with several questions gives several pairs, in the order they were asked.
+   Skip questions the engineer never answered."""
+
+OUTPUT_FORMAT = """\
+Output format: a single JSON object and nothing else:
+{"system": "<one-line summary>", "pairs": [{"question": "<question>", "answer": "<answer>"}]}"""
+
+
+def response_schema() -> dict:
+    """Strict JSON schema: every property required, no extra properties, bounded sizes."""
+    pair = {
+        "type": "object",
+        "properties": {
+            "question": {"type": "string", "maxLength": MAX_QUESTION_CHARS},
+            "answer": {"type": "string", "maxLength": MAX_ANSWER_CHARS},
+        },
+        "required": ["question", "answer"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "system": {"type": "string", "maxLength": MAX_SYSTEM_CHARS},
+            "pairs": {"type": "array", "items": pair, "maxItems": MAX_PAIRS},
+        },
+        "required": ["system", "pairs"],
+        "additionalProperties": False,
+    }
+
+
+def response_format() -> dict:
+    """The ``response_format`` argument for chat completions (nested json_schema form)."""
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": response_schema()},
+    }
+
+
+def system_prompt() -> str:
+    return "\n\n".join([PERSONA, INSTRUCTIONS, ROLE_RULES, OUTPUT_FORMAT])
+
+
+def render_transcript(turns: list[Turn]) -> str:
+    """``Customer: …`` / ``Engineer: …`` lines; unknown speakers keep their own label."""
+    lines = []
+    for turn in turns:
+        label = _ROLE_LABELS.get(turn.role) or turn.speaker.strip() or "Speaker"
+        lines.append(f"{label}: {turn.text.strip()}")
+    return "\n".join(lines)
+
+
+def wrap_conversation(transcript: str) -> str:
+    return f"Split this conversation.\n<conversation>\n{transcript}\n</conversation>"
+
+
+def example_messages(example: list[dict]) -> list[dict]:
+    """One few-shot example (export format) as a user transcript + assistant JSON answer."""
+    system = next(m["content"] for m in example if m["role"] == "system")
+    turns: list[Turn] = []
+    pairs: list[dict] = []
+    for message in example:
+        if message["role"] == "user":
+            turns.append(Turn("customer", message["content"]))
+            pairs.append({"question": message["content"], "answer": ""})
+        elif message["role"] == "assistant":
+            turns.append(Turn("engineer", message["content"]))
+            if pairs:
+                pairs[-1]["answer"] = message["content"]
+    answer = {"system": system, "pairs": pairs}
+    return [
+        {"role": "user", "content": wrap_conversation(render_transcript(turns))},
+        {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)},
+    ]
+
+
+def build_messages(conversation: Conversation, few_shot: list[list[dict]] | None) -> list[dict]:
+    """All messages for one request: instructions, examples, then the conversation."""
+    messages = [{"role": "system", "content": system_prompt()}]
+    for example in few_shot or []:
+        messages.extend(example_messages(example))
+    messages.append(
+        {"role": "user", "content": wrap_conversation(render_transcript(conversation.turns))}
+    )
+    return messages

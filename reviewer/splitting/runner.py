@@ -1,0 +1,259 @@
+"""Run a splitter over the stored conversations and write the pairs.
+
+Splitters run on a thread pool (network-bound for the LLM splitter); all writes happen on
+the calling thread, one short ``BEGIN IMMEDIATE`` transaction per batch of finished
+conversations, so SQLite never sees competing writers from this run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from ..audit import finish_run, start_run
+from ..db import connect, now_iso
+from ..models import Conversation, SplitResult, conversation_from_row, normalise_text
+from .base import Splitter
+
+FETCH_CHUNK = 200
+_SECRET_NAMES = {"key", "api_key", "token", "secret", "password", "authorization"}
+_SECRET_SUFFIXES = ("_key", "_secret", "_password", "_api_token")
+
+
+@dataclass
+class SplitReport:
+    processed: int = 0
+    split: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pairs_created: int = 0
+    pairs_kept: int = 0
+    pairs_superseded: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (conversation_id, reason)
+    run_id: int | None = None
+    pairs_dropped: int = 0  # pairs the local checks rejected inside successful splits
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["failures"] = [{"conversation_id": c, "reason": r} for c, r in self.failures]
+        return data
+
+    def lines(self) -> list[str]:
+        out = [
+            f"processed: {self.processed} conversation(s); split: {self.split}; "
+            f"failed: {self.failed}; skipped: {self.skipped}",
+            f"pairs created: {self.pairs_created}; kept (reviewed): {self.pairs_kept}; "
+            f"superseded: {self.pairs_superseded}; dropped by checks: {self.pairs_dropped}",
+        ]
+        out.extend(f"failed {cid}: {reason}" for cid, reason in self.failures)
+        if self.run_id is not None:
+            out.append(f"run id: {self.run_id}")
+        return out
+
+
+def _safe_settings(splitter: Splitter, extra: dict) -> dict:
+    base = splitter.settings() if hasattr(splitter, "settings") else {"splitter": splitter.name}
+    merged = {**base, **extra}
+    return {k: v for k, v in merged.items()
+            if k.lower() not in _SECRET_NAMES and not k.lower().endswith(_SECRET_SUFFIXES)}
+
+
+def _safe_split(splitter: Splitter, conversation: Conversation) -> SplitResult:
+    try:
+        result = splitter.split(conversation)
+    except Exception as exc:  # a splitter bug must not stop the run
+        return SplitResult(error=f"splitter crashed: {type(exc).__name__}: {exc}"[:500])
+    if not isinstance(result, SplitResult):
+        return SplitResult(error=f"splitter returned {type(result).__name__}, not SplitResult")
+    return result
+
+
+def _rows(db: Database, ids: list[str]) -> Iterator[dict]:
+    for start in range(0, len(ids), FETCH_CHUNK):
+        chunk = ids[start:start + FETCH_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        by_id = {r["id"]: r for r in db.query(
+            f"SELECT id, source, locator, fmt, title, external_id, turns FROM conversations "
+            f"WHERE id IN ({marks})", chunk)}
+        for cid in chunk:
+            if cid in by_id:
+                yield by_id[cid]
+
+
+def split_pending(
+    db_path: Path,
+    splitter: Splitter,
+    *,
+    redo: bool = False,
+    retry_failed: bool = False,
+    concurrency: int = 8,
+    progress: Callable[[int, int], None] | None = None,
+    who: str = "splitter",
+) -> SplitReport:
+    """Split every pending conversation (plus failed ones / already split ones on request).
+
+    `who` names whoever started the run (recorded in the run's settings); pair events are
+    written as ``splitter:<name>``. Returns counts and every failure with its reason.
+    """
+    concurrency = max(1, int(concurrency))
+    statuses = ["pending"] + (["failed"] if retry_failed else []) + (["split"] if redo else [])
+    db = connect(db_path)
+    try:
+        marks = ",".join("?" * len(statuses))
+        ids = [r[0] for r in db.execute(
+            f"SELECT id FROM conversations WHERE split_status IN ({marks}) "
+            "ORDER BY imported_at, id", statuses).fetchall()]
+        everything = db.execute("SELECT count(*) FROM conversations").fetchone()[0]
+        report = SplitReport(skipped=everything - len(ids))
+        settings = _safe_settings(splitter, {
+            "redo": redo, "retry_failed": retry_failed, "concurrency": concurrency,
+            "started_by": who,
+        })
+        report.run_id = start_run(db, "split", settings)
+        writer = _Writer(db, splitter.name, report)
+        try:
+            _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress)
+        except BaseException as exc:
+            finish_run(db, report.run_id, _counts(report), status="failed",
+                       message=f"interrupted: {type(exc).__name__}: {exc}"[:500])
+            raise
+        message = f"{report.split} split, {report.failed} failed"
+        finish_run(db, report.run_id, _counts(report), message=message)
+        return report
+    finally:
+        db.close()
+
+
+def _counts(report: SplitReport) -> dict:
+    data = report.to_dict()
+    data.pop("failures")
+    data.pop("run_id")
+    return data
+
+
+def _run_pool(splitter: Splitter, rows: Iterator[dict], total: int, concurrency: int,
+              writer: _Writer, progress: Callable[[int, int], None] | None) -> None:
+    in_flight: dict[Future, str] = {}
+    done_count = 0
+    limit = concurrency * 2  # keep workers busy without loading every conversation at once
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="split") as pool:
+        try:
+            exhausted = False
+            while in_flight or not exhausted:
+                while not exhausted and len(in_flight) < limit:
+                    row = next(rows, None)
+                    if row is None:
+                        exhausted = True
+                        break
+                    future = pool.submit(_safe_split, splitter, conversation_from_row(row))
+                    in_flight[future] = row["id"]
+                if not in_flight:
+                    break
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                batch = [(in_flight.pop(f), f.result()) for f in finished]
+                writer.write(batch)
+                for _ in batch:
+                    done_count += 1
+                    if progress is not None:
+                        progress(done_count, total)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _key(question: str, answer: str) -> tuple[str, str]:
+    return normalise_text(question), normalise_text(answer)
+
+
+class _Writer:
+    """Stores finished conversations; one transaction per batch."""
+
+    def __init__(self, db: Database, name: str, report: SplitReport) -> None:
+        self.db = db
+        self.name = name
+        self.who = f"splitter:{name}"
+        self.report = report
+
+    def write(self, batch: list[tuple[str, SplitResult]]) -> None:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            events: list[dict] = []
+            for conversation_id, result in batch:
+                self._store(conversation_id, result, events)
+            self._insert_events(events)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+
+    def _insert_events(self, events: list[dict]) -> None:
+        at = now_iso()
+        self.db.conn.executemany(
+            "INSERT INTO events (at, who, pair_id, conversation_id, action, field, old, new, "
+            "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(at, e["who"], e.get("pair_id"), e.get("conversation_id"), e["action"],
+              e.get("field"), e.get("old"), e.get("new"), e.get("run_id")) for e in events],
+        )
+
+    def _store(self, cid: str, result: SplitResult, events: list[dict]) -> None:
+        report = self.report
+        report.processed += 1
+        now = now_iso()
+        run_id = report.run_id
+        if result.error is not None or not result.pairs:
+            reason = result.error or "splitter returned no pairs"
+            report.failed += 1
+            report.failures.append((cid, reason))
+            self.db.execute(
+                "UPDATE conversations SET split_status='failed', split_error=?, splitter=?, "
+                "split_at=? WHERE id=?", [reason, self.name, now, cid])
+            return
+        existing = self.db.execute(
+            "SELECT id, question, answer, status, touched FROM pairs "
+            "WHERE conversation_id=? AND status != 'deleted'", [cid]).fetchall()
+        kept: set[tuple[str, str]] = set()
+        for pair_id, question, answer, status, touched in existing:
+            superseded = False
+            if not touched:
+                cursor = self.db.execute(
+                    "UPDATE pairs SET status='deleted', version=version+1, updated_at=?, "
+                    "updated_by=? WHERE id=? AND touched=0 AND status != 'deleted'",
+                    [now, self.who, pair_id])
+                superseded = cursor.rowcount == 1
+            if superseded:
+                report.pairs_superseded += 1
+                events.append({"who": self.who, "action": "supersede", "pair_id": pair_id,
+                               "conversation_id": cid, "field": "status", "old": status,
+                               "new": "deleted", "run_id": run_id})
+            else:
+                report.pairs_kept += 1
+                kept.add(_key(question, answer))
+        for position, pair in enumerate(result.pairs):
+            key = _key(pair.question, pair.answer)
+            if key in kept:
+                continue
+            kept.add(key)
+            cursor = self.db.execute(
+                "INSERT INTO pairs (conversation_id, position, system, question, answer, status, "
+                "origin, created_at, updated_at, updated_by, version, touched) "
+                "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1, 0)",
+                [cid, position, pair.system, pair.question, pair.answer, self.name, now, now,
+                 self.who])
+            report.pairs_created += 1
+            events.append({"who": self.who, "action": "create", "pair_id": cursor.lastrowid,
+                           "conversation_id": cid, "run_id": run_id,
+                           "new": json.dumps({"system": pair.system, "question": pair.question,
+                                              "answer": pair.answer}, ensure_ascii=False)})
+        notes = getattr(result, "notes", None) or []
+        report.pairs_dropped += len(notes)
+        note = ("dropped " + "; ".join(notes))[:1000] if notes else None
+        report.split += 1
+        self.db.execute(
+            "UPDATE conversations SET split_status='split', split_error=?, splitter=?, "
+            "split_at=? WHERE id=?", [note, self.name, now, cid])

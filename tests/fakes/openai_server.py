@@ -1,0 +1,323 @@
+"""A fake OpenAI-compatible HTTP server for tests and benchmarks.
+
+It listens on 127.0.0.1 (port 0, so the OS picks a free one) in a background thread and
+speaks the JSON of the real API, so the real ``openai`` client is driven end to end over
+loopback. Every request gets its own thread (``ThreadingHTTPServer``), so a slow reply
+never holds up the others.
+
+Routing is a table of ``(method, path) -> handler``; only chat completions and
+``/v1/models`` are built in. Add more with ``server.route("POST", "/v1/files", fn)``.
+
+How a chat completion is answered, first match wins:
+1. the next `Reply` queued with ``server.queue(...)`` (FIFO, one per request);
+2. ``server.chooser(request_json)`` if set and it returns a `Reply` (not None);
+3. ``server.default`` (initially ``Reply.correct()``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Handler = Callable[["RecordedRequest", "FakeOpenAIServer"], "Reply"]
+
+# Lines of the transcript the splitter prompt sends: "Customer: ..." / "Engineer: ...".
+_LINE = re.compile(r"^(Customer|Engineer|System|[^:\n]{1,30}):\s?(.*)$")
+_CONVERSATION = re.compile(r"<conversation>\n?(.*?)\n?</conversation>", re.S)
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any  # parsed JSON, or the raw text when it is not JSON
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def messages(self) -> list[dict]:
+        return self.body.get("messages", []) if isinstance(self.body, dict) else []
+
+
+@dataclass
+class Reply:
+    """One scripted answer. Build with the class methods, not by hand."""
+
+    kind: str = "correct"  # correct | content | status | broken | truncated | refusal | hang
+    delay: float = 0.0  # seconds to sleep before answering (any kind)
+    content: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    message: str = ""
+
+    @classmethod
+    def correct(cls, delay: float = 0.0) -> Reply:
+        """A schema-valid answer derived from the conversation in the request."""
+        return cls("correct", delay=delay)
+
+    @classmethod
+    def content_of(cls, content: str | dict, delay: float = 0.0) -> Reply:
+        """A normal completion whose message content is exactly this (dicts become JSON)."""
+        text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        return cls("content", delay=delay, content=text)
+
+    @classmethod
+    def error(cls, status: int, *, retry_after: float | None = None,
+              message: str = "fake error", delay: float = 0.0) -> Reply:
+        headers = {} if retry_after is None else {"retry-after": str(retry_after)}
+        return cls("status", status=status, headers=headers, message=message, delay=delay)
+
+    @classmethod
+    def broken(cls, delay: float = 0.0) -> Reply:
+        """HTTP 200 whose body is not valid JSON."""
+        return cls("broken", delay=delay, body=b'{"id": "chatcmpl-broken", "choices": [')
+
+    @classmethod
+    def truncated(cls, delay: float = 0.0) -> Reply:
+        """finish_reason "length" with a half-written JSON content."""
+        return cls("truncated", delay=delay)
+
+    @classmethod
+    def refusal(cls, text: str = "I can't help with that.", delay: float = 0.0) -> Reply:
+        return cls("refusal", delay=delay, message=text)
+
+    @classmethod
+    def hang(cls, seconds: float = 30.0) -> Reply:
+        """Answer nothing for `seconds` (released early when the server stops)."""
+        return cls("hang", delay=seconds)
+
+
+def answer_from_request(body: dict) -> dict:
+    """A correct structured answer for the transcript in the last user message.
+
+    Consecutive ``Customer:`` lines form the question, the ``Engineer:`` lines after them
+    the answer; unlabelled lines continue the previous turn.
+    """
+    user = [m for m in body.get("messages", []) if m.get("role") == "user"]
+    text = user[-1].get("content", "") if user else ""
+    if isinstance(text, list):  # content parts
+        text = " ".join(p.get("text", "") for p in text if isinstance(p, dict))
+    found = _CONVERSATION.findall(text)
+    transcript = found[-1] if found else text
+    turns: list[list[str]] = []
+    for line in transcript.splitlines():
+        match = _LINE.match(line)
+        if match and match.group(1) in ("Customer", "Engineer", "System"):
+            turns.append([match.group(1), match.group(2)])
+        elif turns:
+            turns[-1][1] += "\n" + line
+    pairs: list[dict] = []
+    question: list[str] = []
+    answer: list[str] = []
+    for role, said in turns:
+        if role == "Customer":
+            if answer:
+                pairs.append({"question": "\n".join(question), "answer": "\n".join(answer)})
+                question, answer = [], []
+            question.append(said.strip())
+        elif role == "Engineer" and question:
+            answer.append(said.strip())
+    if question and answer:
+        pairs.append({"question": "\n".join(question), "answer": "\n".join(answer)})
+    topic = pairs[0]["question"].split("\n")[0][:60] if pairs else "a support request"
+    return {"system": f"Summary: {topic}", "pairs": pairs}
+
+
+def _completion(body: dict, content: str | None, *, finish_reason: str = "stop",
+                refusal: str | None = None) -> dict:
+    return {
+        "id": f"chatcmpl-fake-{time.monotonic_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fake-model"),
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content, "refusal": refusal},
+            "logprobs": None,
+            "finish_reason": finish_reason,
+        }],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
+
+
+class FakeOpenAIServer:
+    """Start with ``with FakeOpenAIServer() as server:`` or ``start()``/``stop()``."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self.default: Reply = Reply.correct()
+        self.chooser: Callable[[dict], Reply | None] | None = None
+        self._queue: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._routes: dict[tuple[str, str], Handler] = {}
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.route("POST", "/v1/chat/completions", _chat_completions)
+        self.route("GET", "/v1/models", _models)
+
+    # -- control --------------------------------------------------------------------------
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        """Register `handler(request, server) -> Reply` for an exact method and path."""
+        self._routes[(method.upper(), path)] = handler
+
+    def queue(self, *replies: Reply) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    def next_queued(self) -> Reply | None:
+        with self._lock:
+            return self._queue.popleft() if self._queue else None
+
+    def reset(self) -> None:
+        with self._lock:
+            self._queue.clear()
+            self.requests.clear()
+        self.default = Reply.correct()
+        self.chooser = None
+
+    def chat_requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> FakeOpenAIServer:
+        server = self
+        self._stopping.clear()
+
+        class _Handler(_RequestHandler):
+            fake = server
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.request_queue_size = 128
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- used by the handler ----------------------------------------------------------------
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+
+def _chat_completions(request: RecordedRequest, server: FakeOpenAIServer) -> Reply:
+    reply = server.next_queued()
+    if reply is None and server.chooser is not None and isinstance(request.body, dict):
+        reply = server.chooser(request.body)
+    return reply or server.default
+
+
+def _models(request: RecordedRequest, server: FakeOpenAIServer) -> Reply:
+    data = {"object": "list", "data": [
+        {"id": "gpt-4o-mini", "object": "model", "created": 0, "owned_by": "fake"},
+        {"id": "fake-model", "object": "model", "created": 0, "owned_by": "fake"},
+    ]}
+    return Reply("raw", body=json.dumps(data).encode())
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    fake: FakeOpenAIServer
+    protocol_version = "HTTP/1.1"  # keep-alive, so the client's pool reuses connections
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._handle()
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        path = self.path.split("?", 1)[0]
+        request = RecordedRequest(self.command, path, dict(self.headers.items()), body)
+        self.fake._record(request)
+        handler = self.fake._routes.get((self.command, path))
+        if handler is None:
+            self._send_json(404, {"error": {"message": f"no route {self.command} {path}",
+                                            "type": "invalid_request_error", "code": None}})
+            return
+        reply = handler(request, self.fake)
+        self.fake._wait(reply.delay)
+        if reply.kind == "hang":
+            self.close_connection = True
+            return
+        self._send_reply(reply, body if isinstance(body, dict) else {})
+
+    def _send_reply(self, reply: Reply, body: dict) -> None:
+        if reply.kind == "raw":
+            self._send_bytes(reply.status, reply.body or b"", reply.headers)
+        elif reply.kind == "status":
+            payload = {"error": {"message": reply.message, "type": "fake_error",
+                                 "code": "rate_limit_exceeded" if reply.status == 429 else None}}
+            self._send_json(reply.status, payload, reply.headers)
+        elif reply.kind == "broken":
+            self._send_bytes(200, reply.body or b"{", reply.headers)
+        elif reply.kind == "truncated":
+            full = json.dumps(answer_from_request(body), ensure_ascii=False)
+            self._send_json(200, _completion(body, full[: max(1, len(full) // 2)],
+                                             finish_reason="length"))
+        elif reply.kind == "refusal":
+            self._send_json(200, _completion(body, None, refusal=reply.message))
+        elif reply.kind == "content":
+            self._send_json(200, _completion(body, reply.content))
+        else:  # correct
+            content = json.dumps(answer_from_request(body), ensure_ascii=False)
+            self._send_json(200, _completion(body, content))
+
+    def _send_json(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
+        self._send_bytes(status, json.dumps(payload, ensure_ascii=False).encode(), headers)
+
+    def _send_bytes(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
+            self.close_connection = True
