@@ -1,8 +1,140 @@
-"""`reviewer export` (being built)."""
+"""`reviewer export OUT.jsonl`: write approved pairs as a validated fine-tuning dataset.
+
+Files: without a split, OUT itself; with `--validation-split`, `<stem>.train.jsonl` and
+`<stem>.valid.jsonl` (stem = OUT without `.jsonl`). Always `<stem>.manifest.json` beside.
+Exit 0 written, 1 refused because of validation errors (nothing written), 2 usage or I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
+from ..exporting.service import ExportOptionError, ExportResult, export_dataset
+from ..exporting.splits import SplitError, parse_validation_split
+from .common import CliContext, pass_cli
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+class SplitParam(click.ParamType):
+    name = "F|N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        try:
+            return parse_validation_split(value)
+        except SplitError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _fail(message: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": message}, ensure_ascii=False))
+    else:
+        click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _money(value: Any) -> str:
+    return f"${value:,.2f}" if isinstance(value, int | float) else "n/a"
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "n/a")
+
+
+def _finding_line(finding: Any) -> str:
+    pair = f" pair {finding.pair_id}" if finding.pair_id is not None else ""
+    return f"  {finding.severity:<7} line {finding.line}{pair} [{finding.rule}] {finding.message}"
+
+
+def summary_lines(result: ExportResult) -> list[str]:
+    """The readable report printed by the command."""
+    summary = result.report.summary
+    counts = result.counts
+    lines = []
+    if result.ok:
+        lines.append(f"Exported {counts.get('examples', 0)} example(s) from"
+                     f" {counts.get('approved_pairs', 0)} approved pair(s) in"
+                     f" {counts.get('conversations', 0)} conversation(s).")
+        for path in result.files:
+            lines.append(f"  wrote {path}")
+        lines.append(f"  wrote {result.manifest}")
+    else:
+        lines.append(f"Export refused: {len(result.report.errors)} error(s); nothing was written."
+                     " Fix the pairs named below (or reject them) and export again.")
+    if "train_examples" in counts:
+        lines.append(f"Split: {counts['train_examples']} train / {counts['valid_examples']}"
+                     f" validation example(s), grouped by conversation.")
+    model = summary.get("model") or "default"
+    lines.append(f"Target: {summary.get('target', '?')}, model: {model}")
+    lines.append(
+        f"Tokens: {_number(summary.get('total_tokens'))} in the training file,"
+        f" billed {_number(summary.get('billed_tokens'))}"
+        f" over {_number(summary.get('epochs'))} epoch(s),"
+        f" estimated cost {_money(summary.get('estimated_cost_usd'))}"
+    )
+    errors, warnings = result.report.errors, result.report.warnings
+    lines.append(f"Findings: {len(errors)} error(s), {len(warnings)} warning(s)")
+    lines += [_finding_line(f) for f in errors]
+    lines += [_finding_line(f) for f in warnings]
+    return lines
+
 
 @click.command("export")
-def command() -> None:
-    raise click.ClickException("not built yet")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--target", default="openai", show_default=True,
+              help="Output profile: openai, together, fireworks, mistral, hf-messages,"
+                   " prompt-completion.")
+@click.option("--model", default=None, help="Target model (token encoding, limit, price).")
+@click.option("--validation-split", "validation_split", type=SplitParam(), default=None,
+              help="Hold out a validation file: a fraction (0.1) or a number of examples (50);"
+                   " whole conversations move together.")
+@click.option("--seed", type=int, default=42, show_default=True,
+              help="Seed for the validation split (same seed, same split).")
+@click.option("--multi-turn", is_flag=True,
+              help="One example per conversation: its approved pairs as alternating turns.")
+@click.option("--few-shot", "few_shot", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Few-shot JSONL file whose template every line must follow.")
+@click.option("--epochs", type=click.IntRange(1, 50), default=None,
+              help="Epochs for the cost estimate (default: the cookbook heuristic).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_cli
+def command(cli: CliContext, out: Path, target: str, model: str | None,
+            validation_split: float | int | None, seed: int, multi_turn: bool,
+            few_shot: Path | None, epochs: int | None, as_json: bool) -> None:
+    """Export approved pairs to OUT (JSONL), validated first; refuses on any error."""
+    try:
+        db = cli.open_db()
+    except click.ClickException as exc:
+        _fail(exc.message, as_json)
+    try:
+        result = export_dataset(db, out, target=target, model=model,
+                                validation_split=validation_split, seed=seed,
+                                multi_turn=multi_turn, few_shot=few_shot, epochs=epochs,
+                                who="cli")
+    except ExportOptionError as exc:
+        _fail(str(exc), as_json)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc}", as_json)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps({
+            "ok": result.ok,
+            "files": [str(p) for p in result.files],
+            "manifest": str(result.manifest) if result.manifest else None,
+            "counts": result.counts,
+            "run_id": result.run_id,
+            **result.report.to_json(),
+        }, ensure_ascii=False, default=str))
+    else:
+        for line in summary_lines(result):
+            click.echo(line)
+    if not result.ok:
+        sys.exit(EXIT_REFUSED)

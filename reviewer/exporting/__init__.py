@@ -1,0 +1,32 @@
+"""Export approved pairs as validated fine-tuning JSONL (with manifest, optional split).
+
+Public entry points live in `service`; the other modules are its steps:
+`select` (approved pairs from the DB) → `build` (examples) → `splits` (train/validation)
+→ validation (`reviewer.validation`) → `writer` (atomic files) + `manifest`.
+"""
+
+from .service import (
+    ExportOptionError,
+    ExportResult,
+    PreparedExport,
+    build_export_bytes,
+    default_export_dir,
+    export_dataset,
+    prepare_export,
+    timestamped_copy,
+    timestamped_path,
+    write_prepared,
+)
+
+__all__ = [
+    "ExportOptionError",
+    "ExportResult",
+    "PreparedExport",
+    "build_export_bytes",
+    "default_export_dir",
+    "export_dataset",
+    "prepare_export",
+    "timestamped_copy",
+    "timestamped_path",
+    "write_prepared",
+]

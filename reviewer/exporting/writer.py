@@ -108,6 +108,10 @@ class StagedFiles:
         """Rename every staged file into place (in staging order)."""
         done: list[WrittenFile] = []
         directories: set[Path] = set()
+        for _tmp, path, _written in self._staged:
+            if path.is_dir():  # os.replace would fail halfway through the set
+                self.abort()
+                raise IsADirectoryError(21, "Is a directory", str(path))
         try:
             for tmp, path, written in self._staged:
                 os.replace(tmp, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -83,18 +84,35 @@ TOPICS = [
 ]
 
 
+_WORD_TEXT = (
+    "antenna buffer cable driver ethernet flash gateway header interrupt jumper kernel "
+    "latency module network offset packet queue register socket timer uart voltage "
+    "watchdog xtal yield zone 소켓 전원 펌웨어 드라이버 설정 주소 통신 보드 칩 모듈"
+)
+WORDS = _WORD_TEXT.split()
+
+
+def _distinct_text(index: int, part: int, kind: str) -> str:
+    rng = random.Random(f"{kind}-{index}-{part}")
+    return " ".join(rng.choice(WORDS) for _ in range(14)) + f" #{index}.{part}"
+
+
 def seed_conversations(db, count: int = 12, *, pairs_per_conversation: int = 1) -> dict:
-    """`count` conversations with distinct topics; returns {conversation_id: [pair ids]}."""
+    """`count` conversations with distinct content; returns {conversation_id: [pair ids]}."""
     made: dict[str, list[int]] = {}
     for index in range(count):
-        topic, question, answer = TOPICS[index % len(TOPICS)]
         conversation_id = f"conv-{index:03d}"
-        rows = [
-            (f"{question} (case {index}, part {part})", f"{answer} Reference {index}-{part}.")
-            for part in range(pairs_per_conversation)
-        ]
+        topic = TOPICS[index][0] if index < len(TOPICS) else f"topic {index}"
+        rows = []
+        for part in range(pairs_per_conversation):
+            if index < len(TOPICS) and part == 0:
+                _topic, question, answer = TOPICS[index]
+            else:
+                question = _distinct_text(index, part, "q") + "?"
+                answer = _distinct_text(index, part, "a") + "."
+            rows.append((question, answer))
         made[conversation_id] = add_pairs(
-            db, conversation_id, rows, system=f"Support chat about the {topic} ({index})."
+            db, conversation_id, rows, system=f"Support chat about the {topic}."
         )
     return made
 

@@ -13,7 +13,9 @@ def make(sizes):
     return examples
 
 
-@pytest.mark.parametrize("raw, expected", [("0.2", 0.2), ("5", 5), (3, 3), (0.5, 0.5), (None, None)])
+@pytest.mark.parametrize(
+    "raw, expected", [("0.2", 0.2), ("5", 5), (3, 3), (0.5, 0.5), (None, None)]
+)
 def test_parse_fraction_or_count(raw, expected):
     assert parse_validation_split(raw) == expected
 

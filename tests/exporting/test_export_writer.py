@@ -73,3 +73,13 @@ def test_single_file_helpers(tmp_path):
     atomic_write_json(tmp_path / "m.json", {"한": 1})
     assert json.loads((tmp_path / "m.json").read_text("utf-8")) == {"한": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.jsonl", "m.json"]
+
+
+def test_directory_in_the_way_publishes_nothing(tmp_path):
+    (tmp_path / "b.json").mkdir()
+    with pytest.raises(IsADirectoryError), StagedFiles() as staged:
+        staged.write_bytes(tmp_path / "a.jsonl", b"{}\n")
+        staged.write_bytes(tmp_path / "b.json", b"{}\n")
+        staged.commit()
+    assert [p.name for p in tmp_path.iterdir()] == ["b.json"]
+    assert list((tmp_path / "b.json").iterdir()) == []

@@ -1,0 +1,407 @@
+"""Export approved pairs as validated fine-tuning files: the one entry point for CLI and UI.
+
+Flow: select approved pairs → build examples → render for the target profile → optional
+grouped train/validation split → validate every line (and train/validation overlap) →
+only if there is no error, write all files and the manifest atomically and record a run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..audit import finish_run, start_run
+from ..db import resolve_db_path
+from .build import Example, build_examples
+from .checks import PROFILES, Finding, ValidationReport, find_overlap, validate_objects
+from .fewshot import FewShotFileError, read_few_shot
+from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
+from .select import iter_approved_pairs
+from .splits import SplitError, parse_validation_split, split_examples
+from .writer import StagedFiles, atomic_write_bytes, jsonl_bytes
+
+# The validation stream's rule for "fewer than 10 examples": it applies to a training file,
+# not to a held-out validation file.
+MIN_EXAMPLES_RULES = frozenset({"too_few_examples", "min_examples", "num_examples"})
+SPLIT_RULE = "validation_split"
+OVERLAP_RULE = "train_valid_overlap"
+RENDER_RULE = "render"
+
+
+class ExportOptionError(ValueError):
+    """Options that cannot work whatever the data (unknown target, bad split value, ...)."""
+
+
+@dataclass
+class ExportResult:
+    ok: bool
+    files: list[Path]
+    manifest: Path | None
+    report: ValidationReport
+    counts: dict
+    run_id: int | None
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    target: str = "openai"
+    model: str | None = None
+    validation_split: float | int | None = None
+    seed: int = 42
+    multi_turn: bool = False
+    few_shot: Path | None = None
+    epochs: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "model": self.model,
+            "validation_split": self.validation_split,
+            "seed": self.seed,
+            "multi_turn": self.multi_turn,
+            "few_shot": str(self.few_shot) if self.few_shot else None,
+            "epochs": self.epochs,
+        }
+
+
+@dataclass
+class Part:
+    """One output file's content: rendered line objects and the examples behind them."""
+
+    role: str  # "all" | "train" | "valid"
+    examples: list[Example]
+    objects: list[dict]
+    report: ValidationReport | None = None
+
+    def line_pair_ids(self) -> list[tuple[int, ...]]:
+        return [e.pair_ids for e in self.examples]
+
+    def data(self) -> bytes:
+        return jsonl_bytes(self.objects)
+
+
+@dataclass
+class PreparedExport:
+    """Everything an export will write, already validated; nothing written yet."""
+
+    options: ExportOptions
+    parts: list[Part]
+    report: ValidationReport
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    def part(self, role: str) -> Part:
+        return next(p for p in self.parts if p.role == role)
+
+    def data(self) -> bytes:
+        """The single-file JSONL (only for exports without a validation split)."""
+        if len(self.parts) != 1:
+            raise ExportOptionError("a split export has two files; use write_prepared")
+        return self.parts[0].data()
+
+
+# --- preparing ---------------------------------------------------------------------------
+
+
+def check_options(
+    *,
+    target: str = "openai",
+    model: str | None = None,
+    validation_split: float | int | str | None = None,
+    seed: int = 42,
+    multi_turn: bool = False,
+    few_shot: Path | str | None = None,
+    epochs: int | None = None,
+) -> ExportOptions:
+    """Normalise options; raises ExportOptionError for values that can never work."""
+    if target not in PROFILES:
+        known = ", ".join(sorted(PROFILES))
+        raise ExportOptionError(f"unknown target {target!r} (known: {known})")
+    try:
+        split = parse_validation_split(validation_split)
+    except SplitError as exc:
+        raise ExportOptionError(str(exc)) from None
+    if epochs is not None and (isinstance(epochs, bool) or not 1 <= int(epochs) <= 50):
+        raise ExportOptionError(f"epochs must be between 1 and 50, got {epochs}")
+    return ExportOptions(
+        target=target,
+        model=model or None,
+        validation_split=split,
+        seed=int(seed),
+        multi_turn=bool(multi_turn),
+        few_shot=Path(few_shot) if few_shot else None,
+        epochs=int(epochs) if epochs is not None else None,
+    )
+
+
+def _render(examples: list[Example], target: str) -> tuple[list[dict], list[Finding]]:
+    profile = PROFILES[target]
+    objects: list[dict] = []
+    problems: list[Finding] = []
+    for line, example in enumerate(examples, start=1):
+        try:
+            objects.append(profile.render(example.messages))
+        except Exception as exc:  # a profile refusing a shape must not crash the export
+            objects.append({})
+            problems.append(Finding(line, RENDER_RULE, "error",
+                                    f"cannot render for {target}: {exc}", example.pair_ids[0]))
+    return objects, problems
+
+
+def _items(part: Part) -> list[tuple[int, dict, int | None]]:
+    return [(line, obj, ex.pair_ids[0])
+            for line, (obj, ex) in enumerate(zip(part.objects, part.examples, strict=True), 1)]
+
+
+def _label(findings: list[Finding], name: str) -> list[Finding]:
+    """Prefix messages with the file they are about (a combined report spans two files)."""
+    return [replace(f, message=f"{name}: {f.message}") for f in findings]
+
+
+def _combine(
+    parts: list[Part], extra: list[Finding], paths: Mapping[str, Path]
+) -> ValidationReport:
+    main = parts[0].report
+    assert main is not None
+    if len(parts) == 1:
+        findings = list(main.findings) + extra
+        summary = dict(main.summary)
+    else:
+        findings = []
+        for part in parts:
+            assert part.report is not None
+            findings += _label(list(part.report.findings), paths[part.role].name)
+        findings += extra
+        summary = dict(main.summary)
+        valid_report = parts[1].report
+        assert valid_report is not None
+        summary["validation_file"] = dict(valid_report.summary)
+    summary["errors"] = sum(f.severity == "error" for f in findings)
+    summary["warnings"] = sum(f.severity == "warning" for f in findings)
+    return ValidationReport(summary=summary, findings=findings)
+
+
+def _overlap_findings(train: Part, valid: Part, paths: Mapping[str, Path]) -> list[Finding]:
+    """Train/validation overlap is always an error here, whatever severity the check uses."""
+    found = find_overlap(_items(train), _items(valid))
+    return [replace(f, severity="error", rule=f.rule or OVERLAP_RULE,
+                    message=f"{paths['valid'].name}: {f.message}")
+            for f in found]
+
+
+def prepare_export(
+    db: Database,
+    *,
+    out: Path | str | None = None,
+    target: str = "openai",
+    model: str | None = None,
+    validation_split: float | int | str | None = None,
+    seed: int = 42,
+    multi_turn: bool = False,
+    few_shot: Path | str | None = None,
+    epochs: int | None = None,
+) -> PreparedExport:
+    """Build and validate an export in memory. Raises ExportOptionError for bad options
+    (including an unreadable or invalid few-shot file); data problems become findings."""
+    options = check_options(target=target, model=model, validation_split=validation_split,
+                            seed=seed, multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+    few_shot_examples = None
+    if options.few_shot is not None:
+        try:
+            few_shot_examples = read_few_shot(options.few_shot)
+        except FewShotFileError as exc:
+            raise ExportOptionError(str(exc)) from None
+    examples = list(build_examples(iter_approved_pairs(db), multi_turn=options.multi_turn))
+    paths = output_paths(Path(out or "export.jsonl"), split=options.validation_split is not None)
+    extra: list[Finding] = []
+    if options.validation_split is None:
+        groups = [("all", examples)]
+    else:
+        try:
+            train, valid = split_examples(examples, options.validation_split, seed=options.seed)
+            groups = [("train", train), ("valid", valid)]
+        except SplitError as exc:
+            extra.append(Finding(0, SPLIT_RULE, "error", str(exc)))
+            groups = [("train", examples), ("valid", [])]
+    parts: list[Part] = []
+    for role, members in groups:
+        objects, problems = _render(members, options.target)
+        part = Part(role, members, objects)
+        report = validate_objects(_items(part), target=options.target, model=options.model,
+                                  few_shot_examples=few_shot_examples, epochs=options.epochs)
+        findings = list(report.findings) + problems
+        if role == "valid":
+            findings = [f for f in findings if f.rule not in MIN_EXAMPLES_RULES]
+        part.report = ValidationReport(summary=report.summary, findings=findings)
+        parts.append(part)
+    if len(parts) == 2 and parts[1].examples:
+        extra += _overlap_findings(parts[0], parts[1], paths)
+    report = _combine(parts, extra, paths)
+    counts: dict[str, Any] = {
+        "approved_pairs": sum(len(e.pair_ids) for e in examples),
+        "examples": len(examples),
+        "conversations": len({e.conversation_id for e in examples}),
+        "errors": report.summary["errors"],
+        "warnings": report.summary["warnings"],
+    }
+    for part in parts:
+        if part.role != "all":
+            counts[f"{part.role}_examples"] = len(part.examples)
+            counts[f"{part.role}_conversations"] = len({e.conversation_id for e in part.examples})
+    return PreparedExport(options, parts, report, counts)
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def write_prepared(
+    db: Database, prepared: PreparedExport, out: Path | str, *, who: str = "cli"
+) -> ExportResult:
+    """Write a prepared export (all files + manifest, atomically) and record a run.
+    A prepared export with errors is refused: nothing is written, the run says so."""
+    out = Path(out)
+    split = len(prepared.parts) == 2
+    paths = output_paths(out, split=split)
+    manifest_path = manifest_path_for(out)
+    settings = {**prepared.options.to_dict(),
+                "files": [str(paths[p.role]) for p in prepared.parts],
+                "manifest": str(manifest_path)}
+    run_id = start_run(db, "export", settings)
+    if not prepared.ok:
+        message = "; ".join(_brief(f) for f in prepared.report.errors[:5])
+        finish_run(db, run_id, prepared.counts, status="refused",
+                   message=f"refused: {len(prepared.report.errors)} error(s): {message}")
+        return ExportResult(False, [], None, prepared.report, dict(prepared.counts), run_id)
+    try:
+        entries: list[ManifestFile] = []
+        with StagedFiles() as staged:
+            for part in prepared.parts:
+                written = staged.write_jsonl(paths[part.role], part.objects)
+                summary = part.report.summary if part.report else {}
+                entries.append(ManifestFile(part.role, written, part.line_pair_ids(), summary))
+            manifest = build_manifest(
+                manifest_path=manifest_path, target=prepared.options.target,
+                model=prepared.options.model, settings=prepared.options.to_dict(),
+                counts=prepared.counts, report=prepared.report.to_json(), files=entries, who=who,
+            )
+            staged.write_bytes(manifest_path, _manifest_bytes(manifest))
+            staged.commit()
+    except BaseException as exc:
+        finish_run(db, run_id, prepared.counts, status="failed", message=f"write failed: {exc}")
+        raise
+    files = [paths[p.role] for p in prepared.parts]
+    counts = {**prepared.counts, "files": [str(p) for p in files]}
+    finish_run(db, run_id, counts, status="done")
+    return ExportResult(True, files, manifest_path, prepared.report, counts, run_id)
+
+
+def _brief(finding: Finding) -> str:
+    pair = f" (pair {finding.pair_id})" if finding.pair_id is not None else ""
+    return f"line {finding.line}{pair} {finding.rule}: {finding.message}"
+
+
+def _manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
+    return json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8") + b"\n"
+
+
+def export_dataset(
+    db: Database,
+    out: Path,
+    *,
+    target: str = "openai",
+    model: str | None = None,
+    validation_split: float | int | None = None,
+    seed: int = 42,
+    multi_turn: bool = False,
+    few_shot: Path | None = None,
+    epochs: int | None = None,
+    who: str = "cli",
+) -> ExportResult:
+    """Export approved pairs to `out` (or `<stem>.train.jsonl` + `<stem>.valid.jsonl` with a
+    validation split) plus `<stem>.manifest.json`. Refuses (ok False, nothing written) on
+    any validation error. Raises ExportOptionError for unusable options, OSError on I/O."""
+    out = Path(out)
+    if out.is_dir():
+        raise ExportOptionError(f"{out} is a directory; give a file name like {out}/data.jsonl")
+    prepared = prepare_export(db, out=out, target=target, model=model,
+                              validation_split=validation_split, seed=seed,
+                              multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+    return write_prepared(db, prepared, out, who=who)
+
+
+def build_export_bytes(db: Database, **options: Any) -> tuple[bytes, ValidationReport]:
+    """One JSONL file in memory for a download button. Returns (b"", report) when the report
+    has errors. A validation split is not possible here (it makes two files)."""
+    options.pop("who", None)
+    if options.get("validation_split") not in (None, ""):
+        raise ExportOptionError("a download is a single file; export a split with the CLI")
+    prepared = prepare_export(db, **options)
+    return (prepared.data() if prepared.ok else b""), prepared.report
+
+
+# --- the Export page's kept copies -------------------------------------------------------
+
+
+def _database_file(db: Database) -> Path | None:
+    for row in db.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main" and row[2]:
+            return Path(row[2])
+    return None
+
+
+def default_export_dir(db: Database | Path | str | None = None) -> Path:
+    """`exports/` beside the database file (so `data/reviewer.db` → `data/exports/`)."""
+    if isinstance(db, Database):
+        db_file = _database_file(db)
+    elif db is None:
+        db_file = resolve_db_path()
+    else:
+        db_file = Path(db)
+    if db_file is None or str(db_file) == ":memory:":
+        db_file = resolve_db_path(None)
+    return db_file.parent / "exports"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def timestamped_path(target: str, directory: Path | None = None,
+                     now: datetime | None = None) -> Path:
+    """Reserve a new `<YYYYmmdd-HHMMSS>-<target>.jsonl` in `directory` (default: the
+    export dir). The name is claimed with an exclusive create, so two sessions exporting in
+    the same second get different files; the caller replaces the empty placeholder."""
+    directory = Path(directory) if directory is not None else default_export_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    safe = _UNSAFE.sub("-", target).strip("-.") or "export"
+    counter = 1
+    while True:
+        suffix = "" if counter == 1 else f"-{counter}"
+        candidate = directory / f"{stamp}-{safe}{suffix}.jsonl"
+        try:
+            with open(candidate, "x"):
+                return candidate
+        except FileExistsError:
+            counter += 1
+
+
+def timestamped_copy(data: bytes, target: str, *, directory: Path | None = None,
+                     now: datetime | None = None) -> Path:
+    """Keep a copy of downloaded bytes under `data/exports/` (atomic write)."""
+    path = timestamped_path(target, directory, now)
+    try:
+        atomic_write_bytes(path, data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path

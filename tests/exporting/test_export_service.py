@@ -1,0 +1,290 @@
+import hashlib
+import json
+from datetime import datetime
+
+import pytest
+
+from reviewer.audit import recent_runs
+from reviewer.exporting.build import build_examples
+from reviewer.exporting.checks import PROFILES
+from reviewer.exporting.select import iter_approved_pairs
+from reviewer.exporting.service import (
+    ExportOptionError,
+    build_export_bytes,
+    default_export_dir,
+    export_dataset,
+    timestamped_copy,
+)
+from reviewer.exporting.splits import split_examples
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def db_pair(db, pair_id):
+    return next(db.query("SELECT * FROM pairs WHERE id = ?", [pair_id]))
+
+
+def test_exports_only_approved_pairs_one_line_each(db, seed, pairs_adder, tmp_path):
+    made = seed(db, 11)
+    pairs_adder(db, "conv-000", [("pending q?", "pending a.", "pending"),
+                                 ("rejected q?", "rejected a.", "rejected"),
+                                 ("deleted q?", "deleted a.", "deleted")], start=5)
+    out = tmp_path / "out" / "set.jsonl"
+    result = export_dataset(db, out)
+    assert result.ok, [f.to_dict() for f in result.report.errors]
+    assert result.files == [out]
+    lines = read_jsonl(out)
+    manifest = json.loads(result.manifest.read_text("utf-8"))
+    line_ids = manifest["files"][0]["line_pair_ids"]
+    assert sorted(pid for ids in line_ids for pid in ids) == sorted(
+        pid for ids in made.values() for pid in ids)
+    assert len(lines) == 11
+    for line, [pair_id] in zip(lines, line_ids, strict=True):
+        row = db_pair(db, pair_id)
+        assert row["status"] == "approved"
+        assert line == {"messages": [
+            {"role": "system", "content": row["system"]},
+            {"role": "user", "content": row["question"]},
+            {"role": "assistant", "content": row["answer"]},
+        ]}
+    text = out.read_text("utf-8")
+    assert "pending" not in text and "rejected" not in text and "deleted" not in text
+
+
+def test_manifest_contents_and_hashes(db, seed, tmp_path):
+    seed(db, 12)
+    out = tmp_path / "set.jsonl"
+    result = export_dataset(db, out, seed=3, epochs=2, who="민지")
+    assert result.manifest == tmp_path / "set.manifest.json"
+    manifest = json.loads(result.manifest.read_text("utf-8"))
+    assert manifest["profile"] == "openai"
+    assert manifest["created_by"] == "민지"
+    assert manifest["reviewer_version"]
+    assert manifest["created_at"]
+    assert manifest["settings"]["epochs"] == 2
+    assert manifest["settings"]["seed"] == 3
+    assert manifest["counts"]["examples"] == 12
+    assert manifest["counts"]["approved_pairs"] == 12
+    assert manifest["validation"]["summary"]["examples"] == 12
+    assert manifest["validation"]["summary"]["errors"] == 0
+    assert "total_tokens" in manifest["tokens"]
+    assert manifest["tokens"]["epochs"] == 2
+    [entry] = manifest["files"]
+    assert entry["path"] == "set.jsonl"
+    assert entry["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert entry["bytes"] == out.stat().st_size and entry["lines"] == 12
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [
+        "reviewer.db", "reviewer.db-shm", "reviewer.db-wal", "set.jsonl", "set.manifest.json"]
+
+
+def test_records_an_export_run(db, seed, tmp_path):
+    seed(db, 10)
+    result = export_dataset(db, tmp_path / "a.jsonl", who="tester")
+    [run] = recent_runs(db, 1)
+    assert run["id"] == result.run_id
+    assert run["kind"] == "export" and run["status"] == "done"
+    assert run["counts"]["examples"] == 10
+    assert run["counts"]["files"] == [str(tmp_path / "a.jsonl")]
+    assert run["settings"]["target"] == "openai"
+    assert not list(db.query("SELECT * FROM events"))
+
+
+def test_multi_turn_one_example_per_conversation(db, seed, tmp_path):
+    made = seed(db, 10, pairs_per_conversation=3)
+    result = export_dataset(db, tmp_path / "mt.jsonl", multi_turn=True)
+    assert result.ok, [f.to_dict() for f in result.report.errors]
+    lines = read_jsonl(tmp_path / "mt.jsonl")
+    manifest = json.loads(result.manifest.read_text("utf-8"))
+    assert manifest["files"][0]["line_pair_ids"] == [made[c] for c in sorted(made)]
+    assert len(lines) == 10
+    for line in lines:
+        roles = [m["role"] for m in line["messages"]]
+        assert roles == ["system"] + ["user", "assistant"] * 3
+    assert result.counts["approved_pairs"] == 30 and result.counts["examples"] == 10
+
+
+def test_fewer_than_ten_is_refused_and_nothing_written(db, seed, tmp_path):
+    seed(db, 9)
+    out = tmp_path / "x" / "few.jsonl"
+    result = export_dataset(db, out)
+    assert not result.ok
+    assert result.files == [] and result.manifest is None
+    assert any(f.severity == "error" and f.line == 0 for f in result.report.errors)
+    assert not out.parent.exists()
+    [run] = recent_runs(db, 1)
+    assert run["status"] == "refused" and "error" in run["message"]
+
+
+def test_error_in_one_pair_refuses_and_names_the_pair(db, seed, pairs_adder, tmp_path):
+    seed(db, 12)
+    [bad] = pairs_adder(db, "conv-bad", [("A question?", "An answer.")], system="")
+    [special] = pairs_adder(db, "conv-tok", [("Why <|endoftext|> here?", "Because.")])
+    result = export_dataset(db, tmp_path / "e.jsonl")
+    assert not result.ok
+    named = {f.pair_id for f in result.report.errors}
+    assert {bad, special} <= named
+    assert list(tmp_path.glob("e*")) == []
+
+
+def test_korean_round_trips_as_utf8(db, pairs_adder, seed, tmp_path):
+    seed(db, 10)
+    text = "전원을 껐다 켜도 LED가 깜빡이지 않습니다. 어떻게 해야 하나요?"
+    [pid] = pairs_adder(db, "conv-ko", [(text, "리셋 버튼을 5초간 누르세요.")],
+                        system="W5500 보드 전원 문제 문의")
+    out = tmp_path / "ko.jsonl"
+    assert export_dataset(db, out).ok
+    raw = out.read_bytes()
+    assert text.encode("utf-8") in raw and b"\\u" not in raw
+    manifest = json.loads((tmp_path / "ko.manifest.json").read_text("utf-8"))
+    index = [ids for ids in manifest["files"][0]["line_pair_ids"]].index([pid])
+    line = read_jsonl(out)[index]
+    assert line["messages"][0]["content"] == "W5500 보드 전원 문제 문의"
+    assert line["messages"][1]["content"] == text
+
+
+@pytest.mark.parametrize("target", sorted(PROFILES))
+def test_each_profile_renders_every_line(db, seed, tmp_path, target):
+    seed(db, 12)
+    out = tmp_path / f"{target}.jsonl"
+    result = export_dataset(db, out, target=target)
+    assert result.ok, [f.to_dict() for f in result.report.errors]
+    lines = read_jsonl(out)
+    examples = list(build_examples(iter_approved_pairs(db)))
+    assert lines == [PROFILES[target].render(e.messages) for e in examples]
+    for line in lines:
+        if target == "prompt-completion":
+            assert isinstance(line.get("prompt"), str) and isinstance(line.get("completion"), str)
+        else:
+            roles = [m["role"] for m in line["messages"]]
+            assert roles[-2:] == ["user", "assistant"]
+    manifest = json.loads((tmp_path / f"{target}.manifest.json").read_text("utf-8"))
+    assert manifest["profile"] == target
+
+
+def test_unknown_target_and_bad_options_raise(db, seed, tmp_path):
+    seed(db, 10)
+    with pytest.raises(ExportOptionError, match="unknown target"):
+        export_dataset(db, tmp_path / "a.jsonl", target="nope")
+    with pytest.raises(ExportOptionError):
+        export_dataset(db, tmp_path / "a.jsonl", validation_split=1.5)
+    with pytest.raises(ExportOptionError, match="few-shot"):
+        export_dataset(db, tmp_path / "a.jsonl", few_shot=tmp_path / "missing.jsonl")
+    with pytest.raises(ExportOptionError, match="directory"):
+        export_dataset(db, tmp_path)
+    assert list(tmp_path.glob("a*")) == []
+
+
+def test_io_failure_leaves_nothing_and_marks_the_run_failed(db, seed, tmp_path):
+    seed(db, 10)
+    (tmp_path / "s.manifest.json").mkdir()  # the manifest cannot be placed
+    with pytest.raises(OSError):
+        export_dataset(db, tmp_path / "s.jsonl")
+    assert not (tmp_path / "s.jsonl").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    [run] = recent_runs(db, 1)
+    assert run["status"] == "failed"
+
+
+def test_download_bytes_match_the_file_export(db, seed, tmp_path):
+    seed(db, 11)
+    data, report = build_export_bytes(db, target="openai")
+    assert report.ok
+    result = export_dataset(db, tmp_path / "f.jsonl")
+    assert data == result.files[0].read_bytes()
+    with pytest.raises(ExportOptionError):
+        build_export_bytes(db, validation_split=0.2)
+
+
+def test_download_bytes_empty_on_errors(db, seed):
+    seed(db, 3)
+    data, report = build_export_bytes(db)
+    assert data == b"" and not report.ok
+
+
+def test_default_export_dir_and_timestamped_copy(db, db_path, tmp_path):
+    assert default_export_dir(db) == db_path.parent / "exports"
+    assert default_export_dir(tmp_path / "data" / "reviewer.db") == tmp_path / "data" / "exports"
+    when = datetime(2026, 3, 2, 10, 1, 5)
+    first = timestamped_copy("한글\n".encode(), "hf-messages", now=when,
+                             directory=default_export_dir(db))
+    second = timestamped_copy(b"x\n", "hf-messages", now=when, directory=default_export_dir(db))
+    assert first.name == "20260302-100105-hf-messages.jsonl"
+    assert second.name == "20260302-100105-hf-messages-2.jsonl"
+    assert first.read_bytes() == "한글\n".encode()
+    assert {p.name for p in first.parent.iterdir()} == {first.name, second.name}
+    odd = timestamped_copy(b"", "../../evil", now=when, directory=tmp_path / "ex")
+    assert odd.parent == tmp_path / "ex"
+
+
+def test_default_export_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("REVIEWER_DB", str(tmp_path / "d" / "r.db"))
+    assert default_export_dir() == tmp_path / "d" / "exports"
+
+
+def _examples(db):
+    return list(build_examples(iter_approved_pairs(db)))
+
+
+def test_split_export_grouped_and_deterministic(db, seed, tmp_path):
+    made = seed(db, 24, pairs_per_conversation=2)
+    first = export_dataset(db, tmp_path / "a" / "set.jsonl", validation_split=0.25, seed=5)
+    assert first.ok, [f.to_dict() for f in first.report.errors]
+    train, valid = tmp_path / "a" / "set.train.jsonl", tmp_path / "a" / "set.valid.jsonl"
+    assert first.files == [train, valid]
+    assert not (tmp_path / "a" / "set.jsonl").exists()
+    manifest = json.loads(first.manifest.read_text("utf-8"))
+    by_role = {f["role"]: f for f in manifest["files"]}
+    owner = {pid: c for c, ids in made.items() for pid in ids}
+    train_convs = {owner[p] for p in by_role["train"]["pair_ids"]}
+    valid_convs = {owner[p] for p in by_role["valid"]["pair_ids"]}
+    assert train_convs and valid_convs and not train_convs & valid_convs
+    assert len(by_role["valid"]["pair_ids"]) == 12
+    for path, entry in ((train, by_role["train"]), (valid, by_role["valid"])):
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert entry["lines"] == len(read_jsonl(path))
+    assert first.counts["train_examples"] == 36 and first.counts["valid_examples"] == 12
+
+    again = export_dataset(db, tmp_path / "b" / "set.jsonl", validation_split=0.25, seed=5)
+    assert (tmp_path / "b" / "set.valid.jsonl").read_bytes() == valid.read_bytes()
+    assert (tmp_path / "b" / "set.train.jsonl").read_bytes() == train.read_bytes()
+    assert again.ok
+    others = set()
+    for s in range(6):
+        export_dataset(db, tmp_path / f"s{s}" / "set.jsonl", validation_split=12, seed=s)
+        others.add((tmp_path / f"s{s}" / "set.valid.jsonl").read_bytes())
+    assert len(others) > 1
+
+
+def test_split_needs_two_conversations(db, pairs_adder, tmp_path):
+    pairs_adder(db, "only", [(f"question number {i}?", f"answer number {i}.") for i in range(12)])
+    result = export_dataset(db, tmp_path / "o.jsonl", validation_split=0.2)
+    assert not result.ok
+    assert any("2 conversations" in f.message for f in result.report.errors)
+    assert list(tmp_path.glob("o*")) == []
+
+
+def test_leak_between_train_and_validation_is_refused(db, seed, pairs_adder, tmp_path):
+    seed(db, 14)
+    question = "My W5500 board drops the TCP connection every ten minutes, what should I check?"
+    answer = "Enable keep-alive on the socket and check the PHY link status register."
+    [left] = pairs_adder(db, "dup-a", [(question, answer)], system="Support chat about TCP.")
+    [right] = pairs_adder(db, "dup-b", [(question.replace("ten", "10"), answer)],
+                          system="Support chat about TCP.")
+    examples = _examples(db)
+    chosen = None
+    for s in range(200):
+        train, valid = split_examples(examples, 5, seed=s)
+        train_ids = {e.pair_ids[0] for e in train}
+        if (left in train_ids) != (right in train_ids):
+            chosen = s
+            break
+    assert chosen is not None
+    result = export_dataset(db, tmp_path / "leak.jsonl", validation_split=5, seed=chosen)
+    assert not result.ok
+    overlaps = [f for f in result.report.errors if "overlap" in f.rule or "dup" in f.rule]
+    assert overlaps, [f.to_dict() for f in result.report.findings]
+    text = " ".join(f"{f.pair_id} {f.message}" for f in overlaps)
+    assert str(left) in text and str(right) in text
+    assert list(tmp_path.glob("leak*")) == []
