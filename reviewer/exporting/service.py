@@ -19,9 +19,9 @@ from sqlite_utils import Database
 
 from ..audit import finish_run, start_run
 from ..db import resolve_db_path
+from ..splitting.fewshot import FewShotError, load_few_shot
 from .build import Example, build_examples
 from .checks import PROFILES, Finding, ValidationReport, find_overlap, validate_objects
-from .fewshot import FewShotFileError, read_few_shot
 from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
 from .select import iter_approved_pairs
 from .splits import SplitError, parse_validation_split, split_examples
@@ -218,8 +218,8 @@ def prepare_export(
     few_shot_examples = None
     if options.few_shot is not None:
         try:
-            few_shot_examples = read_few_shot(options.few_shot)
-        except FewShotFileError as exc:
+            few_shot_examples = load_few_shot(options.few_shot)
+        except FewShotError as exc:
             raise ExportOptionError(str(exc)) from None
     examples = list(build_examples(iter_approved_pairs(db), multi_turn=options.multi_turn))
     paths = output_paths(Path(out or "export.jsonl"), split=options.validation_split is not None)
