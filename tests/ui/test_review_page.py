@@ -1,0 +1,126 @@
+"""Review page wiring: filters, search, paging, bulk confirmation, deep link, safe text."""
+
+from ui_helpers import open_page, seed
+
+from reviewer import pairs
+
+
+def ids_shown(at) -> list[int]:
+    return at.data_editor[0].value["id"].tolist()
+
+
+def test_first_page_and_counts(db):
+    ids = seed(db, 120)
+    at = open_page("review.py")
+    assert not at.exception
+    assert ids_shown(at) == ids[:50]
+    assert {m.label: m.value for m in at.metric}["Pending"] == "120"
+    assert at.pagination(key="rv_page").num_pages == 3
+    assert at.session_state["rv_ids"] == ids[:50]
+    assert at.session_state["rv_versions"] == [1] * 50
+    editor = at.data_editor[0].value
+    assert list(editor.columns) == ["id", "status", "system", "question", "answer",
+                                    "conversation", "version"]
+
+
+def test_paging(db):
+    ids = seed(db, 120)
+    at = open_page("review.py")
+    at.pagination(key="rv_page").select(3).run()
+    assert ids_shown(at) == ids[100:]
+    at.pagination(key="rv_page").select(2).run()
+    assert ids_shown(at) == ids[50:100]
+
+
+def test_status_filter_and_search_reset_the_page(db):
+    ids = seed(db, 120, text=lambda i: ("s", f"q{i}", "프린터 용지 걸림" if i % 10 == 0 else "a"))
+    pairs.update_pair(db, ids[3], {"status": "approved"}, expected_version=1, who="x")
+    at = open_page("review.py")
+    at.pagination(key="rv_page").select(2).run()
+    at.selectbox(key="rv_status").select("approved").run()
+    assert ids_shown(at) == [ids[3]]
+    assert at.session_state["rv_page"] == 1
+    at.selectbox(key="rv_status").select("all").run()
+    at.text_input(key="rv_search").input("용지 걸림").run()
+    assert ids_shown(at) == ids[::10]
+    at.text_input(key="rv_search").input("nothing like this").run()
+    assert len(at.data_editor) == 0
+    assert "No pairs match this filter." in [t.value for t in at.text]
+    assert at.button(key="rv_bulk_approved").disabled
+
+
+def test_bulk_approve_needs_confirmation_showing_the_count(db):
+    ids = seed(db, 30, text=lambda i: ("s", f"q{i}", "router reboot" if i < 12 else "other"))
+    at = open_page("review.py")
+    at.text_input(key="rv_search").input("router").run()
+    at.button(key="rv_bulk_approved").click().run()
+    assert [w.value for w in at.warning] == ["Approve 12 pairs (all statuses)?"]
+    assert pairs.status_counts(db)["approved"] == 0  # nothing yet
+    at.button(key="rv_bulk_cancel").click().run()
+    assert not at.warning and pairs.status_counts(db)["approved"] == 0
+    at.button(key="rv_bulk_approved").click().run()
+    at.button(key="rv_bulk_confirm").click().run()
+    assert not at.exception
+    assert pairs.status_counts(db)["approved"] == 12
+    assert pairs.get_pair(db, ids[0])["updated_by"] == "tester"
+    assert {m.label: m.value for m in at.metric}["Approved"] == "12"
+    assert at.data_editor[0].value["status"].tolist() == ["approved"] * 12
+
+
+def test_bulk_delete_then_restore_from_deleted_filter(db):
+    seed(db, 5)
+    at = open_page("review.py")
+    at.button(key="rv_bulk_deleted").click().run()
+    assert [w.value for w in at.warning] == ["Delete 5 pairs (all statuses)?"]
+    at.button(key="rv_bulk_confirm").click().run()
+    assert pairs.status_counts(db)["deleted"] == 5
+    assert db.execute("SELECT count(*) FROM pairs").fetchone()[0] == 5
+    at.selectbox(key="rv_status").select("deleted").run()
+    at.button(key="rv_bulk_rejected").click().run()
+    assert [w.value for w in at.warning] == ["Reject 5 pairs (status deleted)?"]
+    at.button(key="rv_bulk_confirm").click().run()
+    assert pairs.status_counts(db) == {"pending": 0, "approved": 0, "rejected": 5, "deleted": 0}
+
+
+def test_deep_link_positions_on_the_pair(db):
+    ids = seed(db, 130, per_conversation=10,
+               conversation_text=lambda c: f"Customer: about {c}\nEngineer: fixed")
+    target = ids[77]
+    at = open_page("review.py", query={"pair": str(target)})
+    assert not at.exception
+    assert at.session_state["rv_page"] == 2
+    assert target in ids_shown(at)
+    assert at.selectbox(key="rv_show").value == target
+    assert any("about conv00007" in c.value for c in at.code)
+    assert "pair" not in at.query_params  # handled once
+
+
+def test_deep_link_to_unknown_pair_warns(db):
+    seed(db, 3)
+    at = open_page("review.py", query={"pair": "99999"})
+    assert [w.value for w in at.warning] == ["The linked pair was not found."]
+    at = open_page("review.py", query={"pair": "<b>x</b>"})
+    assert [w.value for w in at.warning] == ["The linked pair was not found."]
+
+
+def test_conversation_is_shown_as_plain_text(db):
+    hostile = "# Heading\n<script>alert(1)</script> ![x](http://example.invalid/t.png)"
+    ids = seed(db, 6, per_conversation=3, conversation_text=lambda c: f"{c}: {hostile}")
+    at = open_page("review.py")
+    assert any(hostile in c.value for c in at.code)
+    assert not any("script" in m.value or "example.invalid" in m.value for m in at.markdown)
+    at.selectbox(key="rv_show").select(ids[4]).run()
+    assert any(c.value.startswith("conv00001:") for c in at.code)
+
+
+def test_seeded_editor_state_does_not_write(db):
+    """AppTest cannot fire the editor's change callback; the page must never save edits by
+    reading the editor's output instead (that would double-apply in a browser)."""
+    ids = seed(db, 3)
+    at = open_page("review.py")
+    key = f"rv_editor_{at.session_state['rv_editor_gen']}"
+    at.session_state[key] = {"edited_rows": {0: {"answer": "x"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert pairs.get_pair(db, ids[0])["answer"] == "Answer number 0."
