@@ -1,8 +1,86 @@
-"""`reviewer split` (being built)."""
+"""`reviewer split`: turn pending conversations into question/answer pairs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
 
+from ..splitting import FewShotError, SplitterConfigError, make_splitter, split_pending
+from .common import CliContext, pass_cli
+
+
+class _Progress:
+    """A click progress bar on stderr, opened once the total is known."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="splitting",
+                                         file=click.get_text_stream("stderr"), show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
 
 @click.command("split")
-def command() -> None:
-    raise click.ClickException("not built yet")
+@click.option("--splitter", "kind", type=click.Choice(["rules", "llm"]), default="rules",
+              show_default=True, help="Offline rules, or an OpenAI-compatible chat model.")
+@click.option("--model", default=None,
+              help="Model for --splitter llm (default: $REVIEWER_MODEL, else gpt-4o-mini).")
+@click.option("--base-url", default=None,
+              help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 "
+                   "(default: $OPENAI_BASE_URL). The key comes from $OPENAI_API_KEY only.")
+@click.option("--few-shot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Few-shot examples (JSONL in the export format; default data/few_shot.jsonl).")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Conversations split at the same time.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Seconds to wait for one LLM answer (default 120).")
+@click.option("--retry-failed", is_flag=True, help="Also retry conversations that failed before.")
+@click.option("--redo", is_flag=True,
+              help="Re-split conversations already split; reviewed pairs are kept.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--who", default="cli", show_default=True, help="Recorded as who started the run.")
+@pass_cli
+@click.pass_context
+def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
+            base_url: str | None, few_shot: Path | None, concurrency: int,
+            timeout: float | None, retry_failed: bool, redo: bool, as_json: bool,
+            who: str) -> None:
+    """Split pending conversations into question/answer pairs.
+
+    Exits 1 when any conversation failed (each is listed with its reason), 2 when the
+    splitter cannot be set up (no key, unreadable few-shot file).
+    """
+    try:
+        splitter = make_splitter(kind, model=model, few_shot=few_shot, base_url=base_url,
+                                 timeout=timeout)
+    except (FewShotError, SplitterConfigError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(2)
+    cli.open_db().close()  # clear error for an unusable --db before any work starts
+    progress = _Progress(enabled=True)
+    try:
+        report = split_pending(cli.db_path, splitter, redo=redo, retry_failed=retry_failed,
+                               concurrency=concurrency, progress=progress, who=who)
+    finally:
+        progress.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if report.failed:
+        ctx.exit(1)
