@@ -17,6 +17,7 @@ Anything else raises `RecordRejected` with a reason naming what was expected.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from ..models import Conversation, Turn
@@ -41,11 +42,22 @@ TITLE_KEYS = ("title", "subject", "topic", "제목")
 
 
 def _lookup(obj: Mapping[str, Any], keys: Sequence[str]) -> tuple[str | None, Any]:
-    lowered = {str(k).strip().lower(): k for k in obj}
+    """First of `keys` present in `obj`, matched exactly first, then case-insensitively."""
+    for key in keys:
+        if key in obj:
+            return key, obj[key]
+    found = _fold_match(tuple(obj), tuple(keys))
+    return (found, obj[found]) if found is not None else (None, None)
+
+
+@lru_cache(maxsize=1024)
+def _fold_match(present: tuple, keys: tuple[str, ...]) -> Any:
+    """The key of `present` equal to one of `keys` ignoring case and spaces (cached per shape)."""
+    lowered = {str(k).strip().lower(): k for k in present}
     for key in keys:
         if key in lowered:
-            return lowered[key], obj[lowered[key]]
-    return None, None
+            return lowered[key]
+    return None
 
 
 def _scalar(value: Any) -> str:
@@ -111,16 +123,17 @@ def _turn(item: Any, index: int) -> Turn | None:
         raise RecordRejected(
             f"turn {index}: no text (expected a 'text', 'content' or 'value' key)"
         )
-    text = _content_text(raw_text)
+    text = raw_text if type(raw_text) is str else _content_text(raw_text)
     if text is None:
         raise RecordRejected(f"turn {index}: text is not a string")
     text = text.strip()
     if not text:
         return None
-    label = _scalar(speaker)
+    label = speaker.strip() if type(speaker) is str else _scalar(speaker)
     role = (role_for(label) or UNKNOWN) if label else UNKNOWN
-    _, timestamp = _lookup(item, TIME_KEYS)
-    return Turn(role, text, label, _scalar(timestamp) or None)
+    # Only look for a timestamp when the turn has keys beyond speaker and text.
+    timestamp = _scalar(_lookup(item, TIME_KEYS)[1]) if len(item) > 2 else ""
+    return Turn(role, text, label, timestamp or None)
 
 
 def _infer_roles(turns: list[Turn]) -> list[Turn]:

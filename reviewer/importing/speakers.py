@@ -45,6 +45,19 @@ def role_for(label: str, *, transcript: bool = False) -> str | None:
     ``transcript=True`` is stricter: words that commonly start an ordinary line are not
     treated as speakers.
     """
+    cache_key = (label, transcript)
+    if cache_key in _CACHE:
+        return _CACHE[cache_key]
+    role = _role_for(label, transcript)
+    if len(_CACHE) < 10_000:
+        _CACHE[cache_key] = role
+    return role
+
+
+_CACHE: dict[tuple[str, bool], str | None] = {}
+
+
+def _role_for(label: str, transcript: bool) -> str | None:
     key = _SPACES.sub(" ", _DECORATION.sub("", label)).strip().lower()
     if not key or len(key) > 40:
         return None
