@@ -39,7 +39,7 @@ use_few_shot = o2.checkbox("Check template conformance against the few-shot file
                            key="ex_few_shot")
 
 if st.button("Build and validate", type="primary", key="ex_build"):
-    from reviewer.exporting import build_export_bytes
+    from reviewer.exporting import ExportOptionError, build_export_bytes, timestamped_copy
 
     few_shot = None
     if use_few_shot:
@@ -48,17 +48,22 @@ if st.button("Build and validate", type="primary", key="ex_build"):
             few_shot = DEFAULT_FEW_SHOT if DEFAULT_FEW_SHOT.exists() else None
         except Exception:
             few_shot = None
-    with st.spinner("Building and validating…"):
-        data, report = build_export_bytes(
-            ctx.db, target=target, model=model or None, multi_turn=multi_turn,
-            few_shot=few_shot, epochs=int(epochs) or None, who=who)
-    result = {"data": data, "report": report.to_json(), "ok": report.ok, "model": model,
-              "stamp": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"), "copy": None}
-    if report.ok:
-        from reviewer.exporting import timestamped_copy
-
-        result["copy"] = str(timestamped_copy(data, ctx.db_path.parent / "exports"))
-    state["ex_result"] = result
+    try:
+        with st.spinner("Building and validating…"):
+            data, report = build_export_bytes(
+                ctx.db, target=target, model=model or None, multi_turn=multi_turn,
+                few_shot=few_shot, epochs=int(epochs) or None, who=who)
+    except ExportOptionError as exc:
+        state.pop("ex_result", None)
+        st.error("These options cannot be exported:")
+        ui.plain(str(exc))
+    else:
+        result = {"data": data, "report": report.to_json(), "ok": report.ok, "model": model,
+                  "stamp": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"), "copy": None}
+        if report.ok:
+            result["copy"] = str(timestamped_copy(data, target,
+                                                  directory=ctx.db_path.parent / "exports"))
+        state["ex_result"] = result
 
 result = state.get("ex_result")
 if result:

@@ -37,8 +37,8 @@ if last:
     c1.metric("Files", last.get("files", 0))
     c2.metric("Imported", last.get("imported", 0))
     c3.metric("Duplicates", last.get("duplicates", 0))
-    rejected = last.get("rejected") or []
-    c4.metric("Rejected", len(rejected))
+    rejected = last.get("rejections") or []
+    c4.metric("Rejected", last.get("rejected", len(rejected)))
     if rejected:
         st.dataframe(
             pd.DataFrame([{"file": r.get("source", ""), "where": r.get("locator", ""),
@@ -81,7 +81,8 @@ if st.button("Split", type="primary", key="split_go"):
             kind, model=(model or None), base_url=(base_url or None),
             api_key=os.environ.get("OPENAI_API_KEY") if kind == "llm" else None)
     except Exception as exc:  # bad settings: say why, keep the page alive
-        st.error(f"Cannot start the {kind} splitter: {type(exc).__name__}: {exc}")
+        st.error(f"Cannot start the {kind} splitter.")
+        ui.plain(f"{type(exc).__name__}: {exc}")
         st.stop()
     script_thread = threading.get_ident()
     with st.status("Splitting…", expanded=True) as status_box:

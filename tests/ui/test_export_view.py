@@ -1,0 +1,52 @@
+import json
+from dataclasses import asdict, dataclass
+
+from reviewer import export_view as ev
+
+
+@dataclass(frozen=True)
+class Finding:  # same shape as the validation package's findings
+    line: int
+    rule: str
+    severity: str
+    message: str
+    pair_id: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def test_histogram_buckets_cover_all_values():
+    hist = ev.histogram([10, 11, 19, 30, 30, 49], bins=4)
+    assert sum(b["examples"] for b in hist) == 6
+    assert hist[0]["tokens"].startswith("10")
+    assert ev.histogram([]) == []
+    assert ev.histogram([7, 7]) == [{"tokens": "7–7", "examples": 2}]
+
+
+def test_example_token_counts_reads_chat_lines():
+    line = {"messages": [{"role": "user", "content": "안녕하세요"},
+                         {"role": "assistant", "content": "hello"}]}
+    data = (json.dumps(line, ensure_ascii=False) + "\n\nnot json\n").encode()
+    counts = ev.example_token_counts(data, "gpt-4o-mini")
+    assert len(counts) == 1 and counts[0] > 6
+
+
+def test_findings_rows_and_filters():
+    rows = ev.findings_rows([
+        Finding(line=3, rule="empty_answer", severity="error", message="m", pair_id=9),
+        {"line": 0, "rule": "too_few", "severity": "warning", "message": "w", "pair_id": None},
+    ])
+    assert rows[0]["open"] == "review?pair=9" and rows[1]["open"] is None
+    assert ev.filter_findings(rows, severities=["warning"]) == [rows[1]]
+    assert ev.filter_findings(rows, rules=["empty_answer"]) == [rows[0]]
+    assert ev.filter_findings(rows) == rows
+
+
+def test_summary_metrics_and_lines():
+    summary = {"examples": 1200, "estimated_cost_usd": 3.5, "epochs": 3, "model": "m",
+               "tokens_per_example": {"min": 10, "max": 90}, "trainable_until": "2027-01-01"}
+    assert ev.summary_metrics(summary) == [("Examples", "1,200"), ("Epochs", "3"),
+                                           ("Estimated cost (USD)", "$3.50")]
+    assert ev.availability_lines(summary) == ["trainable until: 2027-01-01"]
+    assert ev.token_stat_lines(summary) == ["tokens per example: min 10, max 90"]

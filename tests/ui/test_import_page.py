@@ -1,0 +1,70 @@
+"""Import page: upload several files, see the report, split with the rules splitter."""
+
+from ui_helpers import open_page
+
+from reviewer import pairs
+
+TRANSCRIPT = """Customer: My X200 router keeps dropping Wi-Fi every evening.
+Engineer: Please update the X200 firmware to 2.1 and turn off band steering.
+Customer: Will that erase my settings?
+Engineer: No, the update keeps all settings.
+---
+고객: 프린터 P7에서 용지 걸림 오류가 계속 나요.
+엔지니어: 뒷면 덮개를 열고 걸린 용지를 제거한 뒤 전원을 껐다 켜 주세요.
+"""
+
+
+def test_import_then_split(db):
+    at = open_page("import.py")
+    assert not at.exception
+    at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
+    at.button(key="import_go").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Files"], metrics["Imported"], metrics["Rejected"]) == ("1", "2", "0")
+    assert pairs.conversation_counts(db)["pending"] == 2
+    # the uploader was replaced by a fresh, empty one
+    assert at.session_state["upload_gen"] == 1
+    assert not at.file_uploader[0].value
+
+    at.button(key="split_go").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Split"] == "2"
+    created = int(metrics["Pairs created"])
+    assert created >= 3
+    assert pairs.status_counts(db)["pending"] == created
+    assert pairs.conversation_counts(db)["split"] == 2
+
+
+def test_duplicates_and_rejections_are_reported(db):
+    at = open_page("import.py")
+    at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
+    at.button(key="import_go").click().run()
+    at.file_uploader[0].upload("again.txt", TRANSCRIPT.encode(), "text/plain").run()
+    at.button(key="import_go").click().run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Imported"], metrics["Duplicates"]) == ("0", "2")
+    at.file_uploader[0].upload("broken.json", b'[{"turns": 5}, {"nope": true}', "application/json"
+                               ).run()
+    at.button(key="import_go").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["file", "where", "reason"]
+    assert table["file"].tolist()[0] == "broken.json"
+    assert all(table["reason"].str.len() > 0)
+
+
+def test_llm_splitter_without_key_fails_cleanly(db):
+    at = open_page("import.py")
+    at.radio(key="split_kind").set_value("llm").run()
+    texts = [t.value for t in at.text]
+    assert "API key: OPENAI_API_KEY is not set in the environment." in texts
+    assert not any("sk-" in t for t in texts)
+    at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
+    at.button(key="import_go").click().run()
+    at.button(key="split_go").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Cannot start the llm splitter."]
+    assert any("OPENAI_API_KEY" in t.value for t in at.text)
+    assert pairs.status_counts(db)["pending"] == 0
