@@ -1,0 +1,121 @@
+"""Legacy prompt/completion checks that still make sense (after openai's old ``prepare_data``).
+
+Collected incrementally over the stream: common prompt suffix (the separator), whether it
+also appears earlier inside prompts, completions starting with a space, common completion
+suffix (the stop sequence) and whether it appears inside completions, long common prefixes,
+all-identical prompts or completions, and very long examples (over 10,000 characters).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .findings import Finding, error, warning
+
+SEPARATOR = "\n\n###\n\n"
+STOP = " END"
+LONG_CHARS = 10_000
+SEPARATOR_CANDIDATES = (" ->", "\n\n###\n\n", "\n\n===\n\n", "\n\n---\n\n", "\n\n===>\n\n",
+                        "\n\n--->\n\n")
+STOP_CANDIDATES = ("\n", ".", " END", "***", "+++", "&&&", "$$$", "@@@", "%%%")
+
+
+def _common_suffix(a: str, b: str) -> str:
+    return os.path.commonprefix([a[::-1], b[::-1]])[::-1]
+
+
+@dataclass
+class LegacyState:
+    n: int = 0
+    prompt_prefix: str | None = None
+    prompt_suffix: str | None = None
+    completion_prefix: str | None = None
+    completion_suffix: str | None = None
+    first_prompt: str | None = None
+    first_completion: str | None = None
+    all_prompts_same: bool = True
+    all_completions_same: bool = True
+    no_space: list[int] = field(default_factory=list)
+    no_space_count: int = 0
+    prompts: list[tuple[int, str]] = field(default_factory=list)  # small sample for suffix reuse
+    completions: list[tuple[int, str]] = field(default_factory=list)
+    seen_chars_prompt: set[str] = field(default_factory=set)
+
+    def add(self, line: int, prompt: str, completion: str) -> list[Finding]:
+        out: list[Finding] = []
+        self.n += 1
+        if self.first_prompt is None:
+            self.first_prompt, self.first_completion = prompt, completion
+            self.prompt_prefix = self.prompt_suffix = prompt
+            self.completion_prefix = self.completion_suffix = completion
+        else:
+            self.all_prompts_same &= prompt == self.first_prompt
+            self.all_completions_same &= completion == self.first_completion
+            self.prompt_prefix = os.path.commonprefix([self.prompt_prefix, prompt])
+            self.prompt_suffix = _common_suffix(self.prompt_suffix, prompt)
+            self.completion_prefix = os.path.commonprefix([self.completion_prefix, completion])
+            self.completion_suffix = _common_suffix(self.completion_suffix, completion)
+        if not completion.startswith(" "):
+            self.no_space_count += 1
+            if len(self.no_space) < 5:
+                self.no_space.append(line)
+        # keep a bounded sample to check separator/stop reuse at the end
+        if len(self.prompts) < 20_000:
+            self.prompts.append((line, prompt))
+            self.completions.append((line, completion))
+        if len(prompt) + len(completion) > LONG_CHARS:
+            out.append(warning(line, "long_example",
+                               f"prompt + completion is {len(prompt) + len(completion):,} "
+                               f"characters (legacy guidance: under {LONG_CHARS:,})"))
+        return out
+
+    def finish(self) -> list[Finding]:
+        out: list[Finding] = []
+        if self.n < 2:
+            return out
+        if self.all_prompts_same:
+            out.append(error(0, "all_prompts_identical", "every prompt is the same"))
+        if self.all_completions_same:
+            out.append(error(0, "all_completions_identical", "every completion is the same"))
+        sep = self.prompt_suffix or ""
+        if not sep:
+            suggest = next((c for c in SEPARATOR_CANDIDATES
+                            if not any(c in p for _, p in self.prompts)), "\n\n### =>\n\n")
+            out.append(warning(0, "prompt_separator",
+                               f"prompts do not end with a common separator; end each with "
+                               f"{suggest!r}"))
+        else:
+            reused = [ln for ln, p in self.prompts if sep in p[:-len(sep)]]
+            if reused:
+                out.append(warning(reused[0], "separator_in_prompt",
+                                   f"the separator {sep!r} also appears inside "
+                                   f"{len(reused)} prompt(s)"))
+        if self.no_space_count:
+            out.append(warning(self.no_space[0], "completion_leading_space",
+                               f"{self.no_space_count} completion(s) do not start with a space "
+                               f"(lines {', '.join(map(str, self.no_space))}…)"))
+        stop = self.completion_suffix or ""
+        if not stop:
+            suggest = next((c for c in STOP_CANDIDATES
+                            if not any(c in p for _, p in self.completions)), " [END]")
+            out.append(warning(0, "completion_stop",
+                               f"completions do not end with a common stop sequence; end each "
+                               f"with {suggest!r} and pass it as stop at inference"))
+        else:
+            reused = [ln for ln, c in self.completions if stop in c[:-len(stop)]]
+            if reused:
+                out.append(warning(reused[0], "stop_in_completion",
+                                   f"the stop sequence {stop!r} also appears inside "
+                                   f"{len(reused)} completion(s)"))
+        prefix = (self.prompt_prefix or "")
+        if len(prefix) > 12:
+            out.append(warning(0, "common_prompt_prefix",
+                               f"all prompts start with {prefix[:40]!r}; fine-tuning does not "
+                               "need instructions repeated in every prompt"))
+        cprefix = (self.completion_prefix or "").removeprefix(" ")
+        if len(cprefix) >= 5 and not self.all_completions_same:
+            out.append(warning(0, "common_completion_prefix",
+                               f"all completions start with {cprefix[:40]!r}; consider removing "
+                               "it"))
+        return out

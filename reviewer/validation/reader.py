@@ -1,0 +1,114 @@
+"""Streaming JSONL reader: raw byte lines with their 1-based physical line numbers.
+
+Decisions:
+- A line must be valid UTF-8 and hold one JSON object; anything else is an error finding for
+  that line, and reading continues.
+- Blank (whitespace-only) lines are reported as a warning (``blank_line``) and skipped; a
+  final newline at the end of the file is not a blank line.
+- A line longer than ``MAX_LINE_BYTES`` is not kept in memory: it is skipped in pieces and
+  reported as ``line_too_long``.
+- A file larger than ``MAX_FILE_BYTES`` (the OpenAI Files API limit) gets a file-level error
+  (line 0); its lines are still checked.
+- ``NaN``/``Infinity`` are not JSON and are rejected; nesting too deep for the parser is
+  reported as ``invalid_json`` rather than crashing.
+- I/O problems raise :class:`ReadError` (the CLI maps it to exit code 2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding, error, warning
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+
+
+class ReadError(Exception):
+    """The file could not be read at all (missing, a directory, permission, I/O failure)."""
+
+
+def file_findings(path: Path) -> list[Finding]:
+    """File-level checks done before reading; raises ReadError when the file is unusable."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ReadError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not Path(path).is_file():
+        raise ReadError(f"{path} is not a regular file")
+    if st.st_size > MAX_FILE_BYTES:
+        mb = st.st_size / 1024 / 1024
+        return [error(0, "file_too_large",
+                      f"file is {mb:,.0f} MB; the upload limit is {MAX_FILE_BYTES // 2**20} MB")]
+    return []
+
+
+def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES
+                   ) -> Iterator[tuple[int, bytes | None]]:
+    """Yield ``(line number, raw bytes without the newline)``; ``None`` for an oversized line."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below, errors mapped to ReadError
+    except OSError as exc:
+        raise ReadError(f"cannot open {path}: {exc.strerror or exc}") from exc
+    with fh:
+        number = 0
+        while True:
+            try:
+                raw = fh.readline(max_line + 1)
+            except OSError as exc:
+                raise ReadError(f"cannot read {path} after line {number}: {exc}") from exc
+            if not raw:
+                return
+            number += 1
+            if len(raw) > max_line and not raw.endswith(b"\n"):
+                # Skip the rest of this line without holding it.
+                try:
+                    while True:
+                        rest = fh.readline(1 << 20)
+                        if not rest or rest.endswith(b"\n"):
+                            break
+                except OSError as exc:
+                    raise ReadError(f"cannot read {path} at line {number}: {exc}") from exc
+                yield number, None
+                continue
+            if raw.endswith(b"\n"):
+                raw = raw[:-1]
+                if raw.endswith(b"\r"):
+                    raw = raw[:-1]
+            yield number, raw
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_line(number: int, raw: bytes | None) -> tuple[Any, Finding | None]:
+    """Parse one raw line: ``(object, None)``, or ``(None, finding)``; blank → ``(None, None)``."""
+    if raw is None:
+        return None, error(number, "line_too_long",
+                           f"line is longer than {MAX_LINE_BYTES // 2**20} MB; not read")
+    if number == 1 and raw.startswith(_BOM):
+        return None, error(number, "bom", "file starts with a UTF-8 byte-order mark; remove it")
+    if not raw.strip():
+        return None, warning(number, "blank_line", "blank line (skipped; not an example)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, error(number, "invalid_utf8",
+                           f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})")
+    try:
+        obj = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        return None, error(number, "invalid_json", "JSON nested too deeply to parse")
+    except ValueError as exc:
+        msg = str(exc).split(": line ")[0]
+        return None, error(number, "invalid_json", f"not valid JSON ({msg})"[:200])
+    if not isinstance(obj, dict):
+        return None, error(number, "data_type",
+                           f"line is a JSON {type(obj).__name__}, not an object")
+    return obj, None
