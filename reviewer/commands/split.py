@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -24,7 +25,7 @@ class _Progress:
             return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="splitting",
-                                         file=click.get_text_stream("stderr"), show_pos=True)
+                                         file=sys.stderr, show_pos=True)
             self.bar.__enter__()
         self.bar.update(done - self.shown)
         self.shown = done
