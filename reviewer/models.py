@@ -20,8 +20,12 @@ _WS = re.compile(r"\s+")
 
 
 def normalise_text(text: str) -> str:
-    """Collapse whitespace and trim; the form used for hashing and duplicate checks."""
-    return _WS.sub(" ", text).strip()
+    """Collapse whitespace and trim; the form used for hashing and duplicate checks.
+
+    Same result as ``_WS.sub(" ", text).strip()`` (``str.split`` and regex ``\\s`` agree on
+    what is whitespace), several times faster; bulk import hashes every turn.
+    """
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +78,14 @@ class Conversation:
         return digest.hexdigest()[:32]
 
 
+_TURNS_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def turns_to_json(turns: list[Turn]) -> str:
     """The `conversations.turns` column format: a JSON list of turn objects."""
-    return json.dumps(
+    return _TURNS_ENCODER.encode(
         [{"role": t.role, "speaker": t.speaker, "text": t.text, "timestamp": t.timestamp}
-         for t in turns],
-        ensure_ascii=False,
+         for t in turns]
     )
 
 
