@@ -168,14 +168,17 @@ def conversation_from_record(record: Any, *, source: str, locator: str, fmt: str
         raise RecordRejected("no turns with text")
     if all(t.role == "system" for t in turns):
         raise RecordRejected("only system messages, no customer or engineer turns")
-    chat = isinstance(record, Mapping) and _lookup(record, ("messages",))[0] is not None
+    chat = isinstance(record, Mapping) and "messages" in record
     return Conversation(source=source, locator=locator, turns=turns,
                         fmt=f"{fmt}-chat" if chat else fmt, title=title,
                         external_id=external_id)
 
 
 def _turns_from_mapping(record: Mapping[str, Any]) -> list[Turn]:
-    lowered = {str(k).strip().lower(): k for k in record}
+    if all(type(k) is str and k.islower() and k.strip() == k for k in record):
+        lowered = {k: k for k in record}  # the usual case: keys already in canonical form
+    else:
+        lowered = {str(k).strip().lower(): k for k in record}
     for key in TURN_LIST_KEYS:
         if key in lowered and isinstance(record[lowered[key]], list):
             items = record[lowered[key]]
