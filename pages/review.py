@@ -98,7 +98,10 @@ f2.text_input("Search system, question and answer", key="rv_search", on_change=r
               placeholder="words or part of a word, English or 한국어")
 status_filter, search = state["rv_status"], state["rv_search"]
 
-total = pairs.count_pairs(ctx.db, status=status_filter, search=search)
+if search.strip():
+    total = pairs.count_pairs(ctx.db, status=status_filter, search=search)
+else:  # the per-status counts above already hold it: no second scan of the index
+    total = sum(counts.values()) if status_filter == "all" else counts.get(status_filter, 0)
 num_pages = max(1, -(-total // PAGE_SIZE))
 if not isinstance(state.get("rv_page"), int) or not 1 <= state["rv_page"] <= num_pages:
     state["rv_page"] = 1
