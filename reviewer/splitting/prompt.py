@@ -123,11 +123,21 @@ def example_messages(example: list[dict]) -> list[dict]:
     ]
 
 
-def build_messages(conversation: Conversation, few_shot: list[list[dict]] | None) -> list[dict]:
-    """All messages for one request: instructions, examples, then the conversation."""
+def prompt_prefix(few_shot: list[list[dict]] | None) -> list[dict]:
+    """The part of every request that does not depend on the conversation."""
     messages = [{"role": "system", "content": system_prompt()}]
     for example in few_shot or []:
         messages.extend(example_messages(example))
+    return messages
+
+
+def build_messages(conversation: Conversation, few_shot: list[list[dict]] | None = None, *,
+                   prefix: list[dict] | None = None) -> list[dict]:
+    """All messages for one request: instructions, examples, then the conversation.
+
+    Pass a precomputed `prefix` (from `prompt_prefix`) to skip rebuilding the examples.
+    """
+    messages = list(prefix) if prefix is not None else prompt_prefix(few_shot)
     messages.append(
         {"role": "user", "content": wrap_conversation(render_transcript(conversation.turns))}
     )

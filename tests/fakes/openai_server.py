@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -153,6 +155,7 @@ class FakeOpenAIServer:
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
+        self.keep_requests = True  # a long benchmark run need not remember every request
         self.default: Reply = Reply.correct()
         self.chooser: Callable[[dict], Reply | None] | None = None
         self._queue: deque[Reply] = deque()
@@ -201,9 +204,7 @@ class FakeOpenAIServer:
         class _Handler(_RequestHandler):
             fake = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.request_queue_size = 128
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
@@ -225,6 +226,8 @@ class FakeOpenAIServer:
 
     # -- used by the handler ----------------------------------------------------------------
     def _record(self, request: RecordedRequest) -> None:
+        if not self.keep_requests:
+            return
         with self._lock:
             self.requests.append(request)
 
@@ -248,9 +251,17 @@ def _models(request: RecordedRequest, server: FakeOpenAIServer) -> Reply:
     return Reply("raw", body=json.dumps(data).encode())
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the listen() backlog; the default 5 resets bursts of connects
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     fake: FakeOpenAIServer
     protocol_version = "HTTP/1.1"  # keep-alive, so the client's pool reuses connections
+    # Headers and body go out in separate writes; with Nagle on, the body waits ~40 ms for
+    # the client's delayed ACK on every response.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence stderr
         return
@@ -321,3 +332,52 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
             self.close_connection = True
+
+
+class FakeServerProcess:
+    """The fake server in a child process, so its CPU work does not share the caller's GIL.
+
+    Only the default reply is configurable (always correct, after `delay` seconds); use it
+    for benchmarks, and the in-process `FakeOpenAIServer` for tests that script replies.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.base_url = ""
+        self._proc: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> FakeServerProcess:
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, "--delay", str(self.delay)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        assert self._proc.stdout is not None
+        self.base_url = self._proc.stdout.readline().strip()
+        if not self.base_url.startswith("http://"):
+            self.__exit__()
+            raise RuntimeError("fake server process did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()  # the child exits when its stdin closes
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+def _serve_until_stdin_closes(argv: list[str]) -> None:
+    delay = float(argv[argv.index("--delay") + 1]) if "--delay" in argv else 0.0
+    server = FakeOpenAIServer().start()
+    server.default = Reply.correct(delay=delay)
+    server.keep_requests = False
+    print(server.base_url, flush=True)
+    sys.stdin.read()
+    server.stop()
+
+
+if __name__ == "__main__":
+    _serve_until_stdin_closes(sys.argv[1:])
