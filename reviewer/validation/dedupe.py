@@ -11,7 +11,7 @@ Near duplicates: MinHash with LSH banding, fully vectorised with numpy.
 - Each window is mixed with a 64-bit multiplier and only windows whose mixed hash is 0 mod
   ``SAMPLE`` are kept. The choice depends on the content only, so two texts keep the same
   windows where they agree; the Jaccard similarity of the kept sets estimates that of all
-  windows, at a quarter of the cost.
+  windows, at an eighth of the cost.
 - ``NUM_PERM`` = 32 multiply-shift hash functions give a signature of 32 minima per example.
   Signatures are split into ``BANDS`` = 8 bands of 4 values; examples sharing any band are
   candidates (probability 0.985 at similarity 0.8, 0.40 at 0.5). Candidates are confirmed when
@@ -24,7 +24,6 @@ Near duplicates: MinHash with LSH banding, fully vectorised with numpy.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,13 +33,12 @@ NUM_PERM = 32
 BANDS = 8
 ROWS = NUM_PERM // BANDS
 THRESHOLD = 0.8
-SAMPLE = 4
+SAMPLE = 8
 MIN_BYTES = 24
-MAX_TEXT_BYTES = 16_384  # near-duplicate check looks at the first 16 KB of an example's text
+MAX_TEXT_BYTES = 4096  # near-duplicate check looks at the first 4 KB of an example's text
 METHOD = (f"MinHash over 8-byte shingles, {NUM_PERM} hashes, LSH {BANDS}x{ROWS} bands, "
           f"estimated Jaccard >= {THRESHOLD}")
 
-_WS = re.compile(r"\s+")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _rng = np.random.default_rng(20241121)
 _A = (_rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) | np.uint64(1))
@@ -50,7 +48,7 @@ _EMPTY = np.uint32(0xFFFFFFFF)
 
 
 def normalise(text: str) -> str:
-    return _WS.sub(" ", text).strip().casefold()
+    return " ".join(text.split()).casefold()
 
 
 def exact_key(parts: Sequence[str]) -> int:
@@ -78,15 +76,15 @@ def signatures(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         m = total // 8 + 1
         views = [np.frombuffer(buf, dtype="<u8", count=m, offset=o) for o in range(8)]
         windows = np.stack(views, axis=1).ravel()[:total]  # window starting at every byte
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        ends = starts + lengths
-        owner = np.repeat(np.arange(n), lengths)
-        pos = np.arange(total)
+        ends = np.cumsum(lengths)
         mixed = windows * _MIX
         mixed ^= mixed >> np.uint64(29)
-        keep = ((mixed & np.uint64(SAMPLE - 1)) == 0) & (pos + 8 <= ends[owner])
-        h = mixed[keep]
-        who = owner[keep]
+        pos = np.flatnonzero((mixed & np.uint64(SAMPLE - 1)) == 0)
+        owner = np.searchsorted(ends, pos, side="right")
+        inside = owner < n
+        inside[inside] &= pos[inside] + 8 <= ends[owner[inside]]
+        h = mixed[pos[inside]]
+        who = owner[inside]
         if h.size:
             counts = np.bincount(who, minlength=n)
             has = counts > 0

@@ -54,34 +54,31 @@ class TokenCounter:
         self.cached_chars = 0
 
     def counts(self, strings: list[str]) -> dict[str, int]:
+        """Token count of every distinct string in ``strings``."""
         cache = self.cache
-        missing = [s for s in dict.fromkeys(strings) if s not in cache]
+        result: dict[str, int] = {}
+        missing: list[str] = []
+        for s in dict.fromkeys(strings):
+            n = cache.get(s)
+            if n is None:
+                missing.append(s)
+            else:
+                result[s] = n
         if self.threads > 1 and len(missing) > 64:
             lengths = [len(t) for t in self.enc.encode_ordinary_batch(
                 missing, num_threads=self.threads)]
         else:
             encode = self.enc.encode_ordinary
             lengths = [len(encode(s)) for s in missing]
-        local = dict(zip(missing, lengths, strict=True))
-        for s, n in local.items():
+        for s, n in zip(missing, lengths, strict=True):
+            result[s] = n
             if len(s) <= CACHE_MAX_LEN:
                 if self.cached_chars > CACHE_CHARS:
                     cache.clear()
                     self.cached_chars = 0
                 cache[s] = n
                 self.cached_chars += len(s)
-        if not local:
-            return cache
-        return _Merged(cache, local)
-
-
-class _Merged(dict):
-    def __init__(self, first: dict, second: dict) -> None:
-        super().__init__(second)
-        self.first = first
-
-    def __missing__(self, key: str) -> int:
-        return self.first[key]
+        return result
 
 
 class _Sink:

@@ -31,7 +31,10 @@ KINDS = ("email", "phone", "ipv4", "ipv6", "api_key", "card", "rrn")
 _LABEL = {"email": "email address", "phone": "phone number", "ipv4": "IPv4 address",
           "ipv6": "IPv6 address", "api_key": "API-key-like string", "card": "card number",
           "rrn": "resident registration number"}
-_QUICK = re.compile(r"[@\d]|sk-|AKIA|gh[pousr]_|xox|[A-Za-z0-9+/_-]{32}")
+# Cheap first pass: the full pattern only runs on texts that could hold a match (an "@",
+# a run of 8+ digit-like characters, a dotted or colon-separated number, a key prefix, or a
+# whitespace-separated token of 32+ characters).
+_QUICK = re.compile(r"@|\d[\d .()-]{6,}\d|\d\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]*:|sk-|AKIA|gh[pousr]_|xox")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -79,7 +82,7 @@ def _accept(kind: str, value: str) -> bool:
 
 def scan(text: str) -> Iterator[tuple[str, str]]:
     """Yield ``(kind, masked match)`` for personal data found in ``text``."""
-    if not _QUICK.search(text):
+    if not _QUICK.search(text) and not any(len(w) >= 32 for w in text.split()):
         return
     for m in _PATTERN.finditer(text):
         kind = m.lastgroup
