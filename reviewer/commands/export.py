@@ -45,7 +45,13 @@ def _money(value: Any) -> str:
 
 
 def _number(value: Any) -> str:
-    return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "n/a")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return "n/a" if value is None else str(value)
 
 
 def _finding_line(finding: Any) -> str:
@@ -75,9 +81,18 @@ def summary_lines(result: ExportResult) -> list[str]:
     lines.append(f"Target: {summary.get('target', '?')}, model: {model}")
     lines.append(
         f"Tokens: {_number(summary.get('total_tokens'))} in the training file,"
-        f" billed {_number(summary.get('billed_tokens'))}"
-        f" over {_number(summary.get('epochs'))} epoch(s),"
-        f" estimated cost {_money(summary.get('estimated_cost_usd'))}"
+        f" billed per epoch {_number(summary.get('billed_tokens'))}"
+    )
+    per_example = (summary.get("tokens") or {}).get("total") or {}
+    if per_example:
+        lines.append("  per example: " + "  ".join(
+            f"{k} {_number(per_example.get(k))}" for k in ("min", "median", "p90", "max")))
+    source = summary.get("epochs_source")
+    lines.append(
+        f"Epochs: {_number(summary.get('epochs'))}" + (f" ({source})" if source else "")
+        + f", estimated cost {_money(summary.get('estimated_cost_usd'))}"
+        + (f"; {summary['training_availability']}" if summary.get("training_availability")
+           else "")
     )
     errors, warnings = result.report.errors, result.report.warnings
     lines.append(f"Findings: {len(errors)} error(s), {len(warnings)} warning(s)")

@@ -71,7 +71,8 @@ class ManifestFile:
         }
 
 
-_TOKEN_EXTRA_KEYS = ("epochs", "estimated_cost_usd", "model", "encoding")
+_TOKEN_EXTRA_KEYS = ("epochs", "epochs_source", "examples_over_limit", "estimated_cost_usd",
+                     "training_availability", "price_source_date", "model", "encoding")
 
 
 def token_stats(summary: Mapping[str, Any]) -> dict[str, Any]:

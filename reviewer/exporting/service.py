@@ -19,17 +19,25 @@ from sqlite_utils import Database
 
 from ..audit import finish_run, start_run
 from ..db import resolve_db_path
-from ..splitting.fewshot import FewShotError, load_few_shot
+from ..validation import (
+    PROFILES,
+    FewShotFileError,
+    Finding,
+    ValidationReport,
+    find_overlap,
+    get_profile,
+    load_few_shot_file,
+    validate_objects,
+)
 from .build import Example, build_examples
-from .checks import PROFILES, Finding, ValidationReport, find_overlap, validate_objects
 from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
 from .select import iter_approved_pairs
 from .splits import SplitError, parse_validation_split, split_examples
 from .writer import StagedFiles, atomic_write_bytes, jsonl_bytes
 
-# The validation stream's rule for "fewer than 10 examples": it applies to a training file,
-# not to a held-out validation file.
-MIN_EXAMPLES_RULES = frozenset({"too_few_examples", "min_examples", "num_examples"})
+# "Fewer than 10 examples" (an error) and "fewer than 50" (a warning) are about the training
+# file; a held-out validation file is meant to be small.
+VALID_FILE_SKIPPED_RULES = frozenset({"too_few_examples", "few_examples"})
 SPLIT_RULE = "validation_split"
 OVERLAP_RULE = "train_valid_overlap"
 RENDER_RULE = "render"
@@ -145,7 +153,7 @@ def check_options(
 
 
 def _render(examples: list[Example], target: str) -> tuple[list[dict], list[Finding]]:
-    profile = PROFILES[target]
+    profile = get_profile(target)  # a fresh instance: profiles may keep per-file state
     objects: list[dict] = []
     problems: list[Finding] = []
     for line, example in enumerate(examples, start=1):
@@ -168,35 +176,54 @@ def _label(findings: list[Finding], name: str) -> list[Finding]:
     return [replace(f, message=f"{name}: {f.message}") for f in findings]
 
 
+def _count(report: ValidationReport, severity: str) -> int:
+    """True totals from the summary (the report lists a capped number per rule)."""
+    key = "errors" if severity == "error" else "warnings"
+    listed = sum(f.severity == severity for f in report.findings)
+    return max(int(report.summary.get(key, listed)), listed)
+
+
 def _combine(
     parts: list[Part], extra: list[Finding], paths: Mapping[str, Path]
 ) -> ValidationReport:
-    main = parts[0].report
-    assert main is not None
+    """One report for the export: the training (or only) file's summary, the validation
+    file's summary under `validation_file`, every finding, and totals over all of them."""
+    reports = [p.report for p in parts if p.report is not None]
+    summary = dict(reports[0].summary)
     if len(parts) == 1:
-        findings = list(main.findings) + extra
-        summary = dict(main.summary)
+        findings = list(reports[0].findings) + extra
     else:
         findings = []
         for part in parts:
             assert part.report is not None
             findings += _label(list(part.report.findings), paths[part.role].name)
         findings += extra
-        summary = dict(main.summary)
-        valid_report = parts[1].report
-        assert valid_report is not None
-        summary["validation_file"] = dict(valid_report.summary)
-    summary["errors"] = sum(f.severity == "error" for f in findings)
-    summary["warnings"] = sum(f.severity == "warning" for f in findings)
+        summary["validation_file"] = dict(reports[1].summary)
+    summary["errors"] = sum(_count(r, "error") for r in reports) + sum(
+        f.severity == "error" for f in extra)
+    summary["warnings"] = sum(_count(r, "warning") for r in reports) + sum(
+        f.severity == "warning" for f in extra)
     return ValidationReport(summary=summary, findings=findings)
 
 
+_TRAIN_LINE = re.compile(r"training line (\d+)")
+
+
 def _overlap_findings(train: Part, valid: Part, paths: Mapping[str, Path]) -> list[Finding]:
-    """Train/validation overlap is always an error here, whatever severity the check uses."""
-    found = find_overlap(_items(train), _items(valid))
-    return [replace(f, severity="error", rule=f.rule or OVERLAP_RULE,
-                    message=f"{paths['valid'].name}: {f.message}")
-            for f in found]
+    """Train/validation overlap, always an error, naming the pairs on both sides."""
+    train_ids = dict(enumerate(train.line_pair_ids(), start=1))
+    valid_ids = dict(enumerate(valid.line_pair_ids(), start=1))
+    out = []
+    for f in find_overlap(_items(train), _items(valid)):
+        message = f.message
+        match = _TRAIN_LINE.search(message)
+        if match and int(match.group(1)) in train_ids:
+            ids = ", ".join(map(str, train_ids[int(match.group(1))]))
+            message = message[: match.end()] + f" (pair {ids})" + message[match.end():]
+        mine = ", ".join(map(str, valid_ids.get(f.line, ())))
+        where = f"{paths['valid'].name} (pair {mine})" if mine else paths["valid"].name
+        out.append(replace(f, severity="error", message=f"{where}: {message}"))
+    return out
 
 
 def prepare_export(
@@ -218,8 +245,8 @@ def prepare_export(
     few_shot_examples = None
     if options.few_shot is not None:
         try:
-            few_shot_examples = load_few_shot(options.few_shot)
-        except FewShotError as exc:
+            few_shot_examples = load_few_shot_file(options.few_shot)
+        except FewShotFileError as exc:
             raise ExportOptionError(str(exc)) from None
     examples = list(build_examples(iter_approved_pairs(db), multi_turn=options.multi_turn))
     paths = output_paths(Path(out or "export.jsonl"), split=options.validation_split is not None)
@@ -241,7 +268,13 @@ def prepare_export(
                                   few_shot_examples=few_shot_examples, epochs=options.epochs)
         findings = list(report.findings) + problems
         if role == "valid":
-            findings = [f for f in findings if f.rule not in MIN_EXAMPLES_RULES]
+            dropped = [f for f in findings if f.rule in VALID_FILE_SKIPPED_RULES]
+            findings = [f for f in findings if f.rule not in VALID_FILE_SKIPPED_RULES]
+            summary = dict(report.summary)
+            for f in dropped:
+                key = "errors" if f.severity == "error" else "warnings"
+                summary[key] = max(0, int(summary.get(key, 0)) - 1)
+            report = ValidationReport(summary=summary, findings=findings)
         part.report = ValidationReport(summary=report.summary, findings=findings)
         parts.append(part)
     if len(parts) == 2 and parts[1].examples:

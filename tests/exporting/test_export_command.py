@@ -16,7 +16,8 @@ def test_success_prints_summary_and_exits_0(db, db_path, seed, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Exported 12 example(s)" in result.output
     assert str(out) in result.output and "o.manifest.json" in result.output
-    assert "Tokens:" in result.output and "estimated cost" in result.output
+    assert "Tokens:" in result.output and "estimated cost $" in result.output
+    assert "Epochs: 3 (chosen)" in result.output
     assert "Findings: 0 error(s)" in result.output
     assert len(out.read_text("utf-8").splitlines()) == 12
 

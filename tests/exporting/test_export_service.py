@@ -6,7 +6,6 @@ import pytest
 
 from reviewer.audit import recent_runs
 from reviewer.exporting.build import build_examples
-from reviewer.exporting.checks import PROFILES
 from reviewer.exporting.select import iter_approved_pairs
 from reviewer.exporting.service import (
     ExportOptionError,
@@ -16,6 +15,7 @@ from reviewer.exporting.service import (
     timestamped_copy,
 )
 from reviewer.exporting.splits import split_examples
+from reviewer.validation import PROFILES
 
 
 def read_jsonl(path):
@@ -288,3 +288,37 @@ def test_leak_between_train_and_validation_is_refused(db, seed, pairs_adder, tmp
     text = " ".join(f"{f.pair_id} {f.message}" for f in overlaps)
     assert str(left) in text and str(right) in text
     assert list(tmp_path.glob("leak*")) == []
+
+
+def write_few_shot(path):
+    rows = [
+        {"messages": [{"role": "system", "content": "One-line summary of a W5500 chat."},
+                      {"role": "user", "content": "How do I reset it?"},
+                      {"role": "assistant", "content": "Hold the button for ten seconds."}]},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    return path
+
+
+def test_few_shot_template_conformance(db, seed, pairs_adder, tmp_path):
+    seed(db, 12)
+    few_shot = write_few_shot(tmp_path / "few.jsonl")
+    assert export_dataset(db, tmp_path / "ok.jsonl", few_shot=few_shot).ok
+    [marker] = pairs_adder(db, "conv-m", [("Q) Is there a Linux driver?", "A) Yes, in the SDK.")])
+    [multi] = pairs_adder(db, "conv-s", [("Which pin?", "Pin 56.")], system="line one\nline two")
+    result = export_dataset(db, tmp_path / "bad.jsonl", few_shot=few_shot)
+    assert not result.ok
+    rules = {(f.rule, f.pair_id) for f in result.report.errors}
+    assert ("template_marker", marker) in rules
+    assert ("template_multiline_system", multi) in rules
+    assert not (tmp_path / "bad.jsonl").exists()
+    # Without a few-shot file the template rules do not apply.
+    assert export_dataset(db, tmp_path / "free.jsonl").ok
+
+
+def test_invalid_few_shot_file_is_an_option_error(db, seed, tmp_path):
+    seed(db, 10)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n", "utf-8")
+    with pytest.raises(ExportOptionError, match="broken.jsonl"):
+        export_dataset(db, tmp_path / "x.jsonl", few_shot=broken)
