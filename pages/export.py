@@ -64,6 +64,7 @@ if st.button("Build and validate", type="primary", key="ex_build"):
             result["copy"] = str(timestamped_copy(data, target,
                                                   directory=ctx.db_path.parent / "exports"))
         state["ex_result"] = result
+        state["ex_ack"] = False
 
 result = state.get("ex_result")
 if result:
@@ -74,10 +75,16 @@ if result:
     st.divider()
     if result["ok"]:
         st.success("The file passed validation.")
+        n_warnings = sum(1 for r in rows if r["severity"] == "warning")
+        acknowledged = True
+        if n_warnings:
+            acknowledged = st.checkbox(
+                f"I have read the {n_warnings} warnings below and want this file anyway",
+                key="ex_ack")
         st.download_button(
             "Download JSONL", data=result["data"],
             file_name=f"reviewer-{result['stamp']}.jsonl", mime="application/jsonl",
-            key="ex_download", on_click="ignore", type="primary")
+            key="ex_download", on_click="ignore", type="primary", disabled=not acknowledged)
         if result["copy"]:
             ui.plain(f"A copy was kept at {result['copy']}")
     else:
@@ -89,8 +96,15 @@ if result:
         cols = st.columns(len(metrics))
         for col, (label, value) in zip(cols, metrics, strict=True):
             col.metric(label, value)
-    for line in export_view.availability_lines(summary) + export_view.token_stat_lines(summary):
+    for line in export_view.availability_lines(summary) + export_view.detail_lines(summary):
         ui.plain(line)
+    token_rows = export_view.token_stat_rows(summary)
+    if token_rows:
+        st.dataframe(pd.DataFrame(token_rows), hide_index=True)
+    costs = export_view.cost_rows(summary)
+    if costs:
+        with st.expander("Cost and training availability per model"):
+            st.dataframe(pd.DataFrame(costs), hide_index=True)
 
     ch1, ch2 = st.columns(2)
     with ch1:

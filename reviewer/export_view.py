@@ -128,30 +128,61 @@ def summary_metrics(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-_AVAILABILITY_WORDS = ("trainable", "training", "shutdown", "availability", "wind")
+_AVAILABILITY_WORDS = ("trainable", "training", "shutdown", "availability")
 
 
 def availability_lines(summary: Mapping[str, Any]) -> list[str]:
-    """Readable lines about training availability found in the summary (model wind-down)."""
+    """Readable lines about training availability of the chosen model (wind-down dates)."""
     lines = []
     for key, value in summary.items():
-        if any(word in key for word in _AVAILABILITY_WORDS) and value not in (None, ""):
-            if isinstance(value, Mapping):
-                value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        if isinstance(value, str | int | float) and value not in ("",) and any(
+                word in key for word in _AVAILABILITY_WORDS):
             lines.append(f"{key.replace('_', ' ')}: {value}")
     return lines
 
 
-def token_stat_lines(summary: Mapping[str, Any]) -> list[str]:
-    """Other numeric token statistics in the summary (min/median/p90/max and such)."""
-    shown = {k for k, _ in SUMMARY_METRICS}
-    lines = []
-    for key, value in summary.items():
-        if key in shown:
-            continue
-        if isinstance(value, Mapping) and all(isinstance(v, int | float) for v in value.values()):
-            inner = ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
-            lines.append(f"{key.replace('_', ' ')}: {inner}")
-        elif "token" in key and isinstance(value, int | float):
-            lines.append(f"{key.replace('_', ' ')}: {_fmt(value)}")
-    return lines
+DETAIL_KEYS = (
+    ("model", "Model"),
+    ("target", "Target"),
+    ("encoding", "Encoding"),
+    ("epochs_source", "Epochs from"),
+    ("trained_tokens_estimate", "Trained tokens (billed × epochs)"),
+    ("max_tokens_per_example", "Per-example token limit"),
+    ("examples_over_limit", "Examples over the limit"),
+    ("price_source_date", "Prices as of"),
+    ("near_duplicate_method", "Near-duplicate method"),
+)
+
+
+def detail_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Further facts of the report that have a known meaning, one line each."""
+    return [f"{label}: {_fmt(summary[key])}" for key, label in DETAIL_KEYS
+            if summary.get(key) not in (None, "")]
+
+
+def token_stat_rows(summary: Mapping[str, Any]) -> list[dict]:
+    """``summary["tokens"]`` ({"total": {"min": …}, "assistant": {…}, …}) as table rows."""
+    stats = summary.get("tokens")
+    if not isinstance(stats, Mapping):
+        return []
+    rows = []
+    for name, values in stats.items():
+        if isinstance(values, Mapping):
+            rows.append({"per example": name, **{k: v for k, v in values.items()
+                                                 if isinstance(v, int | float)}})
+    return rows
+
+
+def cost_rows(summary: Mapping[str, Any]) -> list[dict]:
+    """Estimated cost per model with whether it can still be trained."""
+    rows = []
+    for item in summary.get("costs") or []:
+        if isinstance(item, Mapping):
+            rows.append({
+                "model": item.get("model", ""),
+                "estimated cost (USD)": item.get("estimated_cost_usd"),
+                "training per 1M tokens (USD)": item.get("training_per_1m"),
+                "can train": item.get("can_train"),
+                "availability": item.get("availability", ""),
+            })
+    return rows

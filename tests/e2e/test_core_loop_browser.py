@@ -147,8 +147,14 @@ def test_import_split_review_export(page: Page, live_app):
     page.get_by_role("button", name="Build and validate").click()
     wait_idle(page, 1000)
     expect(page.get_by_text("The file passed validation.")).to_be_visible()
+    # fewer than 50 examples is a warning: it must be acknowledged before the download
+    download_button = page.get_by_test_id("stDownloadButton").get_by_role("button")
+    expect(download_button).to_be_disabled()
+    page.get_by_text("I have read the").click()
+    wait_idle(page)
+    expect(download_button).to_be_enabled()
     with page.expect_download() as download:
-        page.get_by_test_id("stDownloadButton").get_by_role("button").click()
+        download_button.click()
     downloaded = Path(download.value.path()).read_bytes()
     lines = [json.loads(x) for x in downloaded.decode("utf-8").splitlines() if x.strip()]
 

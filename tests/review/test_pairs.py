@@ -137,3 +137,25 @@ def test_second_connection_sees_changes(db, db_path, seeded):
     finally:
         other.close()
     assert pairs.get_pair(db, ids[0])["status"] == "approved"
+
+
+def test_status_counts_follow_every_kind_of_change(db, seeded):
+    def by_group_by():
+        counts = dict.fromkeys(("pending", "approved", "rejected", "deleted"), 0)
+        for status, n in db.execute("SELECT status, count(*) FROM pairs GROUP BY status"):
+            counts[status] = n
+        return counts
+
+    ids = seeded(40)
+    pairs.update_pair(db, ids[0], {"status": "approved"}, expected_version=1, who="a")
+    pairs.update_pair(db, ids[1], {"answer": "text only"}, expected_version=1, who="a")
+    pairs.bulk_set_status(db, status_filter="pending", search="number 3", new_status="rejected",
+                          who="a")
+    db.execute("UPDATE pairs SET status = 'deleted' WHERE id IN (?, ?)", [ids[5], ids[0]])
+    db.execute("DELETE FROM pairs WHERE id = ?", [ids[6]])
+    # a rolled-back transaction must not skew the counts
+    with pytest.raises(RuntimeError), db.atomic():
+        db.execute("UPDATE pairs SET status = 'approved'")
+        raise RuntimeError("rolled back")
+    assert pairs.status_counts(db) == by_group_by()
+    assert sum(pairs.status_counts(db).values()) == 39

@@ -26,7 +26,13 @@ def test_export_offers_download_and_keeps_a_copy(db, db_path):
     approve(db, ids[:12])
     at = build(open_page("export.py"))
     assert [s.value for s in at.success] == ["The file passed validation."]
-    assert len(at.get("download_button")) == 1
+    download = at.get("download_button")
+    assert len(download) == 1
+    warnings = at.session_state["ex_result"]["report"]["summary"]["warnings"]
+    assert warnings > 0  # fewer than 50 examples
+    assert download[0].proto.disabled  # warnings must be acknowledged first
+    at.checkbox(key="ex_ack").check().run()
+    assert not at.get("download_button")[0].proto.disabled
     copies = list((db_path.parent / "exports").glob("*.jsonl"))
     assert len(copies) == 1
     lines = [json.loads(x) for x in copies[0].read_text(encoding="utf-8").splitlines()]

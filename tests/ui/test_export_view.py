@@ -45,8 +45,17 @@ def test_findings_rows_and_filters():
 
 def test_summary_metrics_and_lines():
     summary = {"examples": 1200, "estimated_cost_usd": 3.5, "epochs": 3, "model": "m",
-               "tokens_per_example": {"min": 10, "max": 90}, "trainable_until": "2027-01-01"}
+               "tokens": {"total": {"min": 10, "max": 90}, "assistant": {"min": 2, "max": 9}},
+               "training_availability": "trainable until 2027-01-06",
+               "costs": [{"model": "m", "estimated_cost_usd": 3.5, "training_per_1m": 3.0,
+                          "can_train": False, "availability": "training no longer offered"}],
+               "rules": {"few_examples": 1}}
     assert ev.summary_metrics(summary) == [("Examples", "1,200"), ("Epochs", "3"),
                                            ("Estimated cost (USD)", "$3.50")]
-    assert ev.availability_lines(summary) == ["trainable until: 2027-01-01"]
-    assert ev.token_stat_lines(summary) == ["tokens per example: min 10, max 90"]
+    assert ev.availability_lines(summary) == [
+        "training availability: trainable until 2027-01-06"]
+    assert ev.detail_lines(summary) == ["Model: m"]
+    assert ev.token_stat_rows(summary) == [
+        {"per example": "total", "min": 10, "max": 90},
+        {"per example": "assistant", "min": 2, "max": 9}]
+    assert ev.cost_rows(summary)[0]["can train"] is False
