@@ -72,6 +72,12 @@ class Reply:
         return cls("content", delay=delay, content=text)
 
     @classmethod
+    def json(cls, payload: Any, status: int = 200, delay: float = 0.0) -> Reply:
+        """Any JSON body with any status, for routes other than chat completions."""
+        return cls("raw", status=status, delay=delay,
+                   body=json.dumps(payload, ensure_ascii=False).encode())
+
+    @classmethod
     def error(cls, status: int, *, retry_after: float | None = None,
               message: str = "fake error", delay: float = 0.0) -> Reply:
         headers = {} if retry_after is None else {"retry-after": str(retry_after)}
@@ -244,11 +250,10 @@ def _chat_completions(request: RecordedRequest, server: FakeOpenAIServer) -> Rep
 
 
 def _models(request: RecordedRequest, server: FakeOpenAIServer) -> Reply:
-    data = {"object": "list", "data": [
+    return Reply.json({"object": "list", "data": [
         {"id": "gpt-4o-mini", "object": "model", "created": 0, "owned_by": "fake"},
         {"id": "fake-model", "object": "model", "created": 0, "owned_by": "fake"},
-    ]}
-    return Reply("raw", body=json.dumps(data).encode())
+    ]})
 
 
 class _Server(ThreadingHTTPServer):

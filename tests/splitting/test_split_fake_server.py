@@ -19,9 +19,9 @@ def test_models_route_and_unknown_routes(fake_openai):
 
 def test_extra_routes_can_be_registered(fake_openai):
     def embeddings(request, server):
-        return Reply("raw", body=(
-            b'{"object": "list", "model": "e", "usage": {"prompt_tokens": 1, "total_tokens": 1},'
-            b' "data": [{"object": "embedding", "index": 0, "embedding": [0.5, 0.25]}]}'))
+        return Reply.json({
+            "object": "list", "model": "e", "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            "data": [{"object": "embedding", "index": 0, "embedding": [0.5, 0.25]}]})
 
     fake_openai.route("POST", "/v1/embeddings", embeddings)
     result = client(fake_openai).embeddings.create(model="e", input="hello")

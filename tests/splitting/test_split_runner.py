@@ -173,11 +173,12 @@ def test_api_key_never_reaches_the_database(db_path, add_conversation, fake_open
     monkeypatch.setenv("OPENAI_API_KEY", secret)
     add_conversation(EN_TURNS)
     add_conversation([("customer", "W5500?")], locator="line 3")
-    fake_openai.queue(Reply.error(400, message=f"invalid key {secret}"))
+    fake_openai.default = Reply.error(400, message=f"invalid key {secret}")
     llm = make_splitter("llm", base_url=fake_openai.base_url)
-    first = split_pending(db_path, llm)  # one failure whose server message echoes the key
-    assert first.failed == 2 and any("***" in reason for _, reason in first.failures)
-    split_pending(db_path, llm, redo=True)
+    first = split_pending(db_path, llm)  # failures whose server message echoes the key
+    assert first.failed == 2 and all("***" in reason for _, reason in first.failures)
+    fake_openai.default = Reply.correct()
+    assert split_pending(db_path, llm, retry_failed=True).split == 1
     assert any(r.headers.get("authorization") == f"Bearer {secret}"
                for r in fake_openai.chat_requests())
     with opened(db_path) as db:
