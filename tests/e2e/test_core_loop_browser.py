@@ -15,6 +15,8 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+SAMPLE_FILES = ["support_transcripts_en.txt", "support_transcripts_ko.md"]
 PRODUCTS = ["X200 router", "P7 printer", "NAS-4 storage", "AP-9 access point", "K3 keyboard",
             "M5 monitor"]
 
@@ -98,13 +100,18 @@ def test_import_split_review_export(page: Page, live_app):
     page.get_by_label("Your name").fill("E2E 검토자")
     page.get_by_role("button", name="Start reviewing").click()
     wait_idle(page)
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files=[{
-        "name": "support_dump.txt", "mimeType": "text/plain", "buffer": sample_dump()}])
+    files = [{"name": "support_dump.txt", "mimeType": "text/plain", "buffer": sample_dump()}]
+    files += [{"name": name, "mimeType": "text/plain", "buffer": (SAMPLES / name).read_bytes()}
+              for name in SAMPLE_FILES]
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files=files)
     wait_idle(page)
     page.get_by_role("button", name="Import", exact=True).click()
     wait_idle(page)
     expect(page.get_by_text("Last import")).to_be_visible()
-    assert db_rows(db, "SELECT count(*) FROM conversations")[0][0] == 12
+    sources = dict(db_rows(db, "SELECT source, count(*) FROM conversations GROUP BY source"))
+    assert set(sources) == {"support_dump.txt", *SAMPLE_FILES}
+    assert sources["support_dump.txt"] == 12
+    n_conversations = sum(sources.values())
 
     # -- Split with the rules splitter --------------------------------------------------------
     page.get_by_role("button", name="Split", exact=True).click()
@@ -113,7 +120,7 @@ def test_import_split_review_export(page: Page, live_app):
     n_pairs = db_rows(db, "SELECT count(*) FROM pairs")[0][0]
     assert n_pairs >= 12
     assert db_rows(db, "SELECT count(*) FROM conversations WHERE split_status = 'split'"
-                   )[0][0] == 12
+                   )[0][0] == n_conversations
 
     # -- Review: approve two rows and edit one answer in the table ----------------------------
     go_to(page, "Review")
