@@ -45,7 +45,7 @@ def record_event(
 def record_events(db: Database, rows: Iterable[Mapping[str, Any]]) -> None:
     """Append many events at once (same keys as `record_event`)."""
     at = now_iso()
-    db.executemany(
+    db.conn.executemany(
         "INSERT INTO events (at, who, pair_id, conversation_id, action, field, old, new, run_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

@@ -48,3 +48,15 @@ def test_runs_and_events_roundtrip(db):
     assert run["status"] == "done" and run["counts"] == {"imported": 3}
     (event,) = audit.events_for_pair(db, 7)
     assert (event["who"], event["old"], event["new"]) == ("kim", "old", "new")
+
+
+def test_record_events_appends_many(db):
+    with db.atomic():
+        audit.record_events(db, [
+            {"who": "lee", "action": "status", "pair_id": 1, "field": "status",
+             "old": "pending", "new": "approved"},
+            {"who": "lee", "action": "status", "pair_id": 2, "field": "status",
+             "old": "pending", "new": "deleted"},
+        ])
+    assert [e["new"] for e in audit.events_for_pair(db, 2)] == ["deleted"]
+    assert db.execute("SELECT count(*) FROM events").fetchone()[0] == 2
