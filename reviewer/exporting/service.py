@@ -266,16 +266,16 @@ def prepare_export(
         part = Part(role, members, objects)
         report = validate_objects(_items(part), target=options.target, model=options.model,
                                   few_shot_examples=few_shot_examples, epochs=options.epochs)
-        findings = list(report.findings) + problems
+        findings = problems + list(report.findings)
+        summary = dict(report.summary)
+        summary["errors"] = int(summary.get("errors", 0)) + len(problems)
         if role == "valid":
             dropped = [f for f in findings if f.rule in VALID_FILE_SKIPPED_RULES]
             findings = [f for f in findings if f.rule not in VALID_FILE_SKIPPED_RULES]
-            summary = dict(report.summary)
             for f in dropped:
                 key = "errors" if f.severity == "error" else "warnings"
                 summary[key] = max(0, int(summary.get(key, 0)) - 1)
-            report = ValidationReport(summary=summary, findings=findings)
-        part.report = ValidationReport(summary=report.summary, findings=findings)
+        part.report = ValidationReport(summary=summary, findings=findings)
         parts.append(part)
     if len(parts) == 2 and parts[1].examples:
         extra += _overlap_findings(parts[0], parts[1], paths)

@@ -245,6 +245,13 @@ def test_split_export_grouped_and_deterministic(db, seed, tmp_path):
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert entry["lines"] == len(read_jsonl(path))
     assert first.counts["train_examples"] == 36 and first.counts["valid_examples"] == 12
+    assert first.report.summary["examples"] == 36
+    assert first.report.summary["validation_file"]["examples"] == 12
+    assert by_role["train"]["summary"]["examples"] == 36
+    assert by_role["valid"]["summary"]["examples"] == 12
+    # "fewer than 50 examples" is about the training file, not the held-out one.
+    assert not [f for f in first.report.findings
+                if f.rule == "few_examples" and f.message.startswith("set.valid")]
 
     again = export_dataset(db, tmp_path / "b" / "set.jsonl", validation_split=0.25, seed=5)
     assert (tmp_path / "b" / "set.valid.jsonl").read_bytes() == valid.read_bytes()
