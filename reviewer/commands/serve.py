@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..db import DB_ENV_VAR, connect
-from ..paths import APP_FILE
+from ..paths import APP_FILE, PROJECT_DIR
 from .common import CliContext, pass_cli
 
 
@@ -33,7 +33,8 @@ def run_app(db_path: Path, *, port: int, address: str) -> int:
     click.echo(f"reviewer: database {db_path}")
     click.echo(f"reviewer: open http://{address}:{port} in your browser (Ctrl+C stops)")
     try:
-        return subprocess.call(streamlit_command(port, address), env=env)
+        # cwd = project dir so .streamlit/config.toml (safe server defaults) applies.
+        return subprocess.call(streamlit_command(port, address), env=env, cwd=PROJECT_DIR)
     except KeyboardInterrupt:
         return 0
 
