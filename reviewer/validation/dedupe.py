@@ -187,11 +187,19 @@ class DupIndex:
 
 
 def exact_groups(exact: np.ndarray) -> list[np.ndarray]:
-    """Index groups (in input order) that share an exact key."""
+    """Index groups (in input order) that share an exact key; singletons are never built."""
     if exact.size < 2:
         return []
     order = np.argsort(exact, kind="stable")
     s = exact[order]
-    boundaries = np.flatnonzero(s[1:] != s[:-1]) + 1
-    groups = np.split(order, boundaries)
-    return [np.sort(g) for g in groups if g.size > 1]
+    same = s[1:] == s[:-1]
+    if not same.any():
+        return []
+    starts = np.flatnonzero(same & np.concatenate(([True], ~same[:-1])))
+    groups = []
+    for start in starts:
+        end = start + 1
+        while end < same.size and same[end]:
+            end += 1
+        groups.append(np.sort(order[start:end + 1]))
+    return groups

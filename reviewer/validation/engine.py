@@ -34,8 +34,9 @@ CHUNK = 2048
 FINDINGS_PER_RULE = 1000
 RECOMMENDED_EXAMPLES = 50
 LONG_EXAMPLE_TOKENS = 8192
-CACHE_CHARS = 8_000_000       # bound on the text kept in the token-count cache
-CACHE_MAX_LEN = 4096          # longer strings are counted but not cached
+CACHE_CHARS = 2_000_000       # bound on the text kept in the token-count cache
+CACHE_MAX_LEN = 64            # short strings (roles, names, short replies) are cached; longer
+                              # ones only when they are system prompts (they repeat)
 REPEATED_ANSWER_MIN = 3
 
 
@@ -53,8 +54,9 @@ class TokenCounter:
         self.cache: dict[str, int] = {}
         self.cached_chars = 0
 
-    def counts(self, strings: list[str]) -> dict[str, int]:
-        """Token count of every distinct string in ``strings``."""
+    def counts(self, strings: list[str], hot: set[str] | frozenset[str] = frozenset()
+               ) -> dict[str, int]:
+        """Token count of every distinct string in ``strings``; ``hot`` ones are cached."""
         cache = self.cache
         result: dict[str, int] = {}
         missing: list[str] = []
@@ -72,7 +74,7 @@ class TokenCounter:
             lengths = [len(encode(s)) for s in missing]
         for s, n in zip(missing, lengths, strict=True):
             result[s] = n
-            if len(s) <= CACHE_MAX_LEN:
+            if len(s) <= CACHE_MAX_LEN or s in hot:
                 if self.cached_chars > CACHE_CHARS:
                     cache.clear()
                     self.cached_chars = 0
@@ -174,7 +176,8 @@ class Validation:
         views, self.pending = self.pending, []
         if not views:
             return
-        counts = self.counter.counts([s for v in views for s in v.strings])
+        hot = {v.system for v in views if v.system}
+        counts = self.counter.counts([s for v in views for s in v.strings], hot)
         chat = self.profile.chat
         lines, pair_ids, exact, texts, answers = [], [], [], [], []
         for v in views:
