@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from ..audit import finish_run, start_run
+from ..audit import finish_run, record_events, start_run
 from ..db import connect, now_iso
 from ..models import Conversation, SplitResult, conversation_from_row, normalise_text
 from .base import Splitter
@@ -186,20 +186,11 @@ class _Writer:
             events: list[dict] = []
             for conversation_id, result in batch:
                 self._store(conversation_id, result, events)
-            self._insert_events(events)
+            record_events(self.db, events)
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
-
-    def _insert_events(self, events: list[dict]) -> None:
-        at = now_iso()
-        self.db.conn.executemany(
-            "INSERT INTO events (at, who, pair_id, conversation_id, action, field, old, new, "
-            "run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(at, e["who"], e.get("pair_id"), e.get("conversation_id"), e["action"],
-              e.get("field"), e.get("old"), e.get("new"), e.get("run_id")) for e in events],
-        )
 
     def _store(self, cid: str, result: SplitResult, events: list[dict]) -> None:
         report = self.report
