@@ -1,11 +1,11 @@
 """Export approved pairs as fine-tuning JSONL after the readiness gate; show its report."""
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 
 from reviewer import export_view, pairs, ui
+from reviewer.exporting import ExportOptionError
+from reviewer.splitting import DEFAULT_FEW_SHOT
 
 ctx = ui.page_setup("Export")
 who = ui.require_reviewer()
@@ -17,20 +17,11 @@ counts = pairs.status_counts(ctx.db)
 ui.plain(f"{counts['approved']} approved pairs will be exported "
          f"({counts['pending']} still pending review).")
 
-
-def _choices() -> tuple[list[str], list[str]]:
-    try:
-        from reviewer.validation import MODELS, PROFILES
-        return list(PROFILES), list(MODELS)
-    except Exception:  # the validation package is missing or broken: still allow openai
-        return ["openai"], []
-
-
-targets, models = _choices()
 c1, c2, c3 = st.columns(3)
-target = c1.selectbox("Target", targets, key="ex_target")
-model = c2.selectbox("Model", models, key="ex_model") if models else c2.text_input(
-    "Model", key="ex_model")
+target = c1.selectbox("Target", export_view.target_choices(), key="ex_target",
+                      format_func=export_view.target_label)
+model = c2.selectbox("Model", export_view.model_choices(), key="ex_model",
+                     format_func=export_view.model_label)
 epochs = c3.number_input("Epochs (0 = default heuristic)", min_value=0, max_value=50, value=0,
                          step=1, key="ex_epochs")
 o1, o2 = st.columns(2)
@@ -39,31 +30,27 @@ use_few_shot = o2.checkbox("Check template conformance against the few-shot file
                            key="ex_few_shot")
 
 if st.button("Build and validate", type="primary", key="ex_build"):
-    from reviewer.exporting import ExportOptionError, build_export_bytes, timestamped_copy
-
-    few_shot = None
-    if use_few_shot:
-        try:
-            from reviewer.splitting import DEFAULT_FEW_SHOT
-            few_shot = DEFAULT_FEW_SHOT if DEFAULT_FEW_SHOT.exists() else None
-        except Exception:
-            few_shot = None
+    few_shot = DEFAULT_FEW_SHOT if use_few_shot and DEFAULT_FEW_SHOT.exists() else None
     try:
         with st.spinner("Building and validating…"):
-            data, report = build_export_bytes(
-                ctx.db, target=target, model=model or None, multi_turn=multi_turn,
-                few_shot=few_shot, epochs=int(epochs) or None, who=who)
+            kept = export_view.export_and_keep(
+                ctx.db, who=who, target=target, model=model, multi_turn=multi_turn,
+                few_shot=few_shot, epochs=int(epochs) or None)
     except ExportOptionError as exc:
         state.pop("ex_result", None)
         st.error("These options cannot be exported:")
         ui.plain(str(exc))
+    except OSError as exc:
+        state.pop("ex_result", None)
+        st.error("The export could not be written:")
+        ui.plain(str(exc))
     else:
-        result = {"data": data, "report": report.to_json(), "ok": report.ok, "model": model,
-                  "stamp": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"), "copy": None}
-        if report.ok:
-            result["copy"] = str(timestamped_copy(data, target,
-                                                  directory=ctx.db_path.parent / "exports"))
-        state["ex_result"] = result
+        state["ex_result"] = {
+            "data": kept.data, "report": kept.report.to_json(), "ok": kept.ok, "model": model,
+            "copy": str(kept.path) if kept.path else None,
+            "manifest": str(kept.manifest) if kept.manifest else None,
+            "file_name": kept.path.name if kept.path else None, "run_id": kept.run_id,
+        }
         state["ex_ack"] = False
 
 result = state.get("ex_result")
@@ -83,10 +70,10 @@ if result:
                 key="ex_ack")
         st.download_button(
             "Download JSONL", data=result["data"],
-            file_name=f"reviewer-{result['stamp']}.jsonl", mime="application/jsonl",
+            file_name=result["file_name"], mime="application/jsonl",
             key="ex_download", on_click="ignore", type="primary", disabled=not acknowledged)
-        if result["copy"]:
-            ui.plain(f"A copy was kept at {result['copy']}")
+        ui.plain(f"Kept copy: {result['copy']}")
+        ui.plain(f"Manifest: {result['manifest']}")
     else:
         errors = sum(1 for r in rows if r["severity"] == "error")
         st.error(f"Export refused: {errors} errors. Fix them (see below) and build again.")
@@ -109,12 +96,8 @@ if result:
     ch1, ch2 = st.columns(2)
     with ch1:
         st.markdown("**Tokens per example**")
-        try:
-            hist = export_view.histogram(
-                export_view.example_token_counts(result["data"], result["model"] or None))
-        except Exception as exc:  # tokenizer unavailable: the report above still stands
-            hist = []
-            ui.plain(f"No token histogram: {type(exc).__name__}")
+        hist = export_view.histogram(
+            export_view.example_token_counts(result["data"], result["model"] or None))
         if hist:
             st.bar_chart(pd.DataFrame(hist), x="tokens", y="examples", sort=False)
         elif not result["data"]:

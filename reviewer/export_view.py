@@ -1,14 +1,76 @@
-"""What the Export page shows, computed without Streamlit: token histogram, findings rows,
-summary metrics. Kept here so the page stays a thin layout and this logic is unit-tested.
+"""What the Export page does and shows, computed without Streamlit: the kept export (file,
+manifest and run, as the CLI writes them), choices, token histogram, findings rows, summary
+metrics. Kept here so the page stays a thin layout and this logic is unit-tested.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
+from .exporting import default_export_dir, prepare_export, timestamped_path, write_prepared
+from .validation import DEFAULT_MODEL, MODELS, PROFILES, ValidationReport, get_profile
+
 REVIEW_URL = "review"  # url_path of the Review page in app.py
+
+
+def target_choices() -> list[str]:
+    """Export profiles, the default (openai) first."""
+    return sorted(PROFILES, key=lambda name: (name != "openai", name))
+
+
+def target_label(name: str) -> str:
+    return f"{name} · {get_profile(name).description}"
+
+
+def model_choices() -> list[str]:
+    """Models of the price/limit table, the default first, then the still-trainable ones."""
+    return sorted(MODELS, key=lambda m: (m != DEFAULT_MODEL, not MODELS[m].can_train(), m))
+
+
+def model_label(model_id: str) -> str:
+    info = MODELS.get(model_id)
+    return f"{model_id} ({info.availability()})" if info else model_id
+
+
+@dataclass
+class KeptExport:
+    """An export made from the page: the kept file, its manifest and the run that wrote it.
+    ``data`` is the written file's bytes (what the download button offers); empty when the
+    export was refused, in which case nothing is kept and the run says why."""
+
+    ok: bool
+    data: bytes
+    report: ValidationReport
+    path: Path | None
+    manifest: Path | None
+    run_id: int | None
+
+
+def export_and_keep(db: Database, *, who: str, directory: Path | None = None,
+                    **options: Any) -> KeptExport:
+    """Prepare and validate a single-file export, then write it like `reviewer export` does
+    (atomic file + manifest + a `runs` row) to a new timestamped name under ``directory``
+    (default: ``exports/`` beside the database). Raises ExportOptionError for bad options."""
+    prepared = prepare_export(db, **options)
+    target = prepared.options.target
+    path = timestamped_path(target, directory or default_export_dir(db))
+    try:
+        result = write_prepared(db, prepared, path, who=who)
+    except BaseException:
+        path.unlink(missing_ok=True)  # the reserved, still empty name
+        raise
+    if not result.ok:
+        path.unlink(missing_ok=True)
+        return KeptExport(False, b"", result.report, None, None, result.run_id)
+    written = result.files[0]
+    return KeptExport(True, written.read_bytes(), result.report, written, result.manifest,
+                      result.run_id)
 
 
 def pair_link(pair_id: int | None) -> str | None:

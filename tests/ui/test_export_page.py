@@ -5,6 +5,7 @@ import json
 from ui_helpers import open_page, seed
 
 from reviewer import pairs
+from reviewer.audit import recent_runs
 
 
 def approve(db, ids):
@@ -40,6 +41,19 @@ def test_export_offers_download_and_keeps_a_copy(db, db_path):
     questions = {m["content"] for line in lines for m in line["messages"] if m["role"] == "user"}
     assert questions == {f"How do I fix issue {i}?" for i in range(12)}
     assert at.session_state["ex_result"]["data"] == copies[0].read_bytes()
+    assert at.session_state["ex_result"]["file_name"] == copies[0].name
+    # the kept copy is written like the CLI export: manifest beside it and a run row
+    manifest_path = copies[0].with_name(copies[0].stem + ".manifest.json")
+    assert manifest_path.exists()
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["profile"] == "openai" and manifest["created_by"] == "tester"
+    assert sorted(i for f in manifest["files"] for i in f["pair_ids"]) == sorted(ids[:12])
+    texts = [t.value for t in at.text]
+    assert f"Kept copy: {copies[0]}" in texts and f"Manifest: {manifest_path}" in texts
+    runs = [r for r in recent_runs(db) if r["kind"] == "export"]
+    assert len(runs) == 1 and runs[0]["status"] == "done"
+    assert runs[0]["id"] == at.session_state["ex_result"]["run_id"]
+    assert runs[0]["settings"]["manifest"] == str(manifest_path)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Examples"] == "12"
     assert not at.exception
@@ -52,7 +66,9 @@ def test_refused_export_shows_findings_and_no_download(db, db_path):
     assert len(at.get("download_button")) == 0
     assert at.error and at.error[0].value.startswith("Export refused")
     assert not (db_path.parent / "exports").exists() or not list(
-        (db_path.parent / "exports").glob("*.jsonl"))
+        (db_path.parent / "exports").iterdir())
+    runs = [r for r in recent_runs(db) if r["kind"] == "export"]
+    assert [r["status"] for r in runs] == ["refused"]  # recorded like a refused CLI export
     table = at.dataframe[-1].value
     assert list(table.columns) == ["severity", "rule", "line", "pair_id", "message", "open"]
     assert "error" in table["severity"].tolist()

@@ -59,3 +59,15 @@ def test_summary_metrics_and_lines():
         {"per example": "total", "min": 10, "max": 90},
         {"per example": "assistant", "min": 2, "max": 9}]
     assert ev.cost_rows(summary)[0]["can train"] is False
+
+
+def test_choices_come_from_the_validation_tables():
+    from reviewer.validation import DEFAULT_MODEL, MODELS, PROFILES
+
+    assert ev.target_choices()[0] == "openai"
+    assert sorted(ev.target_choices()) == sorted(PROFILES)
+    assert ev.model_choices()[0] == DEFAULT_MODEL
+    assert sorted(ev.model_choices()) == sorted(MODELS)
+    assert DEFAULT_MODEL in ev.model_label(DEFAULT_MODEL)
+    assert "trainable" in ev.model_label(DEFAULT_MODEL) or "training" in ev.model_label(
+        DEFAULT_MODEL)
