@@ -36,10 +36,25 @@ def save_edits(key: str) -> None:
 
 def reset_page() -> None:
     state["rv_page"] = 1
+    state["rv_after"], state["rv_prev_windows"] = 0, []
     state.pop("rv_bulk", None)
 
 
-def ask_bulk(new_status: str, count: int) -> None:
+def next_window(after_id: int) -> None:
+    state["rv_prev_windows"] = [*state.get("rv_prev_windows", []), state["rv_after"]]
+    state["rv_after"], state["rv_page"] = after_id, 1
+
+
+def previous_window() -> None:
+    earlier = list(state.get("rv_prev_windows", []))
+    state["rv_after"] = earlier.pop() if earlier else 0
+    state["rv_prev_windows"] = earlier
+    state["rv_page"] = 1
+
+
+def ask_bulk(new_status: str) -> None:
+    # The exact count (the table's count may stop at the search cap); paid only on click.
+    count = pairs.count_pairs(ui.get_db(), status=state["rv_status"], search=state["rv_search"])
     state["rv_bulk"] = {"new_status": new_status, "status": state["rv_status"],
                         "search": state["rv_search"], "count": count}
 
@@ -73,6 +88,7 @@ if linked:
     else:
         state["rv_status"], state["rv_search"] = "all", ""
         state["rv_page"] = where[0] + 1
+        state["rv_after"], state["rv_prev_windows"] = 0, []
         state["rv_show"] = target
         state.pop("rv_bulk", None)
 
@@ -98,10 +114,11 @@ f2.text_input("Search system, question and answer", key="rv_search", on_change=r
               placeholder="words or part of a word, English or 한국어")
 status_filter, search = state["rv_status"], state["rv_search"]
 
-if search.strip():
-    total = pairs.count_pairs(ctx.db, status=status_filter, search=search)
-else:  # the per-status counts above already hold it: no second scan of the index
-    total = sum(counts.values()) if status_filter == "all" else counts.get(status_filter, 0)
+# Without a search the per-status counts answer; a search counts a bounded window of
+# candidates and pages through later matches window by window (keyset on the pair id).
+window = pairs.match_window(ctx.db, status=status_filter, search=search,
+                            after_id=state["rv_after"])
+total = window.matches
 num_pages = max(1, -(-total // PAGE_SIZE))
 if not isinstance(state.get("rv_page"), int) or not 1 <= state["rv_page"] <= num_pages:
     state["rv_page"] = 1
@@ -109,8 +126,9 @@ if not isinstance(state.get("rv_page"), int) or not 1 <= state["rv_page"] <= num
 # Bulk actions over everything matching the filter, after a confirmation showing the count.
 b1, b2, b3, _ = st.columns([1, 1, 1, 3])
 for col, (new_status, verb) in zip((b1, b2, b3), BULK_VERBS.items(), strict=True):
-    col.button(f"{verb} all matching", key=f"rv_bulk_{new_status}", disabled=total == 0,
-               on_click=ask_bulk, args=(new_status, total))
+    col.button(f"{verb} all matching", key=f"rv_bulk_{new_status}",
+               disabled=total == 0 and not window.more and not state["rv_after"],
+               on_click=ask_bulk, args=(new_status,))
 bulk = state.get("rv_bulk")
 if bulk:
     scope = "all statuses" if bulk["status"] == "all" else f"status {bulk['status']}"
@@ -123,11 +141,24 @@ if bulk:
 
 page = state["rv_page"]
 rows = pairs.page_of_pairs(ctx.db, status=status_filter, search=search,
-                           offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+                           offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
+                           after_id=window.after_id, before_id=window.before_id)
 state["rv_ids"] = [r["id"] for r in rows]
 state["rv_versions"] = [r["version"] for r in rows]
 
-st.caption(f"{total} matching pairs · page {page} of {num_pages} · {PAGE_SIZE} per page")
+windowed = window.more or bool(state["rv_after"])
+where_note = f" · after pair {window.after_id}" if window.after_id else ""
+st.caption(f"{window.label()} matching pairs{where_note} · page {page} of {num_pages} · "
+           f"{PAGE_SIZE} per page")
+if windowed:
+    if window.more:
+        st.caption(f"The search stops counting after {pairs.COUNT_CAP:,} candidates; "
+                   "Next matches continues from there.")
+    w1, w2, _ = st.columns([1, 1, 4])
+    w1.button("Previous matches", key="rv_prev_window", on_click=previous_window,
+              disabled=not state["rv_after"])
+    w2.button("Next matches", key="rv_next_window", on_click=next_window,
+              args=(window.next() or 0,), disabled=not window.more)
 
 left, right = st.columns([3, 2])
 with left:

@@ -1,9 +1,14 @@
 """Reading and changing reviewed pairs: the store behind the Review page and `reviewer status`.
 
-Every query that feeds a page reads one page of rows through the ``(status, id)`` index
-(``LIMIT/OFFSET``), so the Review page costs the same with 1,000 or 100,000 pairs. Text
-search goes through the ``pairs_fts`` trigram index (migration m002) for terms of three or
-more characters, and falls back to ``LIKE`` for shorter ones.
+A page is read in two steps: the ids of the page first, skipping earlier matches over a
+narrow structure (the ``(status, id)`` or id-only index, or the ``pairs_fts`` trigram index
+in rowid order), then the full rows of just those ids. So the last page of 100,000 pairs
+costs about what the first does. Text search goes through ``pairs_fts`` (migration m002) for
+terms of three or more characters and falls back to ``LIKE`` for shorter ones.
+
+Counting search matches is capped (`count_matches`): past the cap the Review page pages
+through windows of matches, each starting after the id where the previous one ended
+(keyset), so neither the count nor any page has to walk every match.
 
 Changes are version-checked (optimistic locking), logged to ``events`` in the same
 transaction, and never hard-delete: status ``deleted`` is a soft delete that any other status
@@ -13,6 +18,7 @@ restores.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -29,6 +35,9 @@ PAGE_COLUMNS = (
     "id, conversation_id, position, status, system, question, answer, origin, version, "
     "updated_at, updated_by"
 )
+
+# How many matches a search counts before it says "more than".
+COUNT_CAP = 10_000
 
 # Results returned by update_pair.
 OK, CONFLICT, MISSING, UNCHANGED = "ok", "conflict", "missing", "unchanged"
@@ -94,20 +103,134 @@ def _rows(db: Database, sql: str, params: list[Any]) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _term(search: str | None) -> str:
+    return (search or "").strip()
+
+
+def _match_ids_sql(
+    status: str | None, search: str | None, after_id: int, before_id: int | None
+) -> tuple[str, list[Any]]:
+    """``SELECT id … ORDER BY id`` of the matches with ``after_id < id < before_id``
+    through the narrowest structure for the filter; no LIMIT yet."""
+    term = _term(search)
+    upper = [int(before_id)] if before_id is not None else []
+    if len(term) >= 3:  # full-text: walk the trigram index in rowid order
+        bound = " AND f.rowid < ?" if upper else ""
+        if status and status != ALL:
+            return ("SELECT f.rowid AS id FROM pairs_fts f JOIN pairs p ON p.id = f.rowid"
+                    f" WHERE pairs_fts MATCH ? AND p.status = ? AND f.rowid > ?{bound}"
+                    " ORDER BY f.rowid", [_fts_phrase(term), status, int(after_id), *upper])
+        return (f"SELECT f.rowid AS id FROM pairs_fts f WHERE pairs_fts MATCH ?"
+                f" AND f.rowid > ?{bound} ORDER BY f.rowid",
+                [_fts_phrase(term), int(after_id), *upper])
+    where, params = _where(status, search)
+    where = f"{where} {'AND' if where else 'WHERE'} id > ?" + (" AND id < ?" if upper else "")
+    return f"SELECT id FROM pairs {where} ORDER BY id", [*params, int(after_id), *upper]
+
+
+def page_ids(
+    db: Database, *, status: str | None, search: str | None, offset: int, limit: int,
+    after_id: int = 0, before_id: int | None = None,
+) -> list[int]:
+    """Ids of one page of matches with ``after_id < id < before_id``, in id order."""
+    sql, params = _match_ids_sql(status, search, after_id, before_id)
+    rows = db.execute(f"{sql} LIMIT ? OFFSET ?",
+                      [*params, max(0, int(limit)), max(0, int(offset))]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def page_of_pairs(
-    db: Database, *, status: str | None, search: str | None, offset: int, limit: int
+    db: Database, *, status: str | None, search: str | None, offset: int, limit: int,
+    after_id: int = 0, before_id: int | None = None,
 ) -> list[dict]:
     """One page of pairs matching the filter, ordered by id.
 
     ``status`` None or ``"all"`` means every status (deleted included); ``search`` is a
-    case-insensitive substring looked up in system, question and answer.
+    case-insensitive substring looked up in system, question and answer. ``offset`` counts
+    matches inside the window ``after_id < id < before_id`` (default: everything).
     """
-    where, params = _where(status, search)
-    sql = f"SELECT {PAGE_COLUMNS} FROM pairs {where} ORDER BY id LIMIT ? OFFSET ?"
-    return _rows(db, sql, [*params, max(0, int(limit)), max(0, int(offset))])
+    ids = page_ids(db, status=status, search=search, offset=offset, limit=limit,
+                   after_id=after_id, before_id=before_id)
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    return _rows(db, f"SELECT {PAGE_COLUMNS} FROM pairs WHERE id IN ({marks}) ORDER BY id",
+                 ids)
 
 
-def count_pairs(db: Database, *, status: str | None, search: str | None) -> int:
+@dataclass(frozen=True)
+class Window:
+    """A stretch of matches the Review page pages through: ids in ``(after_id, before_id)``.
+
+    ``matches`` is exact for the stretch. ``more`` says the search stopped looking at
+    ``before_id``: further matches may follow, in the window starting there (`next`).
+    """
+
+    after_id: int
+    before_id: int | None
+    matches: int
+    more: bool
+
+    def label(self) -> str:
+        return f"{self.matches:,}+" if self.more else f"{self.matches:,}"
+
+    def next(self) -> int | None:
+        """``after_id`` of the following window (None when this one reaches the end)."""
+        return self.before_id - 1 if self.more and self.before_id is not None else None
+
+
+def _candidates_sql(status: str | None, term: str, after_id: int) -> tuple[str, list[Any]]:
+    """Rows a search visits in id order, each with ``m`` = 1 when it matches the filter."""
+    if len(term) >= 3:
+        if status and status != ALL:
+            return ("SELECT f.rowid AS id, (p.status = ?) AS m FROM pairs_fts f"
+                    " JOIN pairs p ON p.id = f.rowid WHERE pairs_fts MATCH ? AND f.rowid > ?"
+                    " ORDER BY f.rowid", [status, _fts_phrase(term), int(after_id)])
+        return ("SELECT f.rowid AS id, 1 AS m FROM pairs_fts f WHERE pairs_fts MATCH ?"
+                " AND f.rowid > ? ORDER BY f.rowid", [_fts_phrase(term), int(after_id)])
+    where, params = _where(status, None)
+    where = f"{where} {'AND' if where else 'WHERE'} id > ?"
+    pattern = _like_pattern(term)
+    hit = ("(system LIKE ? ESCAPE '\\' OR question LIKE ? ESCAPE '\\'"
+           " OR answer LIKE ? ESCAPE '\\')")
+    return (f"SELECT id, {hit} AS m FROM pairs {where} ORDER BY id",
+            [pattern, pattern, pattern, *params, int(after_id)])
+
+
+def match_window(
+    db: Database, *, status: str | None, search: str | None, after_id: int = 0,
+    cap: int | None = None,
+) -> Window:
+    """The window of matches starting after ``after_id`` and how many it holds.
+
+    Without a search the per-status counts answer at no cost and the window is everything.
+    A search looks at no more than ``cap`` (default `COUNT_CAP`) candidate rows — full-text
+    hits, or rows of the status for short terms — in one pass; if more exist, the window
+    ends before the next one and its count reads "N+".
+    """
+    cap = COUNT_CAP if cap is None else max(1, int(cap))
+    term = _term(search)
+    if not term and not after_id:
+        counts = status_counts(db)
+        n = sum(counts.values()) if not status or status == ALL else counts.get(status, 0)
+        return Window(0, None, n, False)
+    if not term:
+        sql, params = _match_ids_sql(status, None, after_id, None)
+        n = int(db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+        return Window(int(after_id), None, n, False)
+    sql, params = _candidates_sql(status, term, after_id)
+    # One pass over at most cap + 1 candidates. SQLite takes the bare column `m` from the
+    # row holding max(id), i.e. the first candidate past the window when there are more.
+    seen, last, last_m, hits = db.execute(
+        f"SELECT count(*), max(id), m, total(m) FROM ({sql} LIMIT ?)", [*params, cap + 1]
+    ).fetchone()
+    if seen > cap:
+        return Window(int(after_id), int(last), int(hits) - int(last_m or 0), True)
+    return Window(int(after_id), None, int(hits), False)
+
+
+def count_pairs(db: Database, *, status, search) -> int:
+    """Exact number of matches (walks them all with a search; see `count_matches`)."""
     where, params = _where(status, search)
     return int(db.execute(f"SELECT count(*) FROM pairs {where}", params).fetchone()[0])
 

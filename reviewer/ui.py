@@ -25,6 +25,8 @@ SESSION_DEFAULTS: dict[str, object] = {
     "rv_status": "all",
     "rv_search": "",
     "rv_page": 1,
+    "rv_after": 0,  # the Review page's search window starts after this pair id
+    "rv_prev_windows": [],  # where earlier windows started, for "Previous matches"
     "rv_editor_gen": 0,
     "rv_notices": [],
     "upload_gen": 0,

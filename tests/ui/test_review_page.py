@@ -124,3 +124,31 @@ def test_seeded_editor_state_does_not_write(db):
     at.run()
     assert not at.exception
     assert pairs.get_pair(db, ids[0])["answer"] == "Answer number 0."
+
+
+def test_search_counts_a_window_and_pages_on_with_next_matches(db, monkeypatch):
+    ids = seed(db, 150, text=lambda i: ("s", f"q{i}", "router reboot" if i % 3 else "other"))
+    matching = [pid for k, pid in enumerate(ids) if k % 3]  # 100 pairs
+    monkeypatch.setattr(pairs, "COUNT_CAP", 40)
+    at = open_page("review.py")
+    at.text_input(key="rv_search").input("router").run()
+    assert at.caption[0].value.startswith("40+ matching pairs · page 1 of 1")
+    assert ids_shown(at) == matching[:40]
+    assert at.button(key="rv_prev_window").disabled
+    seen = []
+    while True:
+        seen += ids_shown(at)
+        if at.button(key="rv_next_window").disabled:
+            break
+        at.button(key="rv_next_window").click().run()
+        assert not at.exception and at.session_state["rv_page"] == 1
+    assert seen == matching
+    assert not at.caption[0].value.startswith(("40+", "0+"))  # the last window is exact
+    at.button(key="rv_prev_window").click().run()
+    assert ids_shown(at) == matching[40:80]
+    # bulk actions count every match, not the window
+    at.button(key="rv_bulk_approved").click().run()
+    assert [w.value for w in at.warning] == ["Approve 100 pairs (all statuses)?"]
+    # a new filter starts from the first window again
+    at.text_input(key="rv_search").input("reboot").run()
+    assert at.session_state["rv_after"] == 0 and ids_shown(at) == matching[:40]
