@@ -30,24 +30,38 @@ ALLOWED_KEYS: dict[str, frozenset[str]] = {
 KNOWN_KEYS = frozenset().union(*ALLOWED_KEYS.values())
 TOP_LEVEL_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 
+_PLAIN = frozenset({"system", "user", "assistant"})
 SPECIAL_TOKEN = re.compile(r"<\|[^<>|\s]{0,64}\|>")
 
 
 @dataclass(slots=True)
 class ExampleView:
-    """What the token, duplicate, PII and statistics stages need from one valid-enough example."""
+    """What the token, duplicate, PII and statistics stages need from one valid-enough example.
+
+    Counted text is split in two: ``assistant`` (assistant content, also counted on its own)
+    and ``strings`` (every other counted string: other messages' content, names, tool-call
+    names and arguments). Role names are not in either list: their token counts are
+    constants per encoding, added from ``roles``.
+    """
 
     line: int
     pair_id: int | None
     n_messages: int = 0
-    strings: list[str] = field(default_factory=list)   # every string that is counted
+    strings: list[str] = field(default_factory=list)
     const_tokens: int = 0                                # per-message/name/priming constants
     assistant: list[str] = field(default_factory=list)  # assistant content strings
     system: str | None = None
-    user_text: str = ""
-    assistant_text: str = ""
+    user: list[str] = field(default_factory=list)       # user content strings
     texts: list[str] = field(default_factory=list)       # free text for the PII scan
     roles: tuple[str, ...] = ()
+
+    @property
+    def user_text(self) -> str:
+        return "\n".join(self.user)
+
+    @property
+    def assistant_text(self) -> str:
+        return "\n".join(self.assistant)
 
 
 def iter_strings(value: Any, limit: int = 100_000):
@@ -152,9 +166,35 @@ def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
 
     view = ExampleView(line, pair_id, n_messages=len(messages))
     const = REPLY_PRIMING
-    strings, texts, assistant, user_parts, asst_parts, role_seq = [], [], [], [], [], []
+    strings: list[str] = []
+    texts: list[str] = []
+    assistant: list[str] = []
+    user_parts: list[str] = []
+    role_seq: list[str] = []
     has_assistant = trainable = has_system = has_user = False
     for i, msg in enumerate(messages):
+        # Fast path: {"role": <plain role>, "content": <non-empty string>} needs no other check.
+        if type(msg) is dict and len(msg) == 2:
+            role = msg.get("role")
+            content = msg.get("content")
+            if (type(content) is str and content and type(role) is str and role in _PLAIN
+                    and role in roles):
+                const += TOKENS_PER_MESSAGE
+                role_seq.append(role)
+                texts.append(content)
+                if role == "assistant":
+                    has_assistant = trainable = True
+                    assistant.append(content)
+                    continue
+                strings.append(content)
+                if role == "user":
+                    has_user = True
+                    user_parts.append(content)
+                elif role == "system":
+                    if not has_system:
+                        view.system = content
+                    has_system = True
+                continue
         where = f"message {i + 1}"
         if not isinstance(msg, dict):
             out.append(error(line, "message_data_type", f"{where} is not an object", pair_id))
@@ -184,7 +224,6 @@ def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
                              f"{where}: key(s) {', '.join(map(repr, misplaced))} not allowed "
                              f"on a {role} message", pair_id))
         const += TOKENS_PER_MESSAGE
-        strings.append(role)
         name = msg.get("name")
         if isinstance(name, str):
             strings.append(name)
@@ -243,12 +282,12 @@ def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
                 out.append(error(line, "missing_content",
                                  f"{where} ({role}): content is empty or not text", pair_id))
                 continue
-        strings.extend(parts)
         texts.extend(parts)
         if role == "assistant":
             assistant.extend(parts)
-            asst_parts.extend(parts)
-        elif role == "user":
+            continue
+        strings.extend(parts)
+        if role == "user":
             has_user = True
             user_parts.extend(parts)
         elif role == "system":
@@ -268,7 +307,6 @@ def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
         out.append(warning(line, "missing_user", "no user message", pair_id))
 
     view.strings, view.const_tokens, view.assistant, view.texts = strings, const, assistant, texts
-    view.user_text = "\n".join(user_parts)
-    view.assistant_text = "\n".join(asst_parts)
+    view.user = user_parts
     view.roles = tuple(role_seq)
     return out, view

@@ -48,6 +48,10 @@ _EMPTY = np.uint32(0xFFFFFFFF)
 
 
 def normalise(text: str) -> str:
+    """Case-folded, whitespace collapsed. Printable text (whose only whitespace is the ASCII
+    space) with no double, leading or trailing space is already collapsed."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text.casefold()
     return " ".join(text.split()).casefold()
 
 
@@ -61,13 +65,18 @@ def exact_key(parts: Sequence[str]) -> int:
 
 
 def signatures(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures for a chunk of texts.
+    """MinHash signatures for a chunk of texts (normalised here)."""
+    return signatures_from_bytes(
+        [normalise(t).encode("utf-8", "surrogatepass")[:MAX_TEXT_BYTES] for t in texts])
+
+
+def signatures_from_bytes(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures for a chunk of normalised UTF-8 texts.
 
     Returns ``(band_keys uint32 [n, BANDS], low_bytes uint8 [n, NUM_PERM])``; rows of texts
     too short to compare have band keys that match nothing (their index, made unique).
     """
-    n = len(texts)
-    blobs = [normalise(t).encode("utf-8", "surrogatepass")[:MAX_TEXT_BYTES] for t in texts]
+    n = len(blobs)
     lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=n)
     buf = b"".join(blobs) + b"\0" * 16
     total = int(lengths.sum())
@@ -113,46 +122,112 @@ def estimated_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip((agree - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
 
 
-def near_pairs(keys: np.ndarray, low: np.ndarray, *, max_bucket: int = 50
-               ) -> list[tuple[int, int, float]]:
-    """Confirmed near-duplicate pairs ``(earlier index, later index, similarity)``.
+def _similar(low_a: np.ndarray, low_b: np.ndarray, a: np.ndarray, b: np.ndarray,
+             block: int = 1 << 18) -> np.ndarray:
+    """Estimated similarity of rows ``low_a[a[i]]`` and ``low_b[b[i]]``, in blocks."""
+    out = np.empty(a.size, dtype=np.float64)
+    for i in range(0, a.size, block):
+        out[i:i + block] = estimated_similarity(low_a[a[i:i + block]], low_b[b[i:i + block]])
+    return out
 
-    Within a bucket each member is compared to the bucket's earlier members (at most
-    ``max_bucket`` of them, so a huge bucket of identical texts stays linear).
+
+def near_pair_arrays(keys: np.ndarray, low: np.ndarray, *, max_bucket: int = 50
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Confirmed near-duplicate pairs as arrays ``(earlier, later, similarity)``, sorted by
+    (later, earlier).
+
+    Within an LSH bucket every member is compared to the bucket's earlier members (at most
+    ``max_bucket`` of them, so a huge bucket of identical texts stays linear); the candidate
+    pairs of all bands are built and checked with array operations.
     """
     n = keys.shape[0]
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
     if n < 2:
-        return []
-    found: dict[tuple[int, int], float] = {}
+        return empty
+    firsts, seconds = [], []
+    index = np.arange(n)
     for band in range(keys.shape[1]):
         col = keys[:, band]
-        order = np.argsort(col, kind="stable")
+        order = np.argsort(col, kind="stable")  # equal keys stay in index order
         sorted_keys = col[order]
-        same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
-        if not same.size:
+        new_run = np.empty(n, dtype=bool)
+        new_run[0] = True
+        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_run[1:])
+        if new_run.all():
             continue
-        # walk runs of equal keys
-        run_start = None
-        prev = -2
-        runs = []
-        for i in same:
-            if i != prev + 1:
-                if run_start is not None:
-                    runs.append((run_start, prev + 2))
-                run_start = i
-            prev = i
-        runs.append((run_start, prev + 2))
-        for a, b in runs:
-            members = np.sort(order[a:b])
-            for j in range(1, len(members)):
-                later = members[j]
-                earlier = members[max(0, j - max_bucket):j]
-                sims = estimated_similarity(low[earlier], low[later][None, :])
-                best = int(np.argmax(sims))
-                if sims[best] >= THRESHOLD:
-                    pair = (int(earlier[best]), int(later))
-                    found[pair] = max(found.get(pair, 0.0), float(sims[best]))
-    return sorted(((a, b, s) for (a, b), s in found.items()), key=lambda t: (t[1], t[0]))
+        run_start = np.flatnonzero(new_run)
+        pos = index - run_start[np.cumsum(new_run) - 1]  # position inside the run
+        members = np.flatnonzero(pos >= 1)
+        for d in range(1, max_bucket + 1):
+            members = members[pos[members] >= d]
+            if not members.size:
+                break
+            firsts.append(order[members - d])
+            seconds.append(order[members])
+    if not firsts:
+        return empty
+    pairs = np.unique(np.concatenate(firsts).astype(np.int64) * n
+                      + np.concatenate(seconds).astype(np.int64))
+    a, b = pairs // n, pairs % n
+    sims = _similar(low, low, a, b)
+    keep = sims >= THRESHOLD
+    a, b, sims = a[keep], b[keep], sims[keep]
+    order = np.lexsort((a, b))
+    return a[order], b[order], sims[order]
+
+
+def near_pairs(keys: np.ndarray, low: np.ndarray, *, max_bucket: int = 50
+               ) -> list[tuple[int, int, float]]:
+    """Confirmed near-duplicate pairs ``(earlier index, later index, similarity)``."""
+    a, b, sims = near_pair_arrays(keys, low, max_bucket=max_bucket)
+    return [(int(x), int(y), float(z)) for x, y, z in zip(a, b, sims, strict=True)]
+
+
+def best_per_later(a: np.ndarray, b: np.ndarray, sims: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each distinct ``b`` the most similar ``a`` (ties: the earliest), sorted by ``b``."""
+    if not b.size:
+        return a, b, sims
+    order = np.lexsort((a, -sims, b))
+    a, b, sims = a[order], b[order], sims[order]
+    first = np.ones(b.size, dtype=bool)
+    first[1:] = b[1:] != b[:-1]
+    return a[first], b[first], sims[first]
+
+
+def cross_pairs(keys_a: np.ndarray, low_a: np.ndarray, keys_b: np.ndarray,
+                low_b: np.ndarray, *, max_bucket: int = 50
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Near duplicates between two sets: for each row of ``b`` with a match, the most similar
+    row of ``a`` (LSH candidates, up to ``max_bucket`` per bucket); arrays sorted by ``b``."""
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
+    if not keys_a.shape[0] or not keys_b.shape[0]:
+        return empty
+    firsts, seconds = [], []
+    for band in range(keys_a.shape[1]):
+        order = np.argsort(keys_a[:, band], kind="stable")
+        sorted_keys = keys_a[order, band]
+        col = keys_b[:, band]
+        left = np.searchsorted(sorted_keys, col, side="left")
+        count = np.minimum(np.searchsorted(sorted_keys, col, side="right") - left, max_bucket)
+        hit = np.flatnonzero(count)
+        if not hit.size:
+            continue
+        count = count[hit]
+        rows = np.repeat(hit, count)
+        starts = np.repeat(left[hit], count)
+        step = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
+        firsts.append(order[starts + step])
+        seconds.append(rows)
+    if not firsts:
+        return empty
+    na = keys_a.shape[0]
+    pairs = np.unique(np.concatenate(seconds).astype(np.int64) * na
+                      + np.concatenate(firsts).astype(np.int64))
+    b, a = pairs // na, pairs % na
+    sims = _similar(low_a, low_b, a, b)
+    keep = sims >= THRESHOLD
+    return best_per_later(a[keep], b[keep], sims[keep])
 
 
 @dataclass
@@ -190,16 +265,13 @@ def exact_groups(exact: np.ndarray) -> list[np.ndarray]:
     """Index groups (in input order) that share an exact key; singletons are never built."""
     if exact.size < 2:
         return []
-    order = np.argsort(exact, kind="stable")
+    order = np.argsort(exact, kind="stable")  # equal keys stay in input order
     s = exact[order]
-    same = s[1:] == s[:-1]
-    if not same.any():
+    new = np.ones(s.size, dtype=bool)
+    new[1:] = s[1:] != s[:-1]
+    if new.all():
         return []
-    starts = np.flatnonzero(same & np.concatenate(([True], ~same[:-1])))
-    groups = []
-    for start in starts:
-        end = start + 1
-        while end < same.size and same[end]:
-            end += 1
-        groups.append(np.sort(order[start:end + 1]))
-    return groups
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, s.size))
+    multi = sizes > 1
+    return [order[a:a + z] for a, z in zip(starts[multi], sizes[multi], strict=True)]

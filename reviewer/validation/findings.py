@@ -11,28 +11,40 @@ WARNING = "warning"
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: the 1-based physical line (0 = the whole file), rule, severity, message."""
+    """One problem: the 1-based physical line (0 = the whole file), rule, severity, message.
+
+    Optional context: ``pair_id`` (the database pair behind the line), ``file`` (which file
+    of a multi-file export the line is in), and for findings about two examples (train /
+    validation overlap) the other example's ``other_line`` and ``other_pair_id``.
+    """
 
     line: int
     rule: str
     severity: str  # "error" | "warning"
     message: str
     pair_id: int | None = None
+    file: str | None = None
+    other_line: int | None = None
+    other_pair_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"line": self.line, "rule": self.rule, "severity": self.severity,
                                "message": self.message}
-        if self.pair_id is not None:
-            out["pair_id"] = self.pair_id
+        for key in ("pair_id", "file", "other_line", "other_pair_id"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
         return out
 
 
-def error(line: int, rule: str, message: str, pair_id: int | None = None) -> Finding:
-    return Finding(line, rule, ERROR, message, pair_id)
+def error(line: int, rule: str, message: str, pair_id: int | None = None,
+          **context: Any) -> Finding:
+    return Finding(line, rule, ERROR, message, pair_id, **context)
 
 
-def warning(line: int, rule: str, message: str, pair_id: int | None = None) -> Finding:
-    return Finding(line, rule, WARNING, message, pair_id)
+def warning(line: int, rule: str, message: str, pair_id: int | None = None,
+            **context: Any) -> Finding:
+    return Finding(line, rule, WARNING, message, pair_id, **context)
 
 
 @dataclass
@@ -90,6 +102,8 @@ class ValidationReport:
         omitted = s.get("omitted_findings") or {}
         for f in self.findings:
             where = f"line {f.line}" if f.line else "file"
+            if f.file:
+                where = f"{f.file} {where}"
             pair = f" pair {f.pair_id}" if f.pair_id is not None else ""
             out.append(f"{f.severity.upper():<7} {where}{pair} [{f.rule}] {f.message}")
         for rule, count in omitted.items():

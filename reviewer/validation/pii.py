@@ -24,17 +24,46 @@ _PATTERN = re.compile(
         (?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.]))
   | (?P<ipv6>(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:]))
     """,
-    re.VERBOSE,
+    # ASCII classes: a Hangul particle right after a number ("010-1234-5678로") must not
+    # hide it, and the byte-level pre-check below relies on ASCII digits and letters.
+    re.VERBOSE | re.ASCII,
 )
 
 KINDS = ("email", "phone", "ipv4", "ipv6", "api_key", "card", "rrn")
 _LABEL = {"email": "email address", "phone": "phone number", "ipv4": "IPv4 address",
           "ipv6": "IPv6 address", "api_key": "API-key-like string", "card": "card number",
           "rrn": "resident registration number"}
-# Cheap first pass: the full pattern only runs on texts that could hold a match (an "@",
-# a run of 8+ digit-like characters, a dotted or colon-separated number, a key prefix, or a
-# whitespace-separated token of 32+ characters).
-_QUICK = re.compile(r"@|\d[\d .()-]{6,}\d|\d\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]*:|sk-|AKIA|gh[pousr]_|xox")
+# Cheap first pass: the full pattern only runs on texts that could hold a match. Every
+# alternative of the pattern needs one of: an "@"; a key prefix; two colons; a run of 32+
+# key characters [A-Za-z0-9+/_-] (hex and base64-like keys); a digit, dot, digit (IPv4); or
+# 8+ characters of digits and " .()-" that start and end with a digit (phones, cards,
+# resident numbers). The last two are found on a byte-translated copy of the text where a
+# plain substring search or a regex with a literal first byte replaces per-character
+# regex work.
+_GH = re.compile(r"gh[pousr]_")
+_IPV6 = re.compile(r"::|[0-9A-Fa-f]:[0-9A-Fa-f]*:")
+_KEYCHARS = bytes(1 if chr(b) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                  "0123456789+/_-" else 0 for b in range(256))
+_KEYRUN = b"\x01" * 32
+_DIGITS = bytes(ord("0") if chr(b).isdigit() and b < 128 else
+                ord("1") if chr(b) in " ()-" else ord(".") if b == ord(".") else 0
+                for b in range(256))
+_NUMBER_RUN = re.compile(rb"0[01.]{6,}0")
+
+
+def might_contain(text: str) -> bool:
+    """False only when :func:`scan` cannot find anything in ``text`` (a fast pre-check)."""
+    if "@" in text or "sk-" in text or "AKIA" in text or "xox" in text:
+        return True
+    if "_" in text and _GH.search(text):
+        return True
+    if ":" in text and _IPV6.search(text):
+        return True
+    raw = text.encode("utf-8", "surrogatepass")
+    if _KEYRUN in raw.translate(_KEYCHARS):
+        return True
+    digits = raw.translate(_DIGITS)
+    return b"0.0" in digits or _NUMBER_RUN.search(digits) is not None
 
 
 def luhn_ok(digits: str) -> bool:
@@ -82,7 +111,7 @@ def _accept(kind: str, value: str) -> bool:
 
 def scan(text: str) -> Iterator[tuple[str, str]]:
     """Yield ``(kind, masked match)`` for personal data found in ``text``."""
-    if not _QUICK.search(text) and not any(len(w) >= 32 for w in text.split()):
+    if not might_contain(text):
         return
     for m in _PATTERN.finditer(text):
         kind = m.lastgroup
@@ -91,6 +120,17 @@ def scan(text: str) -> Iterator[tuple[str, str]]:
         value = m.group(kind)
         if _accept(kind, value):
             yield kind, mask(value)
+
+
+def scan_texts(texts: list[str]) -> dict[str, list[str]]:
+    """Masked matches per kind over the texts of one example (one pre-check for all)."""
+    if not texts or not might_contain("\n".join(texts) if len(texts) > 1 else texts[0]):
+        return {}
+    kinds: dict[str, list[str]] = {}
+    for text in texts:
+        for kind, masked in scan(text):
+            kinds.setdefault(kind, []).append(masked)
+    return kinds
 
 
 def label(kind: str) -> str:

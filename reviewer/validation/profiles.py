@@ -56,6 +56,7 @@ class Profile:
     chat = True
     roles = frozenset(ALLOWED_KEYS)
     token_limit_is_error = True
+    parallel_safe = True  # no file-wide state while reading: byte ranges can be checked apart
 
     def check(self, line: int, obj: Any, pair_id: int | None
               ) -> tuple[list[Finding], ExampleView | None]:
@@ -112,6 +113,7 @@ class HFMessagesProfile(Profile):
     name = "hf-messages"
     description = "messages JSONL for TRL / Axolotl"
     min_examples = 1
+    parallel_safe = False  # compares every line's keys with the file's first line
     roles = frozenset({"system", "user", "assistant", "tool"})
     token_limit_is_error = False
 
@@ -150,6 +152,7 @@ class PromptCompletionProfile(Profile):
     description = "prompt/completion JSONL (legacy OpenAI, TRL prompt-completion)"
     min_examples = 10
     chat = False
+    parallel_safe = False  # common prefixes/suffixes are collected over the whole file
     token_limit_is_error = True
 
     def check(self, line, obj, pair_id):
@@ -178,10 +181,10 @@ class PromptCompletionProfile(Profile):
         if out and any(f.severity == "error" for f in out):
             return out, None
         view.n_messages = 2
-        view.strings = [prompt, completion]
+        view.strings = [prompt]
         view.assistant = [completion]
         view.texts = [prompt, completion]
-        view.user_text, view.assistant_text = prompt, completion
+        view.user = [prompt]
         view.roles = ("user", "assistant")
         return out, view
 

@@ -48,16 +48,27 @@ def file_findings(path: Path) -> list[Finding]:
     return []
 
 
-def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES
-                   ) -> Iterator[tuple[int, bytes | None]]:
-    """Yield ``(line number, raw bytes without the newline)``; ``None`` for an oversized line."""
+def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES, start: int = 0,
+                   end: int | None = None) -> Iterator[tuple[int, bytes | None]]:
+    """Yield ``(line number, raw bytes without the newline)``; ``None`` for an oversized line.
+
+    With ``start``/``end`` (byte offsets; ``start`` at a line start) only the lines that
+    start inside ``[start, end)`` are read, numbered from 1 within that range.
+    """
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below, errors mapped to ReadError
     except OSError as exc:
         raise ReadError(f"cannot open {path}: {exc.strerror or exc}") from exc
     with fh:
         number = 0
-        while True:
+        pos = start
+        limit = float("inf") if end is None else end
+        try:
+            if start:
+                fh.seek(start)
+        except OSError as exc:
+            raise ReadError(f"cannot read {path}: {exc}") from exc
+        while pos < limit:
             try:
                 raw = fh.readline(max_line + 1)
             except OSError as exc:
@@ -65,11 +76,13 @@ def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES
             if not raw:
                 return
             number += 1
+            pos += len(raw)
             if len(raw) > max_line and not raw.endswith(b"\n"):
                 # Skip the rest of this line without holding it.
                 try:
                     while True:
                         rest = fh.readline(1 << 20)
+                        pos += len(rest)
                         if not rest or rest.endswith(b"\n"):
                             break
                 except OSError as exc:
@@ -83,16 +96,40 @@ def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES
             yield number, raw
 
 
+def line_starts(path: Path, size: int, pieces: int) -> list[int]:
+    """Offsets that cut the file into about ``pieces`` byte ranges at line starts."""
+    cuts = [0]
+    with open(path, "rb") as fh:
+        for k in range(1, pieces):
+            target = size * k // pieces
+            if target <= cuts[-1]:
+                continue
+            fh.seek(target - 1)
+            pos = target - 1
+            while True:  # find the end of the line that holds byte target-1
+                chunk = fh.readline(1 << 20)
+                pos += len(chunk)
+                if not chunk or chunk.endswith(b"\n"):
+                    break
+            if pos >= size:
+                break
+            if pos > cuts[-1]:
+                cuts.append(pos)
+    return cuts
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_line(number: int, raw: bytes | None) -> tuple[Any, Finding | None]:
-    """Parse one raw line: ``(object, None)``, or ``(None, finding)``; blank → ``(None, None)``."""
+def parse_line(number: int, raw: bytes | None, *, first: bool | None = None
+               ) -> tuple[Any, Finding | None]:
+    """Parse one raw line: ``(object, None)``, or ``(None, finding)``; blank → ``(None, None)``.
+    ``first`` says whether this is the file's first line (default: ``number == 1``)."""
     if raw is None:
         return None, error(number, "line_too_long",
                            f"line is longer than {MAX_LINE_BYTES // 2**20} MB; not read")
-    if number == 1 and raw.startswith(_BOM):
+    if (number == 1 if first is None else first) and raw.startswith(_BOM):
         return None, error(number, "bom", "file starts with a UTF-8 byte-order mark; remove it")
     if not raw.strip():
         return None, warning(number, "blank_line", "blank line (skipped; not an example)")

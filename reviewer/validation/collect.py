@@ -1,0 +1,285 @@
+"""Per-example work of a validation run, kept apart from the file-wide checks.
+
+A :class:`Collector` takes examples one by one (from one byte range of a file, or from
+in-memory objects) and does everything that needs only that example: the profile's rules,
+special-token text, template conformance, personal data, exact token counts and the too-long
+checks. What the file-wide checks need is kept as compact per-example numbers in a
+:class:`Part`: token counts, 64-bit keys for exact duplicates, answers and system prompts,
+and MinHash band keys and low bytes for near duplicates. Parts from several processes are
+merged in file order by the engine.
+
+Token counting encodes each string once with ``encode_ordinary``; role names are constants
+per encoding, and short strings and system prompts (which repeat) are cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from . import dedupe, pii
+from .chat_rules import ExampleView, special_token_findings
+from .findings import ERROR, Finding, error, warning
+from .legacy import LegacyState
+from .template import check_template
+
+FINDINGS_PER_RULE = 1000
+LONG_EXAMPLE_TOKENS = 8192
+CHUNK = 2048                  # examples per MinHash batch
+CACHE_CHARS = 2_000_000       # bound on the text kept in the token-count cache
+CACHE_MAX_LEN = 64            # short strings are cached; longer ones only as system prompts
+SYSTEM_TEXTS = 10_000         # distinct system prompts whose text is kept for the report
+
+
+class Sink:
+    """Findings with a per-rule cap (in arrival order); true totals are kept."""
+
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+        self.per_rule: Counter[str] = Counter()
+        self.errors = 0
+        self.warnings = 0
+
+    def wants(self, rule: str) -> bool:
+        return self.per_rule[rule] < FINDINGS_PER_RULE
+
+    def count(self, rule: str, severity: str, n: int = 1) -> None:
+        """Count findings that are not listed (over the cap)."""
+        self.per_rule[rule] += n
+        if severity == ERROR:
+            self.errors += n
+        else:
+            self.warnings += n
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            if self.per_rule[f.rule] < FINDINGS_PER_RULE:
+                self.items.append(f)
+            self.count(f.rule, f.severity)
+
+    def merge(self, other: Sink, offset: int) -> None:
+        """Add another sink's findings, their lines shifted by ``offset`` (file order)."""
+        listed: Counter[str] = Counter()
+        for f in other.items:
+            listed[f.rule] += 1
+            if self.per_rule[f.rule] < FINDINGS_PER_RULE:
+                self.items.append(replace(f, line=f.line + offset) if offset and f.line
+                                  else f)
+            self.per_rule[f.rule] += 1
+        for rule, n in other.per_rule.items():
+            self.per_rule[rule] += n - listed[rule]
+        self.errors += other.errors
+        self.warnings += other.warnings
+
+    @property
+    def omitted(self) -> dict[str, int]:
+        listed = Counter(f.rule for f in self.items)
+        return {r: n - listed[r] for r, n in self.per_rule.items() if n > listed[r]}
+
+
+@dataclass
+class Part:
+    """Compact results of a run of examples; lines are relative to the part's first line."""
+
+    sink: Sink = field(default_factory=Sink)
+    examples: int = 0
+    physical_lines: int = 0
+    lines: array = field(default_factory=lambda: array("q"))
+    pair_ids: array = field(default_factory=lambda: array("q"))
+    total: array = field(default_factory=lambda: array("q"))
+    assistant: array = field(default_factory=lambda: array("q"))
+    messages: array = field(default_factory=lambda: array("q"))
+    exact: array = field(default_factory=lambda: array("q"))
+    answers: array = field(default_factory=lambda: array("q"))
+    system_keys: array = field(default_factory=lambda: array("q"))
+    system_text: dict[int, str] = field(default_factory=dict)
+    no_system: int = 0
+    keys: list[np.ndarray] = field(default_factory=list)
+    low: list[np.ndarray] = field(default_factory=list)
+    pii_counts: Counter = field(default_factory=Counter)
+    legacy: LegacyState | None = None
+
+
+def key64(text: str) -> int:
+    """64-bit key of an already normalised text (signed, fits numpy int64)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "little", signed=True)
+
+
+class Keys:
+    """Normalised forms and keys of an example's texts, shared by the collector and the
+    train/validation overlap check. System prompts repeat, so theirs are cached."""
+
+    def __init__(self) -> None:
+        self.system_cache: dict[str, tuple[str, int]] = {}
+
+    def system(self, text: str) -> tuple[str, int]:
+        hit = self.system_cache.get(text)
+        if hit is None:
+            norm = dedupe.normalise(text)
+            hit = (norm, key64(norm))
+            if len(self.system_cache) < SYSTEM_TEXTS:
+                self.system_cache[text] = hit
+        return hit
+
+    def example(self, view: ExampleView) -> tuple[int, int, bytes]:
+        """``(exact key, answer key, MinHash bytes)`` of one example.
+
+        Each text is normalised once: the exact key covers roles and every counted string,
+        the answer key the assistant text, and the MinHash text is the user and assistant
+        text (the first ``MAX_TEXT_BYTES`` of it).
+        """
+        normalise = dedupe.normalise
+        system = view.system
+        by_id: dict[int, str] = {}
+        others = []
+        for t in view.strings:
+            n = self.system(t)[0] if t is system else normalise(t)
+            by_id[id(t)] = n
+            others.append(n)
+        user = [by_id.get(id(t)) or normalise(t) for t in view.user]
+        answer = [normalise(t) for t in view.assistant]
+        joined_answer = " ".join([a for a in answer if a])
+        exact = key64("\x00".join(["/".join(view.roles), *others, "\x01", *answer]))
+        text = " ".join([t for t in (*user, *answer) if t])
+        blob = text.encode("utf-8", "surrogatepass")[:dedupe.MAX_TEXT_BYTES]
+        return exact, key64(joined_answer), blob
+
+
+class Collector:
+    """Per-example checks and counts for one run of examples (see the module docstring)."""
+
+    def __init__(self, *, profile, enc, limit: int, model: str,
+                 orders: set[tuple[str, ...]] | None = None) -> None:
+        self.profile = profile
+        self.chat = profile.chat
+        self.enc = enc
+        self.encode = enc.encode_ordinary
+        self.limit = limit
+        self.model = model
+        self.orders = orders
+        self.part = Part(legacy=None if profile.chat else LegacyState())
+        self.keys = Keys()
+        self.cache: dict[str, int] = {}
+        self.cached_chars = 0
+        self.role_tokens = {r: len(self.encode(r)) for r in
+                            ("system", "user", "assistant", "tool", "function")}
+        self.pending: list[bytes] = []
+        self.limit_rule = (error if profile.token_limit_is_error else warning)
+
+    def count(self, s: str) -> int:
+        n = self.cache.get(s)
+        if n is None:
+            n = len(self.encode(s))
+            if len(s) <= CACHE_MAX_LEN:
+                self._remember(s, n)
+        return n
+
+    def _remember(self, s: str, n: int) -> None:
+        if self.cached_chars > CACHE_CHARS:
+            self.cache.clear()
+            self.cached_chars = 0
+        self.cache[s] = n
+        self.cached_chars += len(s)
+
+    def add(self, line: int, obj: Any, pair_id: int | None = None,
+            raw: bytes | None = None) -> ExampleView | None:
+        part = self.part
+        sink = part.sink
+        part.examples += 1
+        findings, view = self.profile.check(line, obj, pair_id)
+        if raw is None or b"|" in raw or b"\\u" in raw:
+            findings.extend(special_token_findings(line, obj, pair_id))
+        if self.orders is not None and isinstance(obj, dict):
+            messages = obj.get("messages")
+            if isinstance(messages, list):
+                findings.extend(check_template(line, messages, self.orders, pair_id))
+        if findings:
+            sink.add(findings)
+        if view is None:
+            return None
+        if part.legacy is not None and isinstance(obj, dict):
+            sink.add(part.legacy.add(line, obj.get("prompt", ""), obj.get("completion", "")))
+        found = pii.scan_texts(view.texts)
+        for kind, matches in found.items():
+            part.pii_counts[kind] += len(matches)
+            more = f" (+{len(matches) - 1} more)" if len(matches) > 1 else ""
+            sink.add([warning(line, f"pii_{kind}",
+                              f"{pii.label(kind)} in text: {matches[0]}{more}", pair_id)])
+
+        # tokens
+        count = self.count
+        asst = 0
+        for s in view.assistant:
+            asst += count(s)
+        total = asst
+        system = view.system
+        for s in view.strings:
+            if s is system:
+                n = self.cache.get(s)
+                if n is None:
+                    n = len(self.encode(s))
+                    self._remember(s, n)
+                total += n
+            else:
+                total += count(s)
+        if self.chat:
+            role_tokens = self.role_tokens
+            total += view.const_tokens
+            for r in view.roles:
+                total += role_tokens[r]
+        if total > self.limit:
+            sink.add([self.limit_rule(
+                line, "too_many_tokens",
+                f"{total:,} tokens; the per-example limit of {self.model} is {self.limit:,} "
+                "(longer examples are cut from the end, i.e. the answer)", pair_id)])
+        elif total > LONG_EXAMPLE_TOKENS:
+            sink.add([warning(line, "long_example",
+                              f"{total:,} tokens; very long examples are costly and rarely "
+                              "needed for Q/A", pair_id)])
+        part.lines.append(line)
+        part.pair_ids.append(-1 if pair_id is None else pair_id)
+        part.total.append(total)
+        part.assistant.append(asst)
+        part.messages.append(view.n_messages)
+
+        # keys for the file-wide checks
+        exact, answer, blob = self.keys.example(view)
+        part.exact.append(exact)
+        part.answers.append(answer)
+        if system is None:
+            part.no_system += 1
+        else:
+            skey = self.keys.system(system)[1]
+            part.system_keys.append(skey)
+            if skey not in part.system_text and len(part.system_text) < SYSTEM_TEXTS:
+                part.system_text[skey] = system
+        self.pending.append(blob)
+        if len(self.pending) >= CHUNK:
+            self.flush()
+        return view
+
+    def add_error(self, finding: Finding | None, *, counts_as_example: bool = True) -> None:
+        if finding is None:
+            return
+        if counts_as_example and finding.severity == ERROR:
+            self.part.examples += 1
+        self.part.sink.add([finding])
+
+    def flush(self) -> None:
+        blobs, self.pending = self.pending, []
+        if blobs:
+            k, lo = dedupe.signatures_from_bytes(blobs)
+            self.part.keys.append(k)
+            self.part.low.append(lo)
+
+    def finish(self, physical_lines: int = 0) -> Part:
+        self.flush()
+        self.part.physical_lines = physical_lines
+        return self.part
