@@ -34,6 +34,25 @@ def save_edits(key: str) -> None:
     state["rv_editor_gen"] += 1
 
 
+SIDE_FIELDS = ("status", "system", "question", "answer")
+
+
+def side_key(field: str, pair_id: int, version: int) -> str:
+    # The row's version is part of the key: after any save (here, in the table, a bulk action
+    # or another reviewer's) the editor remounts on the current row instead of stale text.
+    return f"rv_side_{field}_{pair_id}_v{version}"
+
+
+def save_side(pair_id: int, version: int) -> None:
+    values = {f: state.get(side_key(f, pair_id, version)) for f in SIDE_FIELDS}
+    change = review.form_change(pair_id, version, values)
+    outcomes = review.apply_changes(ui.get_db(), [change], who=ui.reviewer_name() or who)
+    state["rv_notices"] = [*state.get("rv_notices", []),
+                           *((o.result, review.describe(o, "editor")) for o in outcomes)]
+    if any(o.result == "ok" for o in outcomes):
+        state["rv_editor_gen"] += 1  # the table remounts on the saved row
+
+
 def reset_page() -> None:
     state["rv_page"] = 1
     state["rv_after"], state["rv_prev_windows"] = 0, []
@@ -97,7 +116,7 @@ if linked:
 st.title("Review")
 
 for kind, message in state.get("rv_notices", []):
-    if kind == "ok":
+    if kind in ("ok", "unchanged"):
         st.toast(message)
     else:
         st.warning(message)
@@ -199,7 +218,6 @@ with left:
         st.pagination(num_pages, key="rv_page")
 
 with right:
-    st.subheader("Source conversation")
     ids = state["rv_ids"]
     if ids:
         if state.get("rv_show") not in ids:
@@ -207,6 +225,20 @@ with right:
         shown = st.selectbox("Pair", ids, key="rv_show",
                              format_func=lambda pid: f"Pair {pid}")
         pair = pairs.get_pair(ctx.db, shown)
+        if pair:
+            # Long answers are edited here: table cells are single-line editors.
+            pid, version = int(pair["id"]), int(pair["version"])
+            with st.form(f"rv_side_form_{pid}_v{version}", border=True):
+                st.selectbox("Status", list(PAIR_STATUSES),
+                             index=list(PAIR_STATUSES).index(pair["status"])
+                             if pair["status"] in PAIR_STATUSES else 0,
+                             key=side_key("status", pid, version))
+                for field, height in (("system", 68), ("question", 120), ("answer", 240)):
+                    st.text_area(field.capitalize(), value=pair[field] or "", height=height,
+                                 key=side_key(field, pid, version))
+                st.form_submit_button("Save pair", type="primary", key="rv_side_save",
+                                      on_click=save_side, args=(pid, version))
+        st.subheader("Source conversation")
         conversation = pairs.get_conversation(ctx.db, pair["conversation_id"]) if pair else None
         if conversation:
             ui.plain(f"{conversation['source'] or ''} {conversation['locator'] or ''}".strip())

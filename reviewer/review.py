@@ -76,6 +76,18 @@ def edits_to_changes(
     return changes
 
 
+def form_change(pair_id: int, version: int, values: Mapping[str, Any]) -> Change:
+    """The side editor's values (status and text fields, as submitted) for a pair that was
+    shown at ``version``, as one `Change`; fields it does not know are ignored."""
+    fields: dict[str, Any] = {}
+    for column in EDITABLE_FIELDS:
+        if column in values:
+            cleaned = _clean_value(column, values[column])
+            if cleaned is not None:
+                fields[column] = cleaned
+    return Change(int(pair_id), int(version), fields)
+
+
 def apply_changes(db: Database, changes: Sequence[Change], *, who: str) -> list[Outcome]:
     """Apply each change with `update_pair`; one outcome per change, never raises for bad
     values (they come back as ``invalid``)."""
@@ -93,8 +105,9 @@ def apply_changes(db: Database, changes: Sequence[Change], *, who: str) -> list[
     return outcomes
 
 
-def describe(outcome: Outcome) -> str:
-    """A short human sentence for a toast or notice."""
+def describe(outcome: Outcome, shown_in: str = "table") -> str:
+    """A short human sentence for a toast or notice; ``shown_in`` names where the current
+    row is shown again after a conflict."""
     pid = outcome.change.pair_id
     match outcome.result:
         case "ok":
@@ -103,11 +116,11 @@ def describe(outcome: Outcome) -> str:
             return f"Pair {pid}: nothing changed."
         case "conflict":
             return (f"Pair {pid} was changed by someone else since this page loaded; "
-                    "your edit was not applied. The table now shows the current row.")
+                    f"your edit was not applied. The {shown_in} now shows the current row.")
         case "missing":
             return f"Pair {pid} no longer exists; your edit was not applied."
         case _:
             return f"Pair {pid}: edit refused ({outcome.message})."
 
 
-__all__ = ["Change", "Outcome", "apply_changes", "describe", "edits_to_changes"]
+__all__ = ["Change", "Outcome", "apply_changes", "describe", "edits_to_changes", "form_change"]

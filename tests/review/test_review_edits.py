@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from reviewer import pairs
+from reviewer import pairs, review
 from reviewer.audit import events_for_pair
 from reviewer.db import connect
 from reviewer.review import Change, apply_changes, describe, edits_to_changes
@@ -123,3 +123,11 @@ def test_concurrent_writers_one_wins(db_path, seeded):
     check = connect(db_path)
     assert check.execute("SELECT version FROM pairs").fetchone()[0] == 2
     check.close()
+
+
+def test_form_change_keeps_known_fields_and_valid_status():
+    change = review.form_change(7, 3, {"status": "approved", "answer": None,
+                                       "question": "긴 질문\n두 줄", "origin": "x"})
+    assert (change.pair_id, change.expected_version) == (7, 3)
+    assert change.fields == {"status": "approved", "answer": "", "question": "긴 질문\n두 줄"}
+    assert review.form_change(7, 3, {"status": "bogus"}).fields == {}

@@ -3,6 +3,7 @@
 from ui_helpers import open_page, seed
 
 from reviewer import pairs
+from reviewer.audit import events_for_pair
 
 
 def ids_shown(at) -> list[int]:
@@ -152,3 +153,59 @@ def test_search_counts_a_window_and_pages_on_with_next_matches(db, monkeypatch):
     # a new filter starts from the first window again
     at.text_input(key="rv_search").input("reboot").run()
     assert at.session_state["rv_after"] == 0 and ids_shown(at) == matching[:40]
+
+
+LONG_ANSWER = ("Open the web console and roll back the firmware.\n\n"
+               "1. System > Firmware\n2. 이전 버전으로 되돌리기\n3. Reboot\n" + "detail " * 300)
+
+
+def side(at, field: str, pair_id: int, version: int):
+    key = f"rv_side_{field}_{pair_id}_v{version}"
+    return at.selectbox(key=key) if field == "status" else at.text_area(key=key)
+
+
+def test_side_editor_saves_the_shown_pair_and_logs_events(db):
+    ids = seed(db, 6)
+    at = open_page("review.py")
+    at.selectbox(key="rv_show").select(ids[2]).run()
+    assert side(at, "answer", ids[2], 1).value == "Answer number 2."
+    side(at, "answer", ids[2], 1).input(LONG_ANSWER)
+    side(at, "status", ids[2], 1).select("approved")
+    at.button(key="rv_side_save").click().run()
+    assert not at.exception
+    row = pairs.get_pair(db, ids[2])
+    assert (row["answer"], row["status"], row["version"], row["updated_by"]) == (
+        LONG_ANSWER, "approved", 2, "tester")
+    events = events_for_pair(db, ids[2])
+    assert {(e["action"], e["field"], e["old"], e["new"], e["who"]) for e in events} == {
+        ("edit", "answer", "Answer number 2.", LONG_ANSWER, "tester"),
+        ("status", "status", "pending", "approved", "tester")}
+    assert [t.value for t in at.toast] == [f"Saved pair {ids[2]}."]
+    # the editor and the table now show the saved row
+    assert side(at, "answer", ids[2], 2).value == LONG_ANSWER
+    table = at.data_editor[0].value.set_index("id")
+    assert table.loc[ids[2], "answer"] == LONG_ANSWER and table.loc[ids[2], "version"] == 2
+    assert pairs.get_pair(db, ids[1])["version"] == 1  # other pairs untouched
+
+
+def test_side_editor_refuses_a_stale_save_and_reloads(db):
+    ids = seed(db, 3)
+    at = open_page("review.py")
+    assert at.selectbox(key="rv_show").value == ids[0]
+    # someone else changes the pair after this page was rendered
+    assert pairs.update_pair(db, ids[0], {"answer": "their answer"}, expected_version=1,
+                             who="other") == "ok"
+    side(at, "answer", ids[0], 1).input("my answer")
+    at.button(key="rv_side_save").click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        f"Pair {ids[0]} was changed by someone else since this page loaded; your edit was "
+        "not applied. The editor now shows the current row."]
+    row = pairs.get_pair(db, ids[0])
+    assert (row["answer"], row["version"], row["updated_by"]) == ("their answer", 2, "other")
+    assert not [e for e in events_for_pair(db, ids[0]) if e["who"] == "tester"]
+    assert side(at, "answer", ids[0], 2).value == "their answer"  # reloaded
+    # saving again from the reloaded editor works
+    side(at, "answer", ids[0], 2).input("my answer")
+    at.button(key="rv_side_save").click().run()
+    assert pairs.get_pair(db, ids[0])["answer"] == "my answer"
