@@ -6,17 +6,14 @@ a page opened by direct link works the same as one reached through this router.
 
 import streamlit as st
 
+from reviewer.ui import NAV
+
 st.set_page_config(page_title="reviewer", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
-            url_path="overview", default=True),
-    st.Page("pages/import.py", title="Import", icon=":material/upload_file:",
-            url_path="import"),
-    st.Page("pages/review.py", title="Review", icon=":material/rate_review:",
-            url_path="review"),
-    st.Page("pages/export.py", title="Export", icon=":material/download:",
-            url_path="export"),
+    st.Page(script, title=title, icon=icon, url_path=url_path, default=(i == 0))
+    for i, (script, title, icon, url_path) in enumerate(NAV)
 ]
 
-st.navigation(PAGES, position="top").run()
+# Hidden: the sidebar links from reviewer.ui.page_setup are the menu on every page.
+st.navigation(PAGES, position="hidden").run()

@@ -18,6 +18,15 @@ from sqlite_utils import Database
 
 from .db import connect, resolve_db_path
 
+# The app's pages: (script, title, icon, url path). app.py routes over these and every page's
+# sidebar links to them, so navigation looks the same whichever router served the page.
+NAV: tuple[tuple[str, str, str, str], ...] = (
+    ("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
+    ("pages/import.py", "Import", ":material/upload_file:", "import"),
+    ("pages/review.py", "Review", ":material/rate_review:", "review"),
+    ("pages/export.py", "Export", ":material/download:", "export"),
+)
+
 REVIEWER_KEY = "reviewer_name"
 MAX_NAME = 60
 
@@ -83,6 +92,11 @@ def _sign_out() -> None:
 
 def _chrome(path: Path, who: str | None) -> None:
     with st.sidebar:
+        # Our own links instead of Streamlit's menu: on a freshly started server a deep link
+        # is served by the old pages/ router, whose automatic menu would list app.py too.
+        for script, title, icon, _ in NAV:
+            st.page_link(script, label=title, icon=icon)
+        st.divider()
         st.text(f"Database: {path}")
         if who:
             st.text(f"Reviewer: {who}")
