@@ -1,12 +1,11 @@
 """Import conversation dumps, then split pending conversations into Q/A pairs."""
 
 import os
-import threading
 
 import pandas as pd
 import streamlit as st
 
-from reviewer import pairs, ui
+from reviewer import jobs, pairs, ui
 
 ctx = ui.page_setup("Import")
 who = ui.require_reviewer()
@@ -73,7 +72,11 @@ concurrency = o1.number_input("Concurrency", min_value=1, max_value=64, value=8,
 retry_failed = o2.checkbox("Retry failed conversations", key="split_retry")
 redo = o3.checkbox("Redo already split (keeps reviewed pairs)", key="split_redo")
 
-if st.button("Split", type="primary", key="split_go"):
+job_key = str(ctx.db_path)
+current = jobs.RUNNER.latest("split", job_key)
+busy = current is not None and current.running
+
+if st.button("Split", type="primary", key="split_go", disabled=busy):
     from reviewer.splitting import make_splitter, split_pending
 
     try:
@@ -84,24 +87,36 @@ if st.button("Split", type="primary", key="split_go"):
         st.error(f"Cannot start the {kind} splitter.")
         ui.plain(f"{type(exc).__name__}: {exc}")
         st.stop()
-    script_thread = threading.get_ident()
-    with st.status("Splitting…", expanded=True) as status_box:
-        bar = st.progress(0.0, text="Starting")
+    options = {"redo": redo, "retry_failed": retry_failed, "concurrency": int(concurrency),
+               "who": who}
+    try:
+        # Off the page thread: touching any widget would otherwise stop a long LLM split.
+        jobs.RUNNER.start("split", job_key, lambda progress: split_pending(
+            ctx.db_path, splitter, progress=progress, **options))
+    except jobs.JobBusy as exc:  # started meanwhile from another tab
+        st.warning(str(exc))
+    else:
+        st.rerun()
 
-        def progress(done: int, total: int) -> None:
-            # Workers may report from their own threads, where Streamlit calls do nothing
-            # useful; only the script thread updates the bar.
-            if threading.get_ident() == script_thread and total:
-                bar.progress(min(1.0, done / total), text=f"{done} / {total} conversations")
 
-        report = split_pending(ctx.db_path, splitter, redo=redo, retry_failed=retry_failed,
-                               concurrency=int(concurrency), progress=progress, who=who)
-        bar.progress(1.0, text="Done")
-        status_box.update(label="Split finished", state="complete", expanded=False)
-    state["split_report"] = report.to_dict()
-    st.rerun()
+@st.fragment(run_every=1.0 if busy else None)
+def split_progress() -> None:
+    job = jobs.RUNNER.latest("split", job_key)
+    if job is None:
+        return
+    if job.running:
+        st.progress(job.fraction, text=f"Splitting in the background: {job.done} / "
+                    f"{job.total or '?'} conversations. You can keep working meanwhile.")
+    elif state.get("split_seen") != job.id:
+        state["split_seen"] = job.id
+        st.rerun()  # the whole page: counts above, and this fragment stops polling
 
-split_last = state.get("split_report")
+
+split_progress()
+if current is not None and current.state == jobs.FAILED:
+    st.error("The split stopped with an error; conversations split so far are kept.")
+    ui.plain(current.error)
+split_last = current.result.to_dict() if current is not None and current.result else None
 if split_last:
     st.markdown("**Last split**")
     cols = st.columns(5)

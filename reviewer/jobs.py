@@ -108,3 +108,8 @@ class JobRunner:
             job.finished_at = time.time()
             with self._lock:
                 self._threads.pop(job.id, None)
+
+
+# One runner per process: every browser session (and a test) sees the same jobs, so a split
+# started in one tab shows its progress in another and cannot be started twice.
+RUNNER = JobRunner()

@@ -1,8 +1,10 @@
 """Import page: upload several files, see the report, split with the rules splitter."""
 
+import threading
+
 from ui_helpers import open_page
 
-from reviewer import pairs
+from reviewer import jobs, pairs
 
 TRANSCRIPT = """Customer: My X200 router keeps dropping Wi-Fi every evening.
 Engineer: Please update the X200 firmware to 2.1 and turn off band steering.
@@ -14,7 +16,7 @@ Engineer: No, the update keeps all settings.
 """
 
 
-def test_import_then_split(db):
+def test_import_then_split(db, db_path):
     at = open_page("import.py")
     assert not at.exception
     at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
@@ -29,6 +31,12 @@ def test_import_then_split(db):
 
     at.button(key="split_go").click().run()
     assert not at.exception
+    # The split runs as a background job; the page polls it and shows the report when done.
+    job = jobs.RUNNER.latest("split", str(db_path.resolve()))
+    assert job is not None and jobs.RUNNER.wait(job, 30)
+    at.run()
+    assert not at.exception
+    assert at.button(key="split_go").disabled is False
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Split"] == "2"
     created = int(metrics["Pairs created"])
@@ -68,3 +76,20 @@ def test_llm_splitter_without_key_fails_cleanly(db):
     assert [e.value for e in at.error] == ["Cannot start the llm splitter."]
     assert any("OPENAI_API_KEY" in t.value for t in at.text)
     assert pairs.status_counts(db)["pending"] == 0
+
+
+def test_split_in_progress_shows_progress_and_blocks_a_second_start(db, db_path):
+    release = threading.Event()
+    job = jobs.RUNNER.start("split", str(db_path.resolve()),
+                            lambda progress: (progress(3, 10), release.wait(10)))
+    try:
+        at = open_page("import.py")
+        assert not at.exception
+        assert at.button(key="split_go").disabled is True
+        (bar,) = at.get("progress")
+        assert "3 / 10 conversations" in bar.proto.text
+    finally:
+        release.set()
+        jobs.RUNNER.wait(job, 10)
+    at.run()
+    assert at.button(key="split_go").disabled is False
