@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import zipfile
+import zlib
 from collections.abc import Iterator
 
 from ..models import Conversation
@@ -16,6 +18,8 @@ from .limits import Limits
 from .report import Rejection
 from .sources import Source
 from .transcript import parse_transcript
+
+log = logging.getLogger(__name__)
 
 TRANSCRIPT_TYPES = {".txt": "txt", ".md": "md", ".markdown": "md"}
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".csv",
@@ -36,9 +40,14 @@ def parse_file(source: Source, limits: Limits) -> Iterator[Conversation | Reject
     except FileRejected as exc:
         produced = True
         yield Rejection(source.name, "", str(exc))
-    except (UnicodeDecodeError, zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (UnicodeDecodeError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
+            ValueError) as exc:  # corrupt compressed data and truncated members included
         produced = True
         yield Rejection(source.name, "", f"could not be read: {exc}")
+    except Exception as exc:  # last resort: one bad file must never abort the batch
+        log.exception("unexpected error while importing %s", source.name)
+        produced = True
+        yield Rejection(source.name, "", f"could not be read ({type(exc).__name__}: {exc})")
     if not produced:
         yield Rejection(source.name, "", "no conversations found in the file")
 
