@@ -1,7 +1,5 @@
 """Import conversation dumps, then split pending conversations into Q/A pairs."""
 
-import os
-
 import pandas as pd
 import streamlit as st
 
@@ -58,14 +56,15 @@ kind = st.radio("Splitter", ["rules", "llm"], horizontal=True, key="split_kind",
                                        "llm": "LLM (OpenAI-compatible)"}[k])
 model = base_url = None
 if kind == "llm":
+    from reviewer.splitting import llm_settings_from_env
+
+    env = llm_settings_from_env()  # holds the key: used for the hint below, never shown
     m1, m2 = st.columns(2)
-    model = m1.text_input("Model", value=os.environ.get("REVIEWER_MODEL", "gpt-4.1-mini"),
-                          key="split_model")
-    base_url = m2.text_input("Base URL (empty: OpenAI)",
-                             value=os.environ.get("OPENAI_BASE_URL", ""), key="split_base_url")
-    has_key = bool(os.environ.get("OPENAI_API_KEY"))
+    model = m1.text_input("Model", value=env["model"], key="split_model")
+    base_url = m2.text_input("Base URL (empty: OpenAI)", value=env["base_url"] or "",
+                             key="split_base_url")
     ui.plain("API key: " + ("taken from OPENAI_API_KEY in the environment."
-                            if has_key else "OPENAI_API_KEY is not set in the environment."))
+                            if env["api_key"] else "OPENAI_API_KEY is not set in the environment."))
 o1, o2, o3 = st.columns(3)
 concurrency = o1.number_input("Concurrency", min_value=1, max_value=64, value=8, step=1,
                               key="split_concurrency")
@@ -80,9 +79,8 @@ if st.button("Split", type="primary", key="split_go", disabled=busy):
     from reviewer.splitting import make_splitter, split_pending
 
     try:
-        splitter = make_splitter(
-            kind, model=(model or None), base_url=(base_url or None),
-            api_key=os.environ.get("OPENAI_API_KEY") if kind == "llm" else None)
+        # The key is read from the environment by make_splitter, never from the page.
+        splitter = make_splitter(kind, model=(model or None), base_url=(base_url or None))
     except Exception as exc:  # bad settings: say why, keep the page alive
         st.error(f"Cannot start the {kind} splitter.")
         ui.plain(f"{type(exc).__name__}: {exc}")
