@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fakes import fake_openai  # noqa: F401  (fixture: a fake OpenAI-compatible server)
 
 from reviewer import db as dbmod
 

@@ -93,3 +93,26 @@ def test_split_in_progress_shows_progress_and_blocks_a_second_start(db, db_path)
         jobs.RUNNER.wait(job, 10)
     at.run()
     assert at.button(key="split_go").disabled is False
+
+
+def test_llm_split_from_the_page_against_an_openai_compatible_server(db, db_path, fake_openai,
+                                                                     monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    at = open_page("import.py")
+    at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
+    at.button(key="import_go").click().run()
+    at.radio(key="split_kind").set_value("llm").run()
+    assert at.text_input(key="split_base_url").value == fake_openai.base_url
+    at.text_input(key="split_model").set_value("local-model").run()
+    at.button(key="split_go").click().run()
+    job = jobs.RUNNER.latest("split", str(db_path.resolve()))
+    assert jobs.RUNNER.wait(job, 30)
+    at.run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Split"] == "2"
+    origins = {r[0] for r in db.execute("SELECT DISTINCT origin FROM pairs")}
+    assert origins == {"llm:local-model"}
+    # the request was the structured-output call the real client makes
+    (first, *_) = fake_openai.chat_requests()
+    assert first.body["model"] == "local-model"
+    assert first.body["response_format"]["type"] == "json_schema"
