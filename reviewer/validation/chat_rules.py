@@ -162,7 +162,8 @@ def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
         what = "missing" if "messages" not in obj else "empty or not a list"
         out.append(error(line, "missing_messages_list", f"'messages' is {what}", pair_id))
         return out, None
-    _check_top_level(line, obj, pair_id, out)
+    if len(obj) > 1:
+        _check_top_level(line, obj, pair_id, out)
 
     view = ExampleView(line, pair_id, n_messages=len(messages))
     const = REPLY_PRIMING

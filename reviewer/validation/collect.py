@@ -14,7 +14,6 @@ per encoding, and short strings and system prompts (which repeat) are cached.
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -107,9 +106,13 @@ class Part:
 
 
 def key64(text: str) -> int:
-    """64-bit key of an already normalised text (signed, fits numpy int64)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
-                                          digest_size=8).digest(), "little", signed=True)
+    """64-bit key of an already normalised text.
+
+    Python's own string hash (SipHash) is used: it is fast and 64 bits wide. Its secret
+    differs between interpreters, so keys are only compared within one run: this process
+    and the worker processes it forks (which inherit the secret).
+    """
+    return hash(text)
 
 
 class Keys:
@@ -137,17 +140,28 @@ class Keys:
         """
         normalise = dedupe.normalise
         system = view.system
+        strings, users, answers = view.strings, view.user, view.assistant
+        if len(answers) == 1 and len(users) == 1 and len(strings) == (1 if system is None
+                                                                      else 2):
+            # the common shape: [system,] user, assistant
+            user = normalise(users[0])
+            answer = normalise(answers[0])
+            exact = (hash((view.roles, user, None, answer)) if system is None else
+                     hash((view.roles, self.system(system)[0], user, None, answer)))
+            text = f"{user} {answer}" if user and answer else user or answer
+            return (exact, hash(answer),
+                    text.encode("utf-8", "surrogatepass")[:dedupe.MAX_TEXT_BYTES])
         by_id: dict[int, str] = {}
         others = []
-        for t in view.strings:
+        for t in strings:
             n = self.system(t)[0] if t is system else normalise(t)
             by_id[id(t)] = n
             others.append(n)
-        user = [by_id.get(id(t)) or normalise(t) for t in view.user]
-        answer = [normalise(t) for t in view.assistant]
-        joined_answer = " ".join([a for a in answer if a])
-        exact = key64("\x00".join(["/".join(view.roles), *others, "\x01", *answer]))
-        text = " ".join([t for t in (*user, *answer) if t])
+        user_n = [by_id.get(id(t)) or normalise(t) for t in users]
+        answer_n = [normalise(t) for t in answers]
+        joined_answer = " ".join([a for a in answer_n if a])
+        exact = hash((view.roles, *others, None, *answer_n))
+        text = " ".join([t for t in (*user_n, *answer_n) if t])
         blob = text.encode("utf-8", "surrogatepass")[:dedupe.MAX_TEXT_BYTES]
         return exact, key64(joined_answer), blob
 

@@ -44,6 +44,8 @@ _rng = np.random.default_rng(20241121)
 _A = (_rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) | np.uint64(1))
 _B = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
 _SHIFT = np.uint64(32)
+_A32 = (_A >> np.uint64(32)).astype(np.uint32) | np.uint32(1)
+_B32 = (_B >> np.uint64(32)).astype(np.uint32)
 _EMPTY = np.uint32(0xFFFFFFFF)
 
 
@@ -82,9 +84,8 @@ def signatures_from_bytes(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarra
     total = int(lengths.sum())
     sig = np.full((n, NUM_PERM), _EMPTY, dtype=np.uint32)
     if total >= 8:
-        m = total // 8 + 1
-        views = [np.frombuffer(buf, dtype="<u8", count=m, offset=o) for o in range(8)]
-        windows = np.stack(views, axis=1).ravel()[:total]  # window starting at every byte
+        # the 8-byte window starting at every byte, read in place (unaligned strides)
+        windows = np.ndarray(shape=(total,), dtype="<u8", buffer=buf, strides=(1,))
         ends = np.cumsum(lengths)
         mixed = windows * _MIX
         mixed ^= mixed >> np.uint64(29)
@@ -92,14 +93,16 @@ def signatures_from_bytes(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarra
         owner = np.searchsorted(ends, pos, side="right")
         inside = owner < n
         inside[inside] &= pos[inside] + 8 <= ends[owner[inside]]
-        h = mixed[pos[inside]]
+        h = (mixed[pos[inside]] >> _SHIFT).astype(np.uint32)
         who = owner[inside]
         if h.size:
             counts = np.bincount(who, minlength=n)
             has = counts > 0
             offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))[has]
-            for p in range(NUM_PERM):
-                v = ((h * _A[p] + _B[p]) >> _SHIFT).astype(np.uint32)
+            v = np.empty_like(h)
+            for p in range(NUM_PERM):  # multiply-add permutations of 32-bit values
+                np.multiply(h, _A32[p], out=v)
+                v += _B32[p]
                 sig[has, p] = np.minimum.reduceat(v, offsets)
     usable = lengths >= MIN_BYTES
     sig[~usable] = _EMPTY
@@ -127,7 +130,11 @@ def _similar(low_a: np.ndarray, low_b: np.ndarray, a: np.ndarray, b: np.ndarray,
     """Estimated similarity of rows ``low_a[a[i]]`` and ``low_b[b[i]]``, in blocks."""
     out = np.empty(a.size, dtype=np.float64)
     for i in range(0, a.size, block):
-        out[i:i + block] = estimated_similarity(low_a[a[i:i + block]], low_b[b[i:i + block]])
+        x, y = low_a[a[i:i + block]], low_b[b[i:i + block]]
+        sim = estimated_similarity(x, y)
+        # texts too short to compare have empty signatures; they are never near duplicates
+        sim[(x == 0xFF).all(axis=1) | (y == 0xFF).all(axis=1)] = 0.0
+        out[i:i + block] = sim
     return out
 
 
@@ -166,12 +173,14 @@ def near_pair_arrays(keys: np.ndarray, low: np.ndarray, *, max_bucket: int = 50
             seconds.append(order[members])
     if not firsts:
         return empty
-    pairs = np.unique(np.concatenate(firsts).astype(np.int64) * n
-                      + np.concatenate(seconds).astype(np.int64))
-    a, b = pairs // n, pairs % n
+    a = np.concatenate(firsts).astype(np.int64)
+    b = np.concatenate(seconds).astype(np.int64)
     sims = _similar(low, low, a, b)
     keep = sims >= THRESHOLD
     a, b, sims = a[keep], b[keep], sims[keep]
+    if a.size:  # a pair found in several bands once
+        _, first = np.unique(a * n + b, return_index=True)
+        a, b, sims = a[first], b[first], sims[first]
     order = np.lexsort((a, b))
     return a[order], b[order], sims[order]
 
@@ -221,10 +230,8 @@ def cross_pairs(keys_a: np.ndarray, low_a: np.ndarray, keys_b: np.ndarray,
         seconds.append(rows)
     if not firsts:
         return empty
-    na = keys_a.shape[0]
-    pairs = np.unique(np.concatenate(seconds).astype(np.int64) * na
-                      + np.concatenate(firsts).astype(np.int64))
-    b, a = pairs // na, pairs % na
+    a = np.concatenate(firsts).astype(np.int64)
+    b = np.concatenate(seconds).astype(np.int64)
     sims = _similar(low_a, low_b, a, b)
     keep = sims >= THRESHOLD
     return best_per_later(a[keep], b[keep], sims[keep])

@@ -122,6 +122,9 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)  # built once, not per line
+
+
 def parse_line(number: int, raw: bytes | None, *, first: bool | None = None
                ) -> tuple[Any, Finding | None]:
     """Parse one raw line: ``(object, None)``, or ``(None, finding)``; blank → ``(None, None)``.
@@ -139,7 +142,7 @@ def parse_line(number: int, raw: bytes | None, *, first: bool | None = None
         return None, error(number, "invalid_utf8",
                            f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})")
     try:
-        obj = json.loads(text, parse_constant=_no_constant)
+        obj = _DECODER.decode(text)
     except RecursionError:
         return None, error(number, "invalid_json", "JSON nested too deeply to parse")
     except ValueError as exc:
