@@ -172,8 +172,8 @@ def _items(part: Part) -> list[tuple[int, dict, int | None]]:
 
 
 def _label(findings: list[Finding], name: str) -> list[Finding]:
-    """Prefix messages with the file they are about (a combined report spans two files)."""
-    return [replace(f, message=f"{name}: {f.message}") for f in findings]
+    """Name the file each finding is about (a combined report spans two files)."""
+    return [replace(f, file=name) for f in findings]
 
 
 def _count(report: ValidationReport, severity: str) -> int:
@@ -206,23 +206,16 @@ def _combine(
     return ValidationReport(summary=summary, findings=findings)
 
 
-_TRAIN_LINE = re.compile(r"training line (\d+)")
-
-
 def _overlap_findings(train: Part, valid: Part, paths: Mapping[str, Path]) -> list[Finding]:
-    """Train/validation overlap, always an error, naming the pairs on both sides."""
+    """Train/validation overlap, always an error, naming the pairs on both sides: the
+    finding is on the validation line; the training line and its first pair id are in
+    ``other_line`` / ``other_pair_id``, all its pair ids in the message."""
     train_ids = dict(enumerate(train.line_pair_ids(), start=1))
-    valid_ids = dict(enumerate(valid.line_pair_ids(), start=1))
     out = []
     for f in find_overlap(_items(train), _items(valid)):
-        message = f.message
-        match = _TRAIN_LINE.search(message)
-        if match and int(match.group(1)) in train_ids:
-            ids = ", ".join(map(str, train_ids[int(match.group(1))]))
-            message = message[: match.end()] + f" (pair {ids})" + message[match.end():]
-        mine = ", ".join(map(str, valid_ids.get(f.line, ())))
-        where = f"{paths['valid'].name} (pair {mine})" if mine else paths["valid"].name
-        out.append(replace(f, severity="error", message=f"{where}: {message}"))
+        ids = train_ids.get(f.other_line) if f.other_line is not None else None
+        message = f"{f.message}; training pair {', '.join(map(str, ids))}" if ids else f.message
+        out.append(replace(f, severity="error", message=message, file=paths["valid"].name))
     return out
 
 

@@ -257,7 +257,11 @@ def validate_file(path: Path | str, *, target: str = "openai", model: str | None
 
 
 def _overlap_index(items: list[tuple[int, Any, int | None]]):
+    """Lines, pair ids, exact keys and MinHash signatures (built per chunk) of examples."""
+    from .collect import CHUNK
+
     lines, pids, exact, blobs = [], [], [], []
+    keys_parts, low_parts = [], []
     chat, legacy = get_profile("openai"), get_profile("prompt-completion")
     keys = Keys()
     for line, obj, pid in items:
@@ -270,7 +274,16 @@ def _overlap_index(items: list[tuple[int, Any, int | None]]):
         pids.append(pid)
         exact.append(e)
         blobs.append(blob)
-    sig = dedupe.signatures_from_bytes(blobs) if blobs else None
+        if len(blobs) >= CHUNK:
+            k, lo = dedupe.signatures_from_bytes(blobs)
+            keys_parts.append(k)
+            low_parts.append(lo)
+            blobs = []
+    if blobs:
+        k, lo = dedupe.signatures_from_bytes(blobs)
+        keys_parts.append(k)
+        low_parts.append(lo)
+    sig = (np.concatenate(keys_parts), np.concatenate(low_parts)) if keys_parts else None
     return lines, pids, np.asarray(exact, dtype=np.int64), sig
 
 

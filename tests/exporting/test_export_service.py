@@ -251,7 +251,10 @@ def test_split_export_grouped_and_deterministic(db, seed, tmp_path):
     assert by_role["valid"]["summary"]["examples"] == 12
     # "fewer than 50 examples" is about the training file, not the held-out one.
     assert not [f for f in first.report.findings
-                if f.rule == "few_examples" and f.message.startswith("set.valid")]
+                if f.rule == "few_examples" and f.file == "set.valid.jsonl"]
+    # every finding of a split export names its file in a field, not in the message
+    assert {f.file for f in first.report.findings if f.line} <= {"set.train.jsonl",
+                                                                 "set.valid.jsonl"}
 
     again = export_dataset(db, tmp_path / "b" / "set.jsonl", validation_split=0.25, seed=5)
     assert (tmp_path / "b" / "set.valid.jsonl").read_bytes() == valid.read_bytes()
@@ -294,6 +297,10 @@ def test_leak_between_train_and_validation_is_refused(db, seed, pairs_adder, tmp
     assert overlaps, [f.to_dict() for f in result.report.findings]
     text = " ".join(f"{f.pair_id} {f.message}" for f in overlaps)
     assert str(left) in text and str(right) in text
+    [leak] = overlaps
+    assert {leak.pair_id, leak.other_pair_id} == {left, right}
+    assert leak.file == "leak.valid.jsonl" and leak.other_line >= 1
+    assert leak.to_dict()["other_pair_id"] == leak.other_pair_id
     assert list(tmp_path.glob("leak*")) == []
 
 
