@@ -61,10 +61,11 @@ def plan(size: int, workers: int) -> int:
 
 
 def parts(run: Validation, path: Path, *, workers: int | None = None,
-          min_bytes: int = MIN_PARALLEL_BYTES) -> Iterator[Part]:
+          min_bytes: int | None = None) -> Iterator[Part]:
     """The file's parts in file order (one part when checked in this process)."""
     from .engine import collect_range
 
+    min_bytes = MIN_PARALLEL_BYTES if min_bytes is None else min_bytes
     workers = default_workers() if workers is None else max(1, workers)
     size = path.stat().st_size
     usable = (workers > 1 and size >= min_bytes and getattr(run.profile, "parallel_safe", True)

@@ -124,6 +124,16 @@ def test_pii_no_false_positive(text):
     assert list(pii.scan(text)) == []
 
 
+@pytest.mark.parametrize("text,kind", [
+    ("010-1234-5678로 연락 주세요", "phone"), ("메일은 kim@example.com입니다", "email"),
+    ("카드 5555 5555 5555 4444로 결제", "card"), ("서버 10.0.0.1에서", "ipv4"),
+    ("키 ghp_" + "a1B2" * 9 + "를", "api_key"), ("주소 ::1 입니다", "ipv6"),
+])
+def test_pii_found_next_to_korean_particles(text, kind):
+    assert [k for k, _ in pii.scan(text)] == [kind]
+    assert pii.might_contain(text)
+
+
 def test_near_duplicate_korean_and_overlap():
     a = "프린터 드라이버를 다시 설치한 뒤 테스트 페이지를 인쇄해서 결과를 알려 주세요. 감사합니다."
     b = a.replace("감사합니다", "고맙습니다")
