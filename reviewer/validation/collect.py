@@ -14,7 +14,6 @@ per encoding, and short strings and system prompts (which repeat) are cached.
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -82,21 +81,32 @@ class Sink:
         return {r: n - listed[r] for r, n in self.per_rule.items() if n > listed[r]}
 
 
+COLUMNS = ("lines", "pair_ids", "total", "assistant", "messages", "exact", "answers")
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
+
 @dataclass
 class Part:
-    """Compact results of a run of examples; lines are relative to the part's first line."""
+    """Compact results of a run of examples; lines are relative to the part's first line.
+
+    One row per counted example in the int64 columns ``COLUMNS``; ``system_keys`` has one
+    entry per example with a system message.
+    """
 
     sink: Sink = field(default_factory=Sink)
     examples: int = 0
     physical_lines: int = 0
-    lines: array = field(default_factory=lambda: array("q"))
-    pair_ids: array = field(default_factory=lambda: array("q"))
-    total: array = field(default_factory=lambda: array("q"))
-    assistant: array = field(default_factory=lambda: array("q"))
-    messages: array = field(default_factory=lambda: array("q"))
-    exact: array = field(default_factory=lambda: array("q"))
-    answers: array = field(default_factory=lambda: array("q"))
-    system_keys: array = field(default_factory=lambda: array("q"))
+    lines: np.ndarray = field(default_factory=_empty)
+    pair_ids: np.ndarray = field(default_factory=_empty)
+    total: np.ndarray = field(default_factory=_empty)
+    assistant: np.ndarray = field(default_factory=_empty)
+    messages: np.ndarray = field(default_factory=_empty)
+    exact: np.ndarray = field(default_factory=_empty)
+    answers: np.ndarray = field(default_factory=_empty)
+    system_keys: np.ndarray = field(default_factory=_empty)
     system_text: dict[int, str] = field(default_factory=dict)
     no_system: int = 0
     keys: list[np.ndarray] = field(default_factory=list)
@@ -185,15 +195,9 @@ class Collector:
         self.role_tokens = {r: len(self.encode(r)) for r in
                             ("system", "user", "assistant", "tool", "function")}
         self.pending: list[bytes] = []
+        self.rows: list[tuple[int, ...]] = []
+        self.system_keys: list[int] = []
         self.limit_rule = (error if profile.token_limit_is_error else warning)
-
-    def count(self, s: str) -> int:
-        n = self.cache.get(s)
-        if n is None:
-            n = len(self.encode(s))
-            if len(s) <= CACHE_MAX_LEN:
-                self._remember(s, n)
-        return n
 
     def _remember(self, s: str, n: int) -> None:
         if self.cached_chars > CACHE_CHARS:
@@ -227,22 +231,26 @@ class Collector:
             sink.add([warning(line, f"pii_{kind}",
                               f"{pii.label(kind)} in text: {matches[0]}{more}", pair_id)])
 
-        # tokens
-        count = self.count
+        # tokens: each string encoded once; short strings and system prompts are cached
+        get = self.cache.get
+        encode = self.encode
         asst = 0
         for s in view.assistant:
-            asst += count(s)
+            n = get(s)
+            if n is None:
+                n = len(encode(s))
+                if len(s) <= CACHE_MAX_LEN:
+                    self._remember(s, n)
+            asst += n
         total = asst
         system = view.system
         for s in view.strings:
-            if s is system:
-                n = self.cache.get(s)
-                if n is None:
-                    n = len(self.encode(s))
+            n = get(s)
+            if n is None:
+                n = len(encode(s))
+                if s is system or len(s) <= CACHE_MAX_LEN:
                     self._remember(s, n)
-                total += n
-            else:
-                total += count(s)
+            total += n
         if self.chat:
             role_tokens = self.role_tokens
             total += view.const_tokens
@@ -257,21 +265,16 @@ class Collector:
             sink.add([warning(line, "long_example",
                               f"{total:,} tokens; very long examples are costly and rarely "
                               "needed for Q/A", pair_id)])
-        part.lines.append(line)
-        part.pair_ids.append(-1 if pair_id is None else pair_id)
-        part.total.append(total)
-        part.assistant.append(asst)
-        part.messages.append(view.n_messages)
 
         # keys for the file-wide checks
         exact, answer, blob = self.keys.example(view)
-        part.exact.append(exact)
-        part.answers.append(answer)
+        self.rows.append((line, -1 if pair_id is None else pair_id, total, asst,
+                          view.n_messages, exact, answer))
         if system is None:
             part.no_system += 1
         else:
             skey = self.keys.system(system)[1]
-            part.system_keys.append(skey)
+            self.system_keys.append(skey)
             if skey not in part.system_text and len(part.system_text) < SYSTEM_TEXTS:
                 part.system_text[skey] = system
         self.pending.append(blob)
@@ -295,5 +298,14 @@ class Collector:
 
     def finish(self, physical_lines: int = 0) -> Part:
         self.flush()
-        self.part.physical_lines = physical_lines
-        return self.part
+        part = self.part
+        part.physical_lines = physical_lines
+        if self.rows:
+            table = np.array(self.rows, dtype=np.int64).reshape(-1, len(COLUMNS))
+            for i, name in enumerate(COLUMNS):
+                setattr(part, name, np.ascontiguousarray(table[:, i]))
+            self.rows = []
+        if self.system_keys:
+            part.system_keys = np.array(self.system_keys, dtype=np.int64)
+            self.system_keys = []
+        return part

@@ -100,10 +100,12 @@ def signatures_from_bytes(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarra
             has = counts > 0
             offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))[has]
             v = np.empty_like(h)
+            mins = np.empty((NUM_PERM, offsets.size), dtype=np.uint32)
             for p in range(NUM_PERM):  # multiply-add permutations of 32-bit values
                 np.multiply(h, _A32[p], out=v)
                 v += _B32[p]
-                sig[has, p] = np.minimum.reduceat(v, offsets)
+                np.minimum.reduceat(v, offsets, out=mins[p])
+            sig[has] = mins.T
     usable = lengths >= MIN_BYTES
     sig[~usable] = _EMPTY
     bands = sig.reshape(n, BANDS, ROWS).astype(np.uint64)

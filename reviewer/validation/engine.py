@@ -11,7 +11,6 @@ prompt/completion checks, the token and cost summary.
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -78,8 +77,7 @@ class Validation:
         self.sink.merge(part.sink, offset)
         self.examples += part.examples
         if offset:
-            part.lines = array("q", (np.frombuffer(part.lines, dtype=np.int64) + offset
-                                     ).tobytes()) if len(part.lines) else part.lines
+            part.lines = part.lines + offset
         for key, text in part.system_text.items():
             if key not in self.system_text and len(self.system_text) < SYSTEM_TEXTS:
                 self.system_text[key] = text
@@ -89,11 +87,9 @@ class Validation:
         self.parts.append(part)
 
     def _cat(self, name: str) -> np.ndarray:
-        arrays = [np.frombuffer(getattr(p, name), dtype=np.int64) for p in self.parts
-                  if len(getattr(p, name))]
+        arrays = [getattr(p, name) for p in self.parts if getattr(p, name).size]
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
-    # -- file-wide ------------------------------------------------------------------------
     def finish(self, extra_summary: dict[str, Any] | None = None) -> ValidationReport:
         if self._local is not None:
             self.merge(self._local.finish())

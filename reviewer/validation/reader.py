@@ -48,12 +48,17 @@ def file_findings(path: Path) -> list[Finding]:
     return []
 
 
+BLOCK_BYTES = 1 << 20
+
+
 def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES, start: int = 0,
                    end: int | None = None) -> Iterator[tuple[int, bytes | None]]:
-    """Yield ``(line number, raw bytes without the newline)``; ``None`` for an oversized line.
+    """Yield ``(line number, raw bytes without the newline)``; ``None`` for a line longer
+    than ``max_line`` bytes (never held in memory whole).
 
     With ``start``/``end`` (byte offsets; ``start`` at a line start) only the lines that
-    start inside ``[start, end)`` are read, numbered from 1 within that range.
+    start inside ``[start, end)`` are read, numbered from 1 within that range. The file is
+    read in blocks and split on newlines (much cheaper per line than ``readline``).
     """
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below, errors mapped to ReadError
@@ -61,39 +66,48 @@ def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES, start: int = 0
         raise ReadError(f"cannot open {path}: {exc.strerror or exc}") from exc
     with fh:
         number = 0
-        pos = start
+        line_start = start                  # file offset of the current line
         limit = float("inf") if end is None else end
+        carry: list[bytes] = []             # pieces of the current, unfinished line
+        carried = 0                         # its length so far
         try:
             if start:
                 fh.seek(start)
         except OSError as exc:
             raise ReadError(f"cannot read {path}: {exc}") from exc
-        while pos < limit:
+        while line_start < limit:
             try:
-                raw = fh.readline(max_line + 1)
+                block = fh.read(BLOCK_BYTES)
             except OSError as exc:
                 raise ReadError(f"cannot read {path} after line {number}: {exc}") from exc
-            if not raw:
+            if not block:
+                if carried:  # a last line without a newline
+                    number += 1
+                    yield number, (b"".join(carry) if carried <= max_line else None)
                 return
-            number += 1
-            pos += len(raw)
-            if len(raw) > max_line and not raw.endswith(b"\n"):
-                # Skip the rest of this line without holding it.
-                try:
-                    while True:
-                        rest = fh.readline(1 << 20)
-                        pos += len(rest)
-                        if not rest or rest.endswith(b"\n"):
-                            break
-                except OSError as exc:
-                    raise ReadError(f"cannot read {path} at line {number}: {exc}") from exc
-                yield number, None
-                continue
-            if raw.endswith(b"\n"):
-                raw = raw[:-1]
-                if raw.endswith(b"\r"):
+            pieces = block.split(b"\n")
+            tail = pieces.pop()
+            for piece in pieces:
+                if carried:
+                    length = carried + len(piece)
+                    raw = b"".join([*carry, piece]) if length <= max_line else None
+                    carry, carried = [], 0
+                else:
+                    length = len(piece)
+                    raw = piece if length <= max_line else None
+                number += 1
+                line_start += length + 1
+                if raw is not None and raw.endswith(b"\r"):
                     raw = raw[:-1]
-            yield number, raw
+                yield number, raw
+                if line_start >= limit:
+                    return
+            if tail:
+                carried += len(tail)
+                if carried <= max_line:
+                    carry.append(tail)
+                else:
+                    carry = []  # too long: keep only its length
 
 
 def line_starts(path: Path, size: int, pieces: int) -> list[int]:
