@@ -1,7 +1,7 @@
 """Exact and near-duplicate detection.
 
 Exact duplicates: every example is reduced to a normalised key (roles and text, case-folded,
-whitespace collapsed) and hashed to 64 bits; equal hashes are duplicates.
+whitespace collapsed) and hashed to 64 bits (``collect.Keys``); equal hashes are duplicates.
 
 Near duplicates: MinHash with LSH banding, fully vectorised with numpy.
 - Shingles are the overlapping 8-byte windows of the normalised UTF-8 text of the user and
@@ -12,20 +12,22 @@ Near duplicates: MinHash with LSH banding, fully vectorised with numpy.
   ``SAMPLE`` are kept. The choice depends on the content only, so two texts keep the same
   windows where they agree; the Jaccard similarity of the kept sets estimates that of all
   windows, at an eighth of the cost.
-- ``NUM_PERM`` = 32 multiply-shift hash functions give a signature of 32 minima per example.
+- ``NUM_PERM`` = 32 hash functions (multiply-add maps of the upper 32 bits of the mixed
+  window hash) give a signature of 32 minima per example.
   Signatures are split into ``BANDS`` = 8 bands of 4 values; examples sharing any band are
   candidates (probability 0.985 at similarity 0.8, 0.40 at 0.5). Candidates are confirmed when
   their signatures agree on at least ``THRESHOLD`` = 0.8 of positions (the MinHash estimate
   of Jaccard similarity). Only the low byte of each value is kept for that check (b-bit
   MinHash, corrected for the 1/256 chance agreement), so memory stays at 64 bytes per example.
-- Texts shorter than 24 bytes are left to the exact check.
+- Texts shorter than 24 bytes are left to the exact check (their signatures are empty and
+  never confirmed).
+- Candidate pairs of all bands are built and confirmed with array operations; a bucket
+  compares each member with at most 50 earlier members.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -55,15 +57,6 @@ def normalise(text: str) -> str:
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text.casefold()
     return " ".join(text.split()).casefold()
-
-
-def exact_key(parts: Sequence[str]) -> int:
-    """64-bit hash of the normalised parts (signed, fits numpy int64)."""
-    h = hashlib.blake2b(digest_size=8)
-    for part in parts:
-        h.update(normalise(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
-    return int.from_bytes(h.digest(), "little", signed=True)
 
 
 def signatures(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -237,37 +230,6 @@ def cross_pairs(keys_a: np.ndarray, low_a: np.ndarray, keys_b: np.ndarray,
     sims = _similar(low_a, low_b, a, b)
     keep = sims >= THRESHOLD
     return best_per_later(a[keep], b[keep], sims[keep])
-
-
-@dataclass
-class DupIndex:
-    """Collects exact keys and MinHash data for a stream of examples (appended per chunk)."""
-
-    lines: list[np.ndarray] = field(default_factory=list)
-    pair_ids: list[np.ndarray] = field(default_factory=list)
-    exact: list[np.ndarray] = field(default_factory=list)
-    keys: list[np.ndarray] = field(default_factory=list)
-    low: list[np.ndarray] = field(default_factory=list)
-
-    def add(self, lines: Sequence[int], pair_ids: Sequence[int | None],
-            exact: Sequence[int], texts: Sequence[str]) -> None:
-        if not lines:
-            return
-        self.lines.append(np.asarray(lines, dtype=np.int64))
-        self.pair_ids.append(np.asarray([-1 if p is None else p for p in pair_ids],
-                                        dtype=np.int64))
-        self.exact.append(np.asarray(exact, dtype=np.int64))
-        k, lo = signatures(texts)
-        self.keys.append(k)
-        self.low.append(lo)
-
-    def arrays(self):
-        if not self.lines:
-            z = np.zeros(0, dtype=np.int64)
-            return (z, z, z, np.zeros((0, BANDS), np.uint32), np.zeros((0, NUM_PERM), np.uint8))
-        return (np.concatenate(self.lines), np.concatenate(self.pair_ids),
-                np.concatenate(self.exact), np.concatenate(self.keys),
-                np.concatenate(self.low))
 
 
 def exact_groups(exact: np.ndarray) -> list[np.ndarray]:
