@@ -146,7 +146,7 @@ def near_pair_arrays(keys: np.ndarray, low: np.ndarray, *, max_bucket: int = 50
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
     if n < 2:
         return empty
-    firsts, seconds = [], []
+    found_a, found_b, found_s = [], [], []
     index = np.arange(n)
     for band in range(keys.shape[1]):
         col = keys[:, band]
@@ -164,18 +164,21 @@ def near_pair_arrays(keys: np.ndarray, low: np.ndarray, *, max_bucket: int = 50
             members = members[pos[members] >= d]
             if not members.size:
                 break
-            firsts.append(order[members - d])
-            seconds.append(order[members])
-    if not firsts:
+            # confirm this step's candidates right away: memory stays linear in n
+            a, b = order[members - d], order[members]
+            sims = _similar(low, low, a, b)
+            keep = sims >= THRESHOLD
+            if keep.any():
+                found_a.append(a[keep])
+                found_b.append(b[keep])
+                found_s.append(sims[keep])
+    if not found_a:
         return empty
-    a = np.concatenate(firsts).astype(np.int64)
-    b = np.concatenate(seconds).astype(np.int64)
-    sims = _similar(low, low, a, b)
-    keep = sims >= THRESHOLD
-    a, b, sims = a[keep], b[keep], sims[keep]
-    if a.size:  # a pair found in several bands once
-        _, first = np.unique(a * n + b, return_index=True)
-        a, b, sims = a[first], b[first], sims[first]
+    a = np.concatenate(found_a).astype(np.int64)
+    b = np.concatenate(found_b).astype(np.int64)
+    sims = np.concatenate(found_s)
+    _, first = np.unique(a * n + b, return_index=True)  # a pair found in several bands once
+    a, b, sims = a[first], b[first], sims[first]
     order = np.lexsort((a, b))
     return a[order], b[order], sims[order]
 
@@ -207,7 +210,7 @@ def cross_pairs(keys_a: np.ndarray, low_a: np.ndarray, keys_b: np.ndarray,
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
     if not keys_a.shape[0] or not keys_b.shape[0]:
         return empty
-    firsts, seconds = [], []
+    found_a, found_b, found_s = [], [], []
     for band in range(keys_a.shape[1]):
         order = np.argsort(keys_a[:, band], kind="stable")
         sorted_keys = keys_a[order, band]
@@ -217,19 +220,19 @@ def cross_pairs(keys_a: np.ndarray, low_a: np.ndarray, keys_b: np.ndarray,
         hit = np.flatnonzero(count)
         if not hit.size:
             continue
-        count = count[hit]
-        rows = np.repeat(hit, count)
-        starts = np.repeat(left[hit], count)
-        step = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
-        firsts.append(order[starts + step])
-        seconds.append(rows)
-    if not firsts:
+        for d in range(int(count.max())):  # the d-th member of each matching bucket
+            hit = hit[count[hit] > d]
+            a, b = order[left[hit] + d], hit
+            sims = _similar(low_a, low_b, a, b)
+            keep = sims >= THRESHOLD
+            if keep.any():
+                found_a.append(a[keep])
+                found_b.append(b[keep])
+                found_s.append(sims[keep])
+    if not found_a:
         return empty
-    a = np.concatenate(firsts).astype(np.int64)
-    b = np.concatenate(seconds).astype(np.int64)
-    sims = _similar(low_a, low_b, a, b)
-    keep = sims >= THRESHOLD
-    return best_per_later(a[keep], b[keep], sims[keep])
+    return best_per_later(np.concatenate(found_a).astype(np.int64),
+                          np.concatenate(found_b).astype(np.int64), np.concatenate(found_s))
 
 
 def exact_groups(exact: np.ndarray) -> list[np.ndarray]:
