@@ -63,7 +63,6 @@ _UNIT_AFTER = re.compile(r"\s*([A-Za-zµΩ]+)")
 # A capitalised word (Vela, HexaNet) right before a model number, and what precedes it.
 _BRAND_BEFORE = re.compile(r"(?:^|(?<=[\s(\"'“]))([A-Z][a-z]+(?:[A-Z][a-z]*)*|[A-Z][a-z]*[A-Z]"
                            r"[A-Za-z]*) $")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\"'“(]\s*)$")
 
 _VERSION = re.compile(r"(?i)v\d+(?:\.\d+)*[a-z]?|(?:gen|rev|ver|r)\.?\d+")
 # Pins, jumpers, board reference designators and numbered peripheral instances.
@@ -131,7 +130,7 @@ def _brand_before(text: str, start: int) -> str | None:
     low = word.lower()
     if word in BRAND_STOP or low in EN_STOP or low in UNITS or low in NOT_FAMILIES:
         return None
-    if _SENTENCE_START.search(text, 0, match.start()) and re.search(r"(?:ing|ed)$", word):
+    if re.search(r"(?:ing|ed)$", word):
         return None  # "Updating NX-2 fails", "Flashed W5500"
     return word
 
@@ -142,7 +141,7 @@ class _Product:
     name: str
     position: int
     brand: str | None = None
-    forms: list[str] = field(default_factory=list)
+    forms: set[str] = field(default_factory=set)
 
     @property
     def display(self) -> str:
@@ -155,16 +154,17 @@ def _product_mentions(text: str) -> list[_Product]:
     for match in _FAMILY_NUMBER.finditer(text):
         if _is_family_number(match, text):
             spans.append((match.start(), match.end(), f"{match.group(1)} {match.group(2)}"))
+    covered = {i for start, end, _ in spans for i in range(start, end)}  # RTX 4090 is one
     for match in _PART.finditer(text):
         start, end = match.span(1)
-        if any(s <= start < e for s, e, _ in spans) or not _is_model_number(match.group(1)):
+        if start in covered or not _is_model_number(match.group(1)):
             continue
         spans.append((start, end, match.group(1)))
     products: dict[str, _Product] = {}
     for start, _end, name in sorted(spans):
         key = _product_key(name)
         product = products.setdefault(key, _Product(key, name, start))
-        product.forms.append(name)
+        product.forms.add(name)
         brand = _brand_before(text, start)
         if brand and product.brand is None:
             product.brand = brand
@@ -220,7 +220,7 @@ def _latin_term(token: str, product_keys: set[str], brands: set[str]) -> _Term |
         base = token[:-1] if token.endswith("s") and len(token) > 2 else token
         if base in ACRONYM_STOP or base.lower() in UNITS:
             return None
-        return _Term(base.lower(), base, True)
+        return _Term(base.lower(), token, True)
     if _MIXED_CASE.fullmatch(token) and re.search(r".[A-Z]", token):  # PCIe, OpenCL, Wi-Fi
         return _Term(low, token, True)
     if _PLAIN_WORD.fullmatch(token) and low not in EN_STOP:
