@@ -166,6 +166,8 @@ class FakeOpenAIServer:
         self.chooser: Callable[[dict], Reply | None] | None = None
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests being answered at the same moment
         self._stopping = threading.Event()
         self._routes: dict[tuple[str, str], Handler] = {}
         self._httpd: ThreadingHTTPServer | None = None
@@ -192,6 +194,11 @@ class FakeOpenAIServer:
             self.requests.clear()
         self.default = Reply.correct()
         self.chooser = None
+
+    def _track(self, delta: int) -> None:
+        with self._lock:
+            self.in_flight += delta
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
     def chat_requests(self) -> list[RecordedRequest]:
         with self._lock:
@@ -295,12 +302,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {self.command} {path}",
                                             "type": "invalid_request_error", "code": None}})
             return
-        reply = handler(request, self.fake)
-        self.fake._wait(reply.delay)
-        if reply.kind == "hang":
-            self.close_connection = True
-            return
-        self._send_reply(reply, body if isinstance(body, dict) else {})
+        self.fake._track(+1)
+        try:
+            reply = handler(request, self.fake)
+            self.fake._wait(reply.delay)
+            if reply.kind == "hang":
+                self.close_connection = True
+                return
+            self._send_reply(reply, body if isinstance(body, dict) else {})
+        finally:
+            self.fake._track(-1)
 
     def _send_reply(self, reply: Reply, body: dict) -> None:
         if reply.kind == "raw":

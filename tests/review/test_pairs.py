@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -109,19 +108,17 @@ def test_bulk_delete_is_soft_and_restorable(db, seeded):
     assert len(events_for_pair(db, ids[3])) == 2
 
 
-def test_paging_stays_fast_with_many_rows(db, seeded):
-    seeded(100_000, per_conversation=10)
-    started = time.perf_counter()
+def test_paging_reads_one_page_through_the_index(db, seeded):
+    # Speed itself is measured in bench/review_page_bench.py; here: right rows, right plan.
+    seeded(20_000, per_conversation=10)
     for status in (None, "pending"):
-        assert len(pairs.page_of_pairs(db, status=status, search=None, offset=99_950,
+        assert len(pairs.page_of_pairs(db, status=status, search=None, offset=19_950,
                                        limit=50)) == 50
-        assert pairs.count_pairs(db, status=status, search=None) == 100_000
-    pairs.status_counts(db)
-    hits = pairs.page_of_pairs(db, status=None, search="Question number 99999",
+        assert pairs.count_pairs(db, status=status, search=None) == 20_000
+    assert pairs.status_counts(db)["pending"] == 20_000
+    hits = pairs.page_of_pairs(db, status=None, search="Question number 19999",
                                offset=0, limit=50)
-    assert [r["question"] for r in hits] == ["Question number 99999?"]
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, elapsed
+    assert [r["question"] for r in hits] == ["Question number 19999?"]
     plan = " ".join(str(r) for r in db.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM pairs WHERE status = ? ORDER BY id LIMIT 50",
         ["pending"]).fetchall())

@@ -116,7 +116,7 @@ def test_hang_beyond_the_timeout(fake_openai):
     started = time.monotonic()
     result = splitter(fake_openai, timeout=0.3, max_retries=0).split(conv(EN_TURNS))
     assert result.error.startswith("API timeout")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 8  # the reply would come after 10 s
 
 
 def test_slow_but_within_timeout_succeeds(fake_openai):
