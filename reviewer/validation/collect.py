@@ -82,6 +82,7 @@ class Sink:
 
 
 COLUMNS = ("lines", "pair_ids", "total", "assistant", "messages", "exact", "answers")
+_DTYPES = {"total": np.int32, "assistant": np.int32, "messages": np.int32}
 
 
 def _empty() -> np.ndarray:
@@ -92,8 +93,8 @@ def _empty() -> np.ndarray:
 class Part:
     """Compact results of a run of examples; lines are relative to the part's first line.
 
-    One row per counted example in the int64 columns ``COLUMNS``; ``system_keys`` has one
-    entry per example with a system message.
+    One row per counted example in the columns ``COLUMNS`` (``pair_ids`` empty when there
+    are none); ``system_keys`` has one entry per example with a system message.
     """
 
     sink: Sink = field(default_factory=Sink)
@@ -302,9 +303,12 @@ class Collector:
         part.physical_lines = physical_lines
         if self.rows:
             table = np.array(self.rows, dtype=np.int64).reshape(-1, len(COLUMNS))
-            for i, name in enumerate(COLUMNS):
-                setattr(part, name, np.ascontiguousarray(table[:, i]))
             self.rows = []
+            for i, name in enumerate(COLUMNS):
+                column = table[:, i]
+                if name == "pair_ids" and (column < 0).all():
+                    continue  # no pair ids (a file): keep none
+                setattr(part, name, column.astype(_DTYPES.get(name, np.int64)))
         if self.system_keys:
             part.system_keys = np.array(self.system_keys, dtype=np.int64)
             self.system_keys = []

@@ -87,8 +87,21 @@ class Validation:
         self.parts.append(part)
 
     def _cat(self, name: str) -> np.ndarray:
+        """One column over all parts; the parts' copies are dropped (memory)."""
         arrays = [getattr(p, name) for p in self.parts if getattr(p, name).size]
+        for p in self.parts:
+            setattr(p, name, np.zeros(0, dtype=np.int64))
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+
+    def _pair_ids(self) -> np.ndarray:
+        """Pair ids per counted example (-1 = none), built only when some part has them."""
+        if not any(p.pair_ids.size for p in self.parts):
+            return np.zeros(0, dtype=np.int64)
+        arrays = [p.pair_ids if p.pair_ids.size else np.full(p.lines.size, -1, dtype=np.int64)
+                  for p in self.parts]
+        for p in self.parts:
+            p.pair_ids = np.zeros(0, dtype=np.int64)
+        return np.concatenate(arrays)
 
     def finish(self, extra_summary: dict[str, Any] | None = None) -> ValidationReport:
         if self._local is not None:
@@ -103,7 +116,8 @@ class Validation:
             self.sink.add([warning(0, "few_examples",
                                    f"{n} examples; 50 or more well-crafted examples are "
                                    "recommended")])
-        lines, pair_ids = self._cat("lines"), self._cat("pair_ids")
+        pair_ids = self._pair_ids()
+        lines = self._cat("lines")
         exact = self._cat("exact")
         self._duplicates(lines, pair_ids, exact)
         self._repeated_answers(lines, pair_ids)
@@ -158,19 +172,22 @@ class Validation:
             self._report("duplicate", dups, lambda i: warning(
                 int(lines[dups[i]]), "duplicate",
                 f"exact duplicate of line {int(lines[firsts[i]])} (same messages after "
-                "normalising case and whitespace)", _pid(pair_ids[dups[i]])))
+                "normalising case and whitespace)", _pid(pair_ids, dups[i])))
         keys = [k for p in self.parts for k in p.keys]
         if not keys:
             return
         keys_all = np.concatenate(keys)
+        del keys
         low_all = np.concatenate([lo for p in self.parts for lo in p.low])
+        for p in self.parts:
+            p.keys, p.low = [], []
         a, b, sims = dedupe.near_pair_arrays(keys_all, low_all)
         keep = ~is_dup[b] & (exact[a] != exact[b])
         a, b, sims = dedupe.best_per_later(a[keep], b[keep], sims[keep])
         self._report("near_duplicate", b, lambda i: warning(
             int(lines[b[i]]), "near_duplicate",
             f"near-duplicate of line {int(lines[a[i]])} (estimated similarity {sims[i]:.2f}; "
-            f"{dedupe.METHOD})", _pid(pair_ids[b[i]])))
+            f"{dedupe.METHOD})", _pid(pair_ids, b[i])))
 
     def _repeated_answers(self, lines: np.ndarray, pair_ids: np.ndarray) -> None:
         answers = self._cat("answers")
@@ -181,7 +198,7 @@ class Validation:
                 self.sink.add([warning(int(lines[group[0]]), "repeated_answer",
                                        f"the same assistant answer appears in {group.size} "
                                        f"examples (lines {shown}{'…' if group.size > 5 else ''})",
-                                       _pid(pair_ids[group[0]]))])
+                                       _pid(pair_ids, group[0]))])
 
     def _systems(self) -> None:
         keys = self._cat("system_keys")
@@ -197,8 +214,10 @@ class Validation:
                                    f"({int(counts[top])} of {keys.size} examples) is {short!r}")])
 
 
-def _pid(value: Any) -> int | None:
-    value = int(value)
+def _pid(pair_ids: np.ndarray, row: Any) -> int | None:
+    if not pair_ids.size:
+        return None
+    value = int(pair_ids[row])
     return None if value < 0 else value
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 MIN_PARALLEL_BYTES = 2 * 2**20
 RANGE_BYTES_MIN = 1 * 2**20
-RANGE_BYTES_MAX = 32 * 2**20
+RANGE_BYTES_MAX = 8 * 2**20     # small ranges keep each worker's memory small
 RANGES_PER_WORKER = 6      # more ranges than workers keeps a busy core from holding up others
 
 _job: tuple[Validation, Path] | None = None  # set in the parent before forking
