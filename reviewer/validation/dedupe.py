@@ -49,6 +49,7 @@ _SHIFT = np.uint64(32)
 _A32 = (_A >> np.uint64(32)).astype(np.uint32) | np.uint32(1)
 _B32 = (_B >> np.uint64(32)).astype(np.uint32)
 _EMPTY = np.uint32(0xFFFFFFFF)
+_EMPTY_WORD = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def normalise(text: str) -> str:
@@ -122,13 +123,23 @@ def estimated_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _similar(low_a: np.ndarray, low_b: np.ndarray, a: np.ndarray, b: np.ndarray,
              block: int = 1 << 18) -> np.ndarray:
-    """Estimated similarity of rows ``low_a[a[i]]`` and ``low_b[b[i]]``, in blocks."""
+    """Estimated similarity of rows ``low_a[a[i]]`` and ``low_b[b[i]]``, in blocks.
+
+    Rows are compared as four 64-bit words (XOR, then zero bytes = agreeing positions).
+    Texts too short to compare have empty signatures and get similarity 0.
+    """
+    words_a = np.ascontiguousarray(low_a).view("<u8")
+    words_b = np.ascontiguousarray(low_b).view("<u8")
     out = np.empty(a.size, dtype=np.float64)
     for i in range(0, a.size, block):
-        x, y = low_a[a[i:i + block]], low_b[b[i:i + block]]
-        sim = estimated_similarity(x, y)
-        # texts too short to compare have empty signatures; they are never near duplicates
-        sim[(x == 0xFF).all(axis=1) | (y == 0xFF).all(axis=1)] = 0.0
+        x, y = words_a[a[i:i + block]], words_b[b[i:i + block]]
+        diff = (x ^ y).view(np.uint8)
+        agree = (NUM_PERM - np.count_nonzero(diff, axis=1)) / NUM_PERM
+        sim = np.clip((agree - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
+        high = np.flatnonzero(sim >= THRESHOLD)
+        if high.size:  # empty signatures (all 0xFF) only matter where the estimate is high
+            empty = (x[high] == _EMPTY_WORD).all(axis=1) | (y[high] == _EMPTY_WORD).all(axis=1)
+            sim[high[empty]] = 0.0
         out[i:i + block] = sim
     return out
 
