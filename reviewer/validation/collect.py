@@ -312,4 +312,6 @@ class Collector:
         if self.system_keys:
             part.system_keys = np.array(self.system_keys, dtype=np.int64)
             self.system_keys = []
+        if len(part.keys) > 1:  # one array each: fewer, larger blocks for the parent to hold
+            part.keys, part.low = [np.concatenate(part.keys)], [np.concatenate(part.low)]
         return part

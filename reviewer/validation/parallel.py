@@ -46,11 +46,13 @@ def default_workers() -> int:
 
 
 def _run(bounds: tuple[int, int]) -> Part:
-    from .engine import collect_range
+    from .engine import collect_range, release_free_memory
 
     assert _job is not None
     run, path = _job
-    return collect_range(run, path, bounds[0], bounds[1])
+    part = collect_range(run, path, bounds[0], bounds[1])
+    release_free_memory()  # between ranges, a worker's freed memory goes back to the OS
+    return part
 
 
 def plan(size: int, workers: int) -> int:
