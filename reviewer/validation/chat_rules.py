@@ -82,6 +82,11 @@ def iter_strings(value: Any, limit: int = 100_000):
 
 
 def special_token_findings(line: int, obj: Any, pair_id: int | None) -> list[Finding]:
+    try:  # fast pre-check: "<|" survives repr() unescaped, in keys and values alike
+        if "<|" not in repr(obj):
+            return []
+    except RecursionError:
+        pass
     for text in iter_strings(obj):
         if "<|" in text:
             match = SPECIAL_TOKEN.search(text)

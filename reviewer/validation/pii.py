@@ -35,9 +35,9 @@ _LABEL = {"email": "email address", "phone": "phone number", "ipv4": "IPv4 addre
           "rrn": "resident registration number"}
 # Cheap first pass: the full pattern only runs on texts that could hold a match. Every
 # alternative of the pattern needs one of: an "@"; a key prefix; two colons; a run of 32+
-# key characters [A-Za-z0-9+/_-] (hex and base64-like keys); a digit, dot, digit (IPv4); or
-# 8+ characters of digits and " .()-" that start and end with a digit (phones, cards,
-# resident numbers). The last two are found on a byte-translated copy of the text where a
+# key characters [A-Za-z0-9+/_-] (hex and base64-like keys); four dot-separated digit groups
+# (IPv4); or 8+ characters of digits and " .()-" that start and end with a digit (phones,
+# cards, resident numbers). The last two are found on a byte-translated copy of the text where a
 # plain substring search or a regex with a literal first byte replaces per-character
 # regex work.
 _GH = re.compile(r"gh[pousr]_")
@@ -48,7 +48,7 @@ _KEYRUN = b"\x01" * 32
 _DIGITS = bytes(ord("0") if chr(b).isdigit() and b < 128 else
                 ord("1") if chr(b) in " ()-" else ord(".") if b == ord(".") else 0
                 for b in range(256))
-_NUMBER_RUN = re.compile(rb"0[01.]{6,}0")
+_NUMBER_RUN = re.compile(rb"0[01.]{6,}0|0\.0{1,3}\.0{1,3}\.0")  # phone/card/id; IPv4
 
 
 def might_contain(text: str) -> bool:
@@ -63,7 +63,7 @@ def might_contain(text: str) -> bool:
     if _KEYRUN in raw.translate(_KEYCHARS):
         return True
     digits = raw.translate(_DIGITS)
-    return b"0.0" in digits or _NUMBER_RUN.search(digits) is not None
+    return _NUMBER_RUN.search(digits) is not None
 
 
 def luhn_ok(digits: str) -> bool:
