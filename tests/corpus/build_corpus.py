@@ -14,8 +14,9 @@ PRODUCTS = ["LaserJet X200", "OfficeJet 5", "Router AX3000", "Mesh Node M2", "Sc
             "레이저 프린터 L300", "공유기 R7", "복합기 M500", "NAS 드라이브 D4", "웹캠 C920"]
 ISSUES = ["shows a paper jam light after every print", "drops Wi-Fi every evening",
           "prints blank pages since the update", "cannot be found on the network",
-          "makes a grinding noise when scanning", "전원이 켜지지 않습니다", "인쇄 속도가 매우 느립니다",
-          "펌웨어 업데이트가 실패합니다", "드라이버 설치 중 오류가 납니다", "네트워크 연결이 자주 끊깁니다"]
+          "makes a grinding noise when scanning", "전원이 켜지지 않습니다",
+          "인쇄 속도가 매우 느립니다", "펌웨어 업데이트가 실패합니다",
+          "드라이버 설치 중 오류가 납니다", "네트워크 연결이 자주 끊깁니다"]
 FIXES = ["Open the rear cover, remove any torn paper and run the cleaning cycle from the menu.",
          "Set the 2.4 GHz band to a fixed channel and turn off band steering in the admin page.",
          "Reinstall the driver package, then print a configuration page to confirm the version.",
@@ -246,7 +247,8 @@ def main() -> None:
                 {"role": "user", "content": f"What is the status of repair order {5000 + i * 11}?"},
                 {"role": "assistant", "content": None, "tool_calls": [
                     {"id": f"call_{i}", "type": "function",
-                     "function": {"name": "get_order", "arguments": dumps({"order": 5000 + i * 11})}}]},
+                     "function": {"name": "get_order",
+                                  "arguments": dumps({"order": 5000 + i * 11})}}]},
                 {"role": "tool", "tool_call_id": f"call_{i}",
                  "content": dumps({"order": 5000 + i * 11, "state": ["received", "in repair",
                                                                       "shipped"][i % 3]})},
