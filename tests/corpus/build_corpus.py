@@ -190,7 +190,7 @@ def main() -> None:
         ("pii_phone_intl.jsonl", "Call me on +82 10 9876 5432 tomorrow.", "pii_phone"),
         ("pii_ip.jsonl", "The router is at 192.168.10.254 on the LAN.", "pii_ipv4"),
         ("pii_ipv6.jsonl", "Its address is 2001:db8:85a3::8a2e:370:7334 now.", "pii_ipv6"),
-        ("pii_api_key.jsonl", "My key is sk-proj-A1b2C3d4E5f6G7h8I9j0KlMnOpQr.", "pii_api_key"),
+        ("pii_api_key.jsonl", "My access key is AKIAIOSFODNN7EXAMPLE.", "pii_api_key"),
         ("pii_card.jsonl", "Charge card 4111 1111 1111 1111 for the repair.", "pii_card"),
         ("pii_rrn.jsonl", "주민등록번호 900101-1234567 로 조회해 주세요.", "pii_rrn"),
     ]:
