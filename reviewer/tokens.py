@@ -347,6 +347,7 @@ class TokenCounter:
             return self._fill(words)
 
     def _fill(self, words: list[str]) -> int:
+        """Count a text some of whose words are not cached yet, caching them."""
         encode, first, rest = self.encode, self.first, self.rest
         word = words[0]
         n = first.get(word)
@@ -356,13 +357,31 @@ class TokenCounter:
                 if len(first) >= WORD_CACHE_ENTRIES:
                     first.clear()
                 first[word] = n
-        for word in itertools.islice(words, 1, None):
-            m = rest.get(word)
-            if m is None:
-                m = len(encode(" " + word))
-                if len(word) <= WORD_CACHE_MAX_LEN:
-                    if len(rest) >= WORD_CACHE_ENTRIES:
-                        rest.clear()
-                    rest[word] = m
-            n += m
-        return n
+        later = words[1:]
+        missing = set(later).difference(rest)
+        if len(rest) + len(missing) > WORD_CACHE_ENTRIES:
+            rest.clear()
+            missing = set(later)
+        counted = {w: len(encode(" " + w)) for w in missing}
+        kept_all = True
+        for w, m in counted.items():
+            if len(w) <= WORD_CACHE_MAX_LEN:
+                rest[w] = m
+            else:
+                kept_all = False
+        if kept_all:
+            return n + sum(map(rest.__getitem__, later))
+        return n + sum(counted[w] if w in counted else rest[w] for w in later)
+
+
+_counters: dict[str, TokenCounter] = {}
+
+
+def token_counter(enc: tiktoken.Encoding) -> TokenCounter:
+    """The process's shared :class:`TokenCounter` for ``enc`` (its cache outlives one run;
+    forked worker processes inherit it)."""
+    with _lock:
+        counter = _counters.get(enc.name)
+        if counter is None or counter.encode != enc.encode_ordinary:
+            counter = _counters[enc.name] = TokenCounter(enc)
+        return counter

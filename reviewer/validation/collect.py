@@ -8,8 +8,9 @@ checks. What the file-wide checks need is kept as compact per-example numbers in
 and MinHash band keys and low bytes for near duplicates. Parts from several processes are
 merged in file order by the engine.
 
-Token counting encodes each string once with ``encode_ordinary``; role names are constants
-per encoding, and short strings and system prompts (which repeat) are cached.
+Token counts are exact: :class:`reviewer.tokens.TokenCounter` (a per-word cache over
+``encode_ordinary``); role names are constants per encoding, and system prompts (which
+repeat) are cached whole.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tokens import token_counter
 from . import dedupe, pii
 from .chat_rules import ExampleView, special_token_findings
 from .findings import ERROR, Finding, error, warning
@@ -31,7 +33,6 @@ FINDINGS_PER_RULE = 1000
 LONG_EXAMPLE_TOKENS = 8192
 CHUNK = 2048                  # examples per MinHash batch
 CACHE_CHARS = 2_000_000       # bound on the text kept in the token-count cache
-CACHE_MAX_LEN = 64            # short strings are cached; longer ones only as system prompts
 SYSTEM_TEXTS = 10_000         # distinct system prompts whose text is kept for the report
 
 
@@ -186,6 +187,7 @@ class Collector:
         self.chat = profile.chat
         self.enc = enc
         self.encode = enc.encode_ordinary
+        self.count = token_counter(enc).count
         self.limit = limit
         self.model = model
         self.orders = orders
@@ -232,26 +234,20 @@ class Collector:
             sink.add([warning(line, f"pii_{kind}",
                               f"{pii.label(kind)} in text: {matches[0]}{more}", pair_id)])
 
-        # tokens: each string encoded once; short strings and system prompts are cached
-        get = self.cache.get
-        encode = self.encode
-        asst = 0
-        for s in view.assistant:
-            n = get(s)
-            if n is None:
-                n = len(encode(s))
-                if len(s) <= CACHE_MAX_LEN:
-                    self._remember(s, n)
-            asst += n
+        # tokens: exact counts from the per-word cache; system prompts (repeated) cached whole
+        count = self.count
+        asst = sum(map(count, view.assistant))
         total = asst
         system = view.system
         for s in view.strings:
-            n = get(s)
-            if n is None:
-                n = len(encode(s))
-                if s is system or len(s) <= CACHE_MAX_LEN:
+            if s is system:
+                n = self.cache.get(s)
+                if n is None:
+                    n = count(s)
                     self._remember(s, n)
-            total += n
+                total += n
+            else:
+                total += count(s)
         if self.chat:
             role_tokens = self.role_tokens
             total += view.const_tokens

@@ -59,7 +59,9 @@ def plan(size: int, workers: int) -> int:
     """How many ranges to cut a file of ``size`` bytes into."""
     pieces = workers * RANGES_PER_WORKER
     per = min(max(size // pieces, RANGE_BYTES_MIN), RANGE_BYTES_MAX)
-    return max(1, -(-size // per))
+    n = max(1, -(-size // per))
+    # a multiple of the workers, so the last round does not leave all but one core idle
+    return n if n < workers else -(-n // workers) * workers
 
 
 def parts(run: Validation, path: Path, *, workers: int | None = None,
