@@ -334,17 +334,25 @@ class TokenCounter:
         self.first: dict[str, int] = {}   # a text's first word
         self.rest: dict[str, int] = {}    # a later word, counted with its leading space
 
-    def count(self, text: str) -> int:
-        # printable text has no whitespace but the ASCII space; anything else is checked
-        if not (text.isprintable() and "  " not in text and text[:1] != " "
-                and text[-1:] != " ") and _UNSPLITTABLE.search(text) is not None:
-            return len(self.encode(text))
-        words = text.split(" ")
-        try:
-            return self.first[words[0]] + sum(map(self.rest.__getitem__,
-                                                  itertools.islice(words, 1, None)))
-        except KeyError:
-            return self._fill(words)
+        self.count = self._counter()
+
+    def _counter(self) -> Callable[[str], int]:
+        """``count(text)``, with everything it uses bound to locals (it runs per string)."""
+        encode, fill, unsplittable = self.encode, self._fill, _UNSPLITTABLE.search
+        first, rest_get, islice = self.first.__getitem__, self.rest.__getitem__, itertools.islice
+
+        def count(text: str) -> int:
+            # printable text has no whitespace but the ASCII space; anything else is checked
+            if not (text.isprintable() and "  " not in text and text[:1] != " "
+                    and text[-1:] != " ") and unsplittable(text) is not None:
+                return len(encode(text))
+            words = text.split(" ")
+            try:
+                return first(words[0]) + sum(map(rest_get, islice(words, 1, None)))
+            except KeyError:
+                return fill(words)
+
+        return count
 
     def _fill(self, words: list[str]) -> int:
         """Count a text some of whose words are not cached yet, caching them."""
