@@ -331,15 +331,14 @@ class TokenCounter:
         if enc.name not in ENCODINGS:
             raise ValueError(f"word splitting is only proven for {', '.join(ENCODINGS)}")
         self.encode = enc.encode_ordinary
-        self.first: dict[str, int] = {}   # a text's first word
-        self.rest: dict[str, int] = {}    # a later word, counted with its leading space
-
+        self.first = _WordCounts(self.encode, "")   # a text's first word
+        self.rest = _WordCounts(self.encode, " ")   # a later word, counted with its space
         self.count = self._counter()
 
     def _counter(self) -> Callable[[str], int]:
         """``count(text)``, with everything it uses bound to locals (it runs per string)."""
-        encode, fill, unsplittable = self.encode, self._fill, _UNSPLITTABLE.search
-        first, rest_get, islice = self.first.__getitem__, self.rest.__getitem__, itertools.islice
+        encode, unsplittable = self.encode, _UNSPLITTABLE.search
+        first, rest, islice = self.first.__getitem__, self.rest.__getitem__, itertools.islice
 
         def count(text: str) -> int:
             # printable text has no whitespace but the ASCII space; anything else is checked
@@ -347,39 +346,28 @@ class TokenCounter:
                     and text[-1:] != " ") and unsplittable(text) is not None:
                 return len(encode(text))
             words = text.split(" ")
-            try:
-                return first(words[0]) + sum(map(rest_get, islice(words, 1, None)))
-            except KeyError:
-                return fill(words)
+            return first(words[0]) + sum(map(rest, islice(words, 1, None)))
 
         return count
 
-    def _fill(self, words: list[str]) -> int:
-        """Count a text some of whose words are not cached yet, caching them."""
-        encode, first, rest = self.encode, self.first, self.rest
-        word = words[0]
-        n = first.get(word)
-        if n is None:
-            n = len(encode(word))
-            if len(word) <= WORD_CACHE_MAX_LEN:
-                if len(first) >= WORD_CACHE_ENTRIES:
-                    first.clear()
-                first[word] = n
-        later = words[1:]
-        missing = set(later).difference(rest)
-        if len(rest) + len(missing) > WORD_CACHE_ENTRIES:
-            rest.clear()
-            missing = set(later)
-        counted = {w: len(encode(" " + w)) for w in missing}
-        kept_all = True
-        for w, m in counted.items():
-            if len(w) <= WORD_CACHE_MAX_LEN:
-                rest[w] = m
-            else:
-                kept_all = False
-        if kept_all:
-            return n + sum(map(rest.__getitem__, later))
-        return n + sum(counted[w] if w in counted else rest[w] for w in later)
+
+class _WordCounts(dict):
+    """Token counts of words (each encoded after ``prefix``); a missing word is encoded on
+    lookup and kept unless it is long. A full cache is cleared, so memory stays bounded."""
+
+    __slots__ = ("encode", "prefix")
+
+    def __init__(self, encode: Callable[[str], list[int]], prefix: str) -> None:
+        super().__init__()
+        self.encode, self.prefix = encode, prefix
+
+    def __missing__(self, word: str) -> int:
+        n = len(self.encode(self.prefix + word))
+        if len(word) <= WORD_CACHE_MAX_LEN:
+            if len(self) >= WORD_CACHE_ENTRIES:
+                self.clear()
+            self[word] = n
+        return n
 
 
 _counters: dict[str, TokenCounter] = {}

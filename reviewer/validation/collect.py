@@ -197,6 +197,7 @@ class Collector:
         self.cached_chars = 0
         self.role_tokens = {r: len(self.encode(r)) for r in
                             ("system", "user", "assistant", "tool", "function")}
+        self.role_sums: dict[tuple[str, ...], int] = {}  # role sequence -> their tokens
         self.pending: list[bytes] = []
         self.rows: list[tuple[int, ...]] = []
         self.system_keys: list[int] = []
@@ -249,10 +250,11 @@ class Collector:
             else:
                 total += count(s)
         if self.chat:
-            role_tokens = self.role_tokens
-            total += view.const_tokens
-            for r in view.roles:
-                total += role_tokens[r]
+            roles = self.role_sums.get(view.roles)
+            if roles is None:
+                roles = self.role_sums[view.roles] = sum(map(self.role_tokens.__getitem__,
+                                                             view.roles))
+            total += view.const_tokens + roles
         if total > self.limit:
             sink.add([self.limit_rule(
                 line, "too_many_tokens",
