@@ -31,7 +31,7 @@ from .template import check_template
 
 FINDINGS_PER_RULE = 1000
 LONG_EXAMPLE_TOKENS = 8192
-CHUNK = 2048                  # examples per MinHash batch
+CHUNK = 512                   # examples per MinHash batch (its arrays stay cache-sized)
 CACHE_CHARS = 2_000_000       # bound on the text kept in the token-count cache
 SYSTEM_TEXTS = 10_000         # distinct system prompts whose text is kept for the report
 
