@@ -28,6 +28,7 @@ Near duplicates: MinHash with LSH banding, fully vectorised with numpy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -144,6 +145,37 @@ def _similar(low_a: np.ndarray, low_b: np.ndarray, a: np.ndarray, b: np.ndarray,
     return out
 
 
+THREADED_BANDS = (20_000, 300_000)   # input sizes whose bands are worked in two threads
+
+
+def _band_pairs(col: np.ndarray, low: np.ndarray, index: np.ndarray, max_bucket: int
+                ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Confirmed pairs ``(earlier, later, similarity)`` of one band, in candidate order."""
+    n = col.size
+    found = []
+    order = np.argsort(col, kind="stable")  # equal keys stay in index order
+    sorted_keys = col[order]
+    new_run = np.empty(n, dtype=bool)
+    new_run[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_run[1:])
+    if new_run.all():
+        return found
+    run_start = np.flatnonzero(new_run)
+    pos = index - run_start[np.cumsum(new_run) - 1]  # position inside the run
+    members = np.flatnonzero(pos >= 1)
+    for d in range(1, max_bucket + 1):
+        members = members[pos[members] >= d]
+        if not members.size:
+            break
+        # confirm this step's candidates right away: memory stays linear in n
+        a, b = order[members - d], order[members]
+        sims = _similar(low, low, a, b)
+        keep = sims >= THRESHOLD
+        if keep.any():
+            found.append((a[keep], b[keep], sims[keep]))
+    return found
+
+
 def near_pair_arrays(keys: np.ndarray, low: np.ndarray, *, max_bucket: int = 50
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Confirmed near-duplicate pairs as arrays ``(earlier, later, similarity)``, sorted by
@@ -157,32 +189,23 @@ def near_pair_arrays(keys: np.ndarray, low: np.ndarray, *, max_bucket: int = 50
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
     if n < 2:
         return empty
-    found_a, found_b, found_s = [], [], []
     index = np.arange(n)
-    for band in range(keys.shape[1]):
-        col = keys[:, band]
-        order = np.argsort(col, kind="stable")  # equal keys stay in index order
-        sorted_keys = col[order]
-        new_run = np.empty(n, dtype=bool)
-        new_run[0] = True
-        np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_run[1:])
-        if new_run.all():
-            continue
-        run_start = np.flatnonzero(new_run)
-        pos = index - run_start[np.cumsum(new_run) - 1]  # position inside the run
-        members = np.flatnonzero(pos >= 1)
-        for d in range(1, max_bucket + 1):
-            members = members[pos[members] >= d]
-            if not members.size:
-                break
-            # confirm this step's candidates right away: memory stays linear in n
-            a, b = order[members - d], order[members]
-            sims = _similar(low, low, a, b)
-            keep = sims >= THRESHOLD
-            if keep.any():
-                found_a.append(a[keep])
-                found_b.append(b[keep])
-                found_s.append(sims[keep])
+    bands = range(keys.shape[1])
+
+    def one_band(band: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        return _band_pairs(keys[:, band], low, index, max_bucket)
+
+    if THREADED_BANDS[0] <= n <= THREADED_BANDS[1]:
+        # numpy releases the GIL in the sorts and array operations: two bands at a time
+        # (only for smaller inputs, so the extra band's temporaries stay small)
+        with ThreadPoolExecutor(2) as pool:
+            per_band = list(pool.map(one_band, bands))
+    else:
+        per_band = [one_band(band) for band in bands]
+    found = [f for band in per_band for f in band]
+    found_a = [f[0] for f in found]
+    found_b = [f[1] for f in found]
+    found_s = [f[2] for f in found]
     if not found_a:
         return empty
     a = np.concatenate(found_a).astype(np.int64)
