@@ -1,0 +1,30 @@
+"""The benchmarks still run (tiny sizes). Their ratios are not asserted: a shared machine's
+timings are noise at this size; the real numbers come from running them at full size."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from reviewer.paths import PROJECT_DIR
+
+BENCHES = {
+    "import_bench.py": ["ratio"],
+    "split_bench.py": ["ratio"],
+    "review_page_bench.py": ["ratio", "ratio_search", "ratio_last_page"],
+    "validate_bench.py": ["speedup", "floor"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(BENCHES))
+def test_bench_runs_quick_and_prints_its_metrics(script, tmp_path):
+    args = [sys.executable, str(PROJECT_DIR / "bench" / script), "--quick"]
+    if script == "validate_bench.py":
+        args.append("--skip-gb")
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for metric in BENCHES[script]:
+        assert re.search(rf"^{metric}: [0-9.]+$", done.stdout, flags=re.M), done.stdout
