@@ -216,3 +216,10 @@ def m004_pairs_id_index(db: Database) -> None:
     so the last page costs about what the first does. Filtered views use (status, id).
     """
     db["pairs"].create_index(["id"], index_name="pairs_id_only")
+
+
+@migrations()
+def m005_runs_heartbeat(db: Database) -> None:
+    """When a running run last showed signs of life; a split refuses to start beside a live one
+    (CLI and UI on one database), while a run whose process died simply goes stale."""
+    db["runs"].add_column("heartbeat_at", str)

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from ..splitting import FewShotError, SplitterConfigError, make_splitter, split_pending
+from ..splitting import (
+    FewShotError,
+    SplitBusy,
+    SplitterConfigError,
+    make_splitter,
+    split_pending,
+)
 from .common import CliContext, pass_cli
 
 
@@ -76,6 +82,9 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
     try:
         report = split_pending(cli.db_path, splitter, redo=redo, retry_failed=retry_failed,
                                concurrency=concurrency, progress=progress, who=who)
+    except SplitBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(2)
     finally:
         progress.close()
     if as_json:

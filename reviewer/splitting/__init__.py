@@ -2,6 +2,7 @@
 
 from .base import NotedResult, Splitter, SplitterConfigError, make_splitter
 from .fewshot import DEFAULT_FEW_SHOT, FewShotError, load_few_shot
+from .lease import SplitBusy
 from .runner import SplitReport, split_pending
 from .settings import DEFAULT_MODEL, llm_settings_from_env
 from .summary import summarise
@@ -11,6 +12,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "FewShotError",
     "NotedResult",
+    "SplitBusy",
     "SplitReport",
     "Splitter",
     "SplitterConfigError",

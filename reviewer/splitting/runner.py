@@ -19,6 +19,7 @@ from ..audit import finish_run, record_events, start_run
 from ..db import connect, now_iso
 from ..models import Conversation, SplitResult, conversation_from_row, normalise_text
 from .base import Splitter
+from .lease import Heartbeat, SplitBusy, claim
 
 FETCH_CHUNK = 200
 _SECRET_NAMES = {"key", "api_key", "token", "secret", "password", "authorization"}
@@ -104,20 +105,26 @@ def split_pending(
     statuses = ["pending"] + (["failed"] if retry_failed else []) + (["split"] if redo else [])
     db = connect(db_path)
     try:
+        settings = _safe_settings(splitter, {
+            "redo": redo, "retry_failed": retry_failed, "concurrency": concurrency,
+            "started_by": who,
+        })
+        run_id = start_run(db, "split", settings)
+        try:
+            claim(db, run_id)  # before choosing conversations: a live split may own them
+        except SplitBusy as exc:
+            finish_run(db, run_id, {}, status="refused", message=str(exc))
+            raise
         marks = ",".join("?" * len(statuses))
         ids = [r[0] for r in db.execute(
             f"SELECT id FROM conversations WHERE split_status IN ({marks}) "
             "ORDER BY imported_at, id", statuses).fetchall()]
         everything = db.execute("SELECT count(*) FROM conversations").fetchone()[0]
-        report = SplitReport(skipped=everything - len(ids))
-        settings = _safe_settings(splitter, {
-            "redo": redo, "retry_failed": retry_failed, "concurrency": concurrency,
-            "started_by": who,
-        })
-        report.run_id = start_run(db, "split", settings)
+        report = SplitReport(skipped=everything - len(ids), run_id=run_id)
         writer = _Writer(db, splitter.name, report)
         try:
-            _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress)
+            with Heartbeat(Path(db_path), run_id):
+                _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress)
         except BaseException as exc:
             finish_run(db, report.run_id, _counts(report), status="failed",
                        message=f"interrupted: {type(exc).__name__}: {exc}"[:500])

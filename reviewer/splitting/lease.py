@@ -1,0 +1,75 @@
+"""One split at a time per database, across processes (the CLI and the app).
+
+Two splits over the same pending conversations would each insert their pairs, giving
+reviewers duplicates. A run row with a recent heartbeat is the lease: a split refuses to
+start while another split's heartbeat is fresh. A crashed run stops beating and goes stale,
+so it never blocks for longer than `STALE_AFTER`.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from ..db import connect, now_iso
+
+HEARTBEAT_EVERY = 15.0  # seconds
+STALE_AFTER = timedelta(seconds=90)
+
+
+class SplitBusy(RuntimeError):
+    """Another split is running on this database."""
+
+    def __init__(self, run_id: int, heartbeat_at: str) -> None:
+        super().__init__(
+            f"another split (run {run_id}) is running on this database (last seen "
+            f"{heartbeat_at}); wait for it to finish")
+        self.run_id = run_id
+
+
+def claim(db: Database, run_id: int) -> None:
+    """Make `run_id` the live split, or raise SplitBusy if another one is live."""
+    cutoff = (datetime.now(UTC) - STALE_AFTER).isoformat(timespec="microseconds")
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")  # no other writer between the check and the claim
+    try:
+        live = conn.execute(
+            "SELECT id, heartbeat_at FROM runs WHERE kind = 'split' AND status = 'running' "
+            "AND id != ? AND heartbeat_at > ? ORDER BY id LIMIT 1", [run_id, cutoff]).fetchone()
+        if live is not None:
+            raise SplitBusy(*live)
+        conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [now_iso(), run_id])
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+class Heartbeat:
+    """Refreshes the run's heartbeat from a background thread until stopped."""
+
+    def __init__(self, db_path: Path, run_id: int, every: float = HEARTBEAT_EVERY) -> None:
+        self._db_path, self._run_id, self._every = db_path, run_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name="split-heartbeat")
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        db = connect(self._db_path)
+        try:
+            while not self._stop.wait(self._every):
+                with db.atomic():
+                    db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?",
+                               [now_iso(), self._run_id])
+        finally:
+            db.close()
