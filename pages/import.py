@@ -112,7 +112,12 @@ def split_progress() -> None:
 
 split_progress()
 if current is not None and current.state == jobs.FAILED:
-    st.error("The split stopped with an error; conversations split so far are kept.")
+    from reviewer.splitting import SplitBusy
+
+    if isinstance(current.exception, SplitBusy):  # e.g. a CLI split on the same database
+        st.warning("Not started: another split is running on this database.")
+    else:
+        st.error("The split stopped with an error; conversations split so far are kept.")
     ui.plain(current.error)
 split_last = current.result.to_dict() if current is not None and current.result else None
 if split_last:

@@ -44,6 +44,7 @@ class Job:
     state: str = RUNNING
     result: Any = None
     error: str | None = None
+    exception: BaseException | None = None  # what `error` describes, for callers to inspect
 
     def progress(self, done: int, total: int) -> None:
         """Progress callback handed to the work function (called from the job's thread)."""
@@ -102,6 +103,7 @@ class JobRunner:
             job.state = DONE
         except Exception as exc:  # reported to the page, never lost in a thread
             log.exception("%s job %s failed", job.kind, job.id)
+            job.exception = exc
             job.error = f"{type(exc).__name__}: {exc}"
             job.state = FAILED
         finally:

@@ -116,3 +116,22 @@ def test_llm_split_from_the_page_against_an_openai_compatible_server(db, db_path
     (first, *_) = fake_openai.chat_requests()
     assert first.body["model"] == "local-model"
     assert first.body["response_format"]["type"] == "json_schema"
+
+
+def test_split_refused_while_another_process_splits(db, db_path):
+    from reviewer.db import now_iso
+
+    at = open_page("import.py")
+    at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
+    at.button(key="import_go").click().run()
+    # A live split from elsewhere (say the CLI) holds the database.
+    db.execute("INSERT INTO runs (kind, started_at, status, heartbeat_at) "
+               "VALUES ('split', ?, 'running', ?)", [now_iso(), now_iso()])
+    at.button(key="split_go").click().run()
+    job = jobs.RUNNER.latest("split", str(db_path.resolve()))
+    assert jobs.RUNNER.wait(job, 30)
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["Not started: another split is running on this "
+                                             "database."]
+    assert pairs.conversation_counts(db)["pending"] == 2
