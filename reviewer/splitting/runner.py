@@ -173,10 +173,6 @@ def _run_pool(splitter: Splitter, rows: Iterator[dict], total: int, concurrency:
             raise
 
 
-def _key(question: str, answer: str) -> tuple[str, str]:
-    return normalise_text(question), normalise_text(answer)
-
-
 class _Writer:
     """Stores finished conversations; one transaction per batch."""
 
@@ -213,10 +209,13 @@ class _Writer:
                 "split_at=? WHERE id=?", [reason, self.name, now, cid])
             return
         existing = self.db.execute(
-            "SELECT id, question, answer, status, touched FROM pairs "
-            "WHERE conversation_id=? AND status != 'deleted'", [cid]).fetchall()
-        kept: set[tuple[str, str]] = set()
-        for pair_id, question, answer, status, touched in existing:
+            "SELECT id, question, status, touched FROM pairs "
+            "WHERE conversation_id=? AND (status != 'deleted' OR touched = 1)",
+            [cid]).fetchall()
+        # Questions a reviewer already holds a version of: the reviewer's version wins, so a
+        # redo never brings back the text of a pair that was edited (or rejected/deleted).
+        kept: set[str] = set()
+        for pair_id, question, status, touched in existing:
             superseded = False
             if not touched:
                 cursor = self.db.execute(
@@ -231,9 +230,9 @@ class _Writer:
                                "new": "deleted", "run_id": run_id})
             else:
                 report.pairs_kept += 1
-                kept.add(_key(question, answer))
+                kept.add(normalise_text(question))
         for position, pair in enumerate(result.pairs):
-            key = _key(pair.question, pair.answer)
+            key = normalise_text(pair.question)
             if key in kept:
                 continue
             kept.add(key)

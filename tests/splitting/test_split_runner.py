@@ -184,3 +184,22 @@ def test_api_key_never_reaches_the_database(db_path, add_conversation, fake_open
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for path in db_path.parent.glob(db_path.name + "*"):
         assert secret.encode() not in path.read_bytes(), path
+
+
+def test_redo_never_brings_back_what_a_reviewer_edited_or_deleted(db_path, add_conversation):
+    add_conversation(EN_TURNS)
+    split_pending(db_path, make_splitter("rules"))
+    first, second = rows(db_path, "SELECT * FROM pairs ORDER BY position")
+    with opened(db_path) as db:  # the reviewer rewrote one answer and deleted the other pair
+        db.execute("UPDATE pairs SET answer='Reviewed answer.', touched=1, version=2 WHERE id=?",
+                   [first["id"]])
+        db.execute("UPDATE pairs SET status='deleted', touched=1, version=2 WHERE id=?",
+                   [second["id"]])
+        db.conn.commit()
+
+    report = split_pending(db_path, make_splitter("rules"), redo=True)
+    assert (report.pairs_kept, report.pairs_superseded, report.pairs_created) == (2, 0, 0)
+    after = rows(db_path, "SELECT id, status, answer FROM pairs ORDER BY id")
+    assert [(p["id"], p["status"]) for p in after] == [(first["id"], "pending"),
+                                                       (second["id"], "deleted")]
+    assert after[0]["answer"] == "Reviewed answer."
