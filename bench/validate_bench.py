@@ -225,36 +225,19 @@ print(r.summary["examples"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 """
 
 
-def _tree_kb(pid: int, field: str) -> int:
-    """Sum of a /proc status field (kB) over a process and its descendants (Linux)."""
+def _tree_kb(pid: int, field: str, source: str = "status") -> int:
+    """Sum of a /proc/<pid>/<source> field (kB) over a process and its descendants (Linux).
+
+    ``source="smaps_rollup", field="Pss:"`` gives the proportional set size (shared pages
+    counted once)."""
     total = 0
     stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as fh:
+            with open(f"/proc/{p}/{source}") as fh:
                 for line in fh:
                     if line.startswith(field):
-                        total += int(line.split()[1])
-                        break
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as fh:
-                    stack.extend(int(c) for c in fh.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def _tree_pss_kb(pid: int) -> int:
-    """Proportional set size over the process tree (shared pages counted once)."""
-    total = 0
-    stack = [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as fh:
-                for line in fh:
-                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
                         break
             for task in os.listdir(f"/proc/{p}/task"):
@@ -276,7 +259,7 @@ def measure_memory(path: Path, workers: int | None) -> dict:
     while proc.poll() is None:
         if linux:
             peak_rss = max(peak_rss, _tree_kb(proc.pid, "VmRSS:"))
-            peak_pss = max(peak_pss, _tree_pss_kb(proc.pid))
+            peak_pss = max(peak_pss, _tree_kb(proc.pid, "Pss:", "smaps_rollup"))
         time.sleep(0.05)
     out = proc.stdout.read().split() if proc.stdout else []
     if proc.returncode != 0 or len(out) < 3:
