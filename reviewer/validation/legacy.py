@@ -9,6 +9,7 @@ all-identical prompts or completions, and very long examples (over 10,000 charac
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .findings import Finding, error, warning
@@ -78,36 +79,23 @@ class LegacyState:
             out.append(error(0, "all_prompts_identical", "every prompt is the same"))
         if self.all_completions_same:
             out.append(error(0, "all_completions_identical", "every completion is the same"))
-        sep = self.prompt_suffix or ""
-        if not sep:
-            suggest = next((c for c in SEPARATOR_CANDIDATES
-                            if not any(c in p for _, p in self.prompts)), "\n\n### =>\n\n")
-            out.append(warning(0, "prompt_separator",
-                               f"prompts do not end with a common separator; end each with "
-                               f"{suggest!r}"))
-        else:
-            reused = [ln for ln, p in self.prompts if sep in p[:-len(sep)]]
-            if reused:
-                out.append(warning(reused[0], "separator_in_prompt",
-                                   f"the separator {sep!r} also appears inside "
-                                   f"{len(reused)} prompt(s)"))
+        out.extend(_ending_findings(
+            self.prompt_suffix or "", self.prompts, SEPARATOR_CANDIDATES, "\n\n### =>\n\n",
+            missing=("prompt_separator", "prompts do not end with a common separator; end "
+                                         "each with {suggest!r}"),
+            reused=("separator_in_prompt", "the separator {ending!r} also appears inside "
+                                           "{n} prompt(s)")))
         if self.no_space_count:
             out.append(warning(self.no_space[0], "completion_leading_space",
                                f"{self.no_space_count} completion(s) do not start with a space "
                                f"(lines {', '.join(map(str, self.no_space))}…)"))
-        stop = self.completion_suffix or ""
-        if not stop:
-            suggest = next((c for c in STOP_CANDIDATES
-                            if not any(c in p for _, p in self.completions)), " [END]")
-            out.append(warning(0, "completion_stop",
-                               f"completions do not end with a common stop sequence; end each "
-                               f"with {suggest!r} and pass it as stop at inference"))
-        else:
-            reused = [ln for ln, c in self.completions if stop in c[:-len(stop)]]
-            if reused:
-                out.append(warning(reused[0], "stop_in_completion",
-                                   f"the stop sequence {stop!r} also appears inside "
-                                   f"{len(reused)} completion(s)"))
+        out.extend(_ending_findings(
+            self.completion_suffix or "", self.completions, STOP_CANDIDATES, " [END]",
+            missing=("completion_stop", "completions do not end with a common stop sequence; "
+                                        "end each with {suggest!r} and pass it as stop at "
+                                        "inference"),
+            reused=("stop_in_completion", "the stop sequence {ending!r} also appears inside "
+                                          "{n} completion(s)")))
         prefix = (self.prompt_prefix or "")
         if len(prefix) > 12:
             out.append(warning(0, "common_prompt_prefix",
@@ -119,3 +107,17 @@ class LegacyState:
                                f"all completions start with {cprefix[:40]!r}; consider removing "
                                "it"))
         return out
+
+
+def _ending_findings(ending: str, items: list[tuple[int, str]], candidates: Sequence[str],
+                     fallback: str, *, missing: tuple[str, str],
+                     reused: tuple[str, str]) -> list[Finding]:
+    """The separator / stop-sequence check: a common ending must exist (else suggest the
+    first candidate no text contains) and must not also occur inside a text."""
+    if not ending:
+        suggest = next((c for c in candidates if not any(c in t for _, t in items)), fallback)
+        return [warning(0, missing[0], missing[1].format(suggest=suggest))]
+    inside = [ln for ln, t in items if ending in t[:-len(ending)]]
+    if not inside:
+        return []
+    return [warning(inside[0], reused[0], reused[1].format(ending=ending, n=len(inside)))]
