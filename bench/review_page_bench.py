@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reviewer.db import DB_ENV_VAR, connect, now_iso  # noqa: E402
+from reviewer.review import store  # noqa: E402
 
 QUESTIONS = [
     "My {p} keeps dropping the connection every evening after the firmware update. What can I do?",
@@ -62,15 +63,14 @@ def seed(path: Path, n: int, per_conversation: int = 4) -> float:
                                   f"Customer: {question}\nEngineer: {answer}",
                                   json.dumps(turns, ensure_ascii=False), at, "split", "rules"])
         status = ("pending", "approved", "rejected", "pending")[i % 4]
-        rows.append([conv, i % per_conversation, f"{product} support conversation.", question,
-                     f"{answer} (#{i})", status, "rules", at, 1, 0])
+        rows.append(store.NewPair(conv, f"{product} support conversation.", question,
+                                  f"{answer} (#{i})", position=i % per_conversation,
+                                  status=status, origin="rules"))
     with db.atomic():
         db.conn.executemany(
             "INSERT INTO conversations (id, source, locator, fmt, text, turns, imported_at,"
             " split_status, splitter) VALUES (?,?,?,?,?,?,?,?,?)", conversations)
-        db.conn.executemany(
-            "INSERT INTO pairs (conversation_id, position, system, question, answer, status,"
-            " origin, created_at, version, touched) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        store.add_pairs(db, rows, who="bench")
     db.close()
     return time.perf_counter() - started
 

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from reviewer import export_view, pairs, ui
+from reviewer import export_view, ui
 from reviewer.exporting import ExportOptionError
+from reviewer.review import store
 from reviewer.splitting import DEFAULT_FEW_SHOT
 
 ctx = ui.page_setup("Export")
@@ -13,7 +14,7 @@ state = st.session_state
 
 st.title("Export")
 
-counts = pairs.status_counts(ctx.db)
+counts = store.status_counts(ctx.db)
 ui.plain(f"{counts['approved']} approved pairs will be exported "
          f"({counts['pending']} still pending review).")
 

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from reviewer import jobs, pairs, ui
+from reviewer import jobs, ui
+from reviewer.review import store
 
 ctx = ui.page_setup("Import")
 who = ui.require_reviewer()
@@ -47,7 +48,7 @@ if last:
 
 st.divider()
 st.subheader("2. Split conversations into Q/A pairs")
-conv = pairs.conversation_counts(ctx.db)
+conv = store.conversation_counts(ctx.db)
 ui.plain(f"Conversations: {conv['pending']} pending, {conv['split']} split, "
          f"{conv['failed']} failed.")
 

@@ -5,14 +5,15 @@ import json
 import pandas as pd
 import streamlit as st
 
-from reviewer import pairs, ui
-from reviewer.audit import recent_runs
+from reviewer import ui
+from reviewer.review import store
+from reviewer.runs import recent_runs
 
 ctx = ui.page_setup("Overview")
 st.title("Overview")
 
-pair_counts = pairs.status_counts(ctx.db)
-conv_counts = pairs.conversation_counts(ctx.db)
+pair_counts = store.status_counts(ctx.db)
+conv_counts = store.conversation_counts(ctx.db)
 
 st.subheader("Pairs")
 cols = st.columns(len(pair_counts) + 1)

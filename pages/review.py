@@ -9,8 +9,9 @@ editor's key so it remounts on the fresh rows. The editor's return value is neve
 import pandas as pd
 import streamlit as st
 
-from reviewer import pairs, review, ui
-from reviewer.models import PAIR_STATUSES
+from reviewer import ui
+from reviewer.review import PAIR_STATUSES, PairFilter, store
+from reviewer.review import table_edits as edits
 
 PAGE_SIZE = 50
 FILTERS = ["all", *PAIR_STATUSES]
@@ -24,13 +25,13 @@ state = st.session_state
 # ---- callbacks (run before the page body on the next run) -----------------------------------
 
 def save_edits(key: str) -> None:
-    changes = review.edits_to_changes(
+    changes = edits.edits_to_changes(
         state.get("rv_ids", []), state.get("rv_versions", []), state.get(key))
     if not changes:  # the editor may report an empty edit after reconciling
         return
-    outcomes = review.apply_changes(ui.get_db(), changes, who=ui.reviewer_name() or who)
+    outcomes = edits.apply_changes(ui.get_db(), changes, who=ui.reviewer_name() or who)
     state["rv_notices"] = [*state.get("rv_notices", []),
-                           *((o.result, review.describe(o)) for o in outcomes)]
+                           *((o.result, edits.describe(o)) for o in outcomes)]
     state["rv_editor_gen"] += 1
 
 
@@ -45,10 +46,10 @@ def side_key(field: str, pair_id: int, version: int) -> str:
 
 def save_side(pair_id: int, version: int) -> None:
     values = {f: state.get(side_key(f, pair_id, version)) for f in SIDE_FIELDS}
-    change = review.form_change(pair_id, version, values)
-    outcomes = review.apply_changes(ui.get_db(), [change], who=ui.reviewer_name() or who)
+    change = edits.form_change(pair_id, version, values)
+    outcomes = edits.apply_changes(ui.get_db(), [change], who=ui.reviewer_name() or who)
     state["rv_notices"] = [*state.get("rv_notices", []),
-                           *((o.result, review.describe(o, "editor")) for o in outcomes)]
+                           *((o.result, edits.describe(o, "editor")) for o in outcomes)]
     if any(o.result == "ok" for o in outcomes):
         state["rv_editor_gen"] += 1  # the table remounts on the saved row
 
@@ -71,22 +72,26 @@ def previous_window() -> None:
     state["rv_page"] = 1
 
 
+def current_filter() -> PairFilter:
+    return PairFilter.of(state["rv_status"], state["rv_search"])
+
+
 def ask_bulk(new_status: str) -> None:
-    # The exact count (the table's count may stop at the search cap); paid only on click.
-    count = pairs.count_pairs(ui.get_db(), status=state["rv_status"], search=state["rv_search"])
-    state["rv_bulk"] = {"new_status": new_status, "status": state["rv_status"],
-                        "search": state["rv_search"], "count": count}
+    # The exact count per status (the table's count may stop at the search cap), fixed now:
+    # pairs added after this question are not part of what the reviewer confirms.
+    state["rv_bulk"] = store.preview_bulk(ui.get_db(), current_filter(), new_status)
 
 
 def confirm_bulk() -> None:
-    pending = state.pop("rv_bulk", None)
-    if not pending:
+    preview = state.pop("rv_bulk", None)
+    if not isinstance(preview, store.BulkPreview):
         return
-    n = pairs.bulk_set_status(ui.get_db(), status_filter=pending["status"],
-                              search=pending["search"], new_status=pending["new_status"],
+    n = store.bulk_set_status(ui.get_db(), preview.where, preview.new_status,
                               who=ui.reviewer_name() or who)
-    state["rv_notices"] = [*state.get("rv_notices", []),
-                           ("ok", f"Set {n} pairs to {pending['new_status']}.")]
+    message = f"Set {n} pairs to {preview.new_status}."
+    if n != preview.total:
+        message += f" ({preview.total} were confirmed; others changed meanwhile.)"
+    state["rv_notices"] = [*state.get("rv_notices", []), ("ok", message)]
     state["rv_editor_gen"] += 1
 
 
@@ -100,7 +105,7 @@ linked = st.query_params.get("pair")
 if linked:
     del st.query_params["pair"]  # handled once; later reruns keep the reviewer's own filter
     target = int(linked) if linked.isdigit() else None
-    where = (pairs.pair_position(ctx.db, target, None, None, PAGE_SIZE)
+    where = (store.position_of(ctx.db, target, PairFilter(), PAGE_SIZE)
              if target is not None else None)
     if where is None:
         st.warning("The linked pair was not found.")
@@ -122,7 +127,7 @@ for kind, message in state.get("rv_notices", []):
         st.warning(message)
 state["rv_notices"] = []
 
-counts = pairs.status_counts(ctx.db)
+counts = store.status_counts(ctx.db)
 count_cols = st.columns(len(counts))
 for col, (name, n) in zip(count_cols, counts.items(), strict=True):
     col.metric(name.capitalize(), n)
@@ -131,12 +136,11 @@ f1, f2 = st.columns([1, 3])
 f1.selectbox("Status", FILTERS, key="rv_status", on_change=reset_page)
 f2.text_input("Search system, question and answer", key="rv_search", on_change=reset_page,
               placeholder="words or part of a word, English or 한국어")
-status_filter, search = state["rv_status"], state["rv_search"]
+where = current_filter()
 
 # Without a search the per-status counts answer; a search counts a bounded window of
 # candidates and pages through later matches window by window (keyset on the pair id).
-window = pairs.match_window(ctx.db, status=status_filter, search=search,
-                            after_id=state["rv_after"])
+window = store.match_window(ctx.db, where, after_id=state["rv_after"])
 total = window.matches
 num_pages = max(1, -(-total // PAGE_SIZE))
 if not isinstance(state.get("rv_page"), int) or not 1 <= state["rv_page"] <= num_pages:
@@ -150,18 +154,15 @@ for col, (new_status, verb) in zip((b1, b2, b3), BULK_VERBS.items(), strict=True
                on_click=ask_bulk, args=(new_status,))
 bulk = state.get("rv_bulk")
 if bulk:
-    scope = "all statuses" if bulk["status"] == "all" else f"status {bulk['status']}"
-    st.warning(f"{BULK_VERBS[bulk['new_status']]} {bulk['count']} pairs ({scope})?")
-    if bulk["search"]:
-        ui.plain(f"Search: {bulk['search']}")
+    st.warning(f"{BULK_VERBS[bulk.new_status]} {bulk.total:,} pairs ({bulk.where.describe()})?")
+    ui.plain(f"Pairs that would change, by current status: {bulk.describe()}.")
     c1, c2, _ = st.columns([1, 1, 4])
     c1.button("Confirm", key="rv_bulk_confirm", type="primary", on_click=confirm_bulk)
     c2.button("Cancel", key="rv_bulk_cancel", on_click=cancel_bulk)
 
 page = state["rv_page"]
-rows = pairs.page_of_pairs(ctx.db, status=status_filter, search=search,
-                           offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
-                           after_id=window.after_id, before_id=window.before_id)
+rows = store.page(ctx.db, where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
+                  after_id=window.after_id, before_id=window.before_id)
 state["rv_ids"] = [r["id"] for r in rows]
 state["rv_versions"] = [r["version"] for r in rows]
 
@@ -171,7 +172,7 @@ st.caption(f"{window.label()} matching pairs{where_note} · page {page} of {num_
            f"{PAGE_SIZE} per page")
 if windowed:
     if window.more:
-        st.caption(f"The search stops counting after {pairs.COUNT_CAP:,} candidates; "
+        st.caption(f"The search stops counting after {store.COUNT_CAP:,} candidates; "
                    "Next matches continues from there.")
     w1, w2, _ = st.columns([1, 1, 4])
     w1.button("Previous matches", key="rv_prev_window", on_click=previous_window,
@@ -224,7 +225,7 @@ with right:
             state["rv_show"] = ids[0]
         shown = st.selectbox("Pair", ids, key="rv_show",
                              format_func=lambda pid: f"Pair {pid}")
-        pair = pairs.get_pair(ctx.db, shown)
+        pair = store.get_pair(ctx.db, shown)
         if pair:
             # Long answers are edited here: table cells are single-line editors.
             pid, version = int(pair["id"]), int(pair["version"])
@@ -239,7 +240,7 @@ with right:
                 st.form_submit_button("Save pair", type="primary", key="rv_side_save",
                                       on_click=save_side, args=(pid, version))
         st.subheader("Source conversation")
-        conversation = pairs.get_conversation(ctx.db, pair["conversation_id"]) if pair else None
+        conversation = store.get_conversation(ctx.db, pair["conversation_id"]) if pair else None
         if conversation:
             ui.plain(f"{conversation['source'] or ''} {conversation['locator'] or ''}".strip())
             ui.plain_block(conversation["text"])

@@ -14,7 +14,7 @@ from typing import Literal
 Role = Literal["customer", "engineer", "system", "unknown"]
 ROLES: tuple[str, ...] = ("customer", "engineer", "system", "unknown")
 
-PAIR_STATUSES: tuple[str, ...] = ("pending", "approved", "rejected", "deleted")
+
 
 _WS = re.compile(r"\s+")
 

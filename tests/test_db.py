@@ -1,8 +1,9 @@
 import sqlite3
 import threading
 
-from reviewer import audit
 from reviewer import db as dbmod
+from reviewer import runs
+from reviewer.review import store
 
 
 def test_resolve_db_path_precedence(monkeypatch, tmp_path):
@@ -38,25 +39,17 @@ def test_connection_usable_from_another_thread(db):
     assert errors == []
 
 
-def test_runs_and_events_roundtrip(db):
-    run_id = audit.start_run(db, "import", {"paths": ["a.txt"]})
-    with db.atomic():
-        audit.record_event(db, who="kim", action="edit", pair_id=7, field="answer",
-                           old="old", new="new", run_id=run_id)
-    audit.finish_run(db, run_id, {"imported": 3})
-    (run,) = audit.recent_runs(db)
+def test_runs_roundtrip(db):
+    run_id = runs.start_run(db, "import", {"paths": ["a.txt"]})
+    runs.finish_run(db, run_id, {"imported": 3})
+    (run,) = runs.recent_runs(db)
     assert run["status"] == "done" and run["counts"] == {"imported": 3}
-    (event,) = audit.events_for_pair(db, 7)
-    assert (event["who"], event["old"], event["new"]) == ("kim", "old", "new")
+    assert run["settings"] == {"paths": ["a.txt"]}
 
 
-def test_record_events_appends_many(db):
+def test_events_roundtrip(db):
     with db.atomic():
-        audit.record_events(db, [
-            {"who": "lee", "action": "status", "pair_id": 1, "field": "status",
-             "old": "pending", "new": "approved"},
-            {"who": "lee", "action": "status", "pair_id": 2, "field": "status",
-             "old": "pending", "new": "deleted"},
-        ])
-    assert [e["new"] for e in audit.events_for_pair(db, 2)] == ["deleted"]
-    assert db.execute("SELECT count(*) FROM events").fetchone()[0] == 2
+        store.record_event(db, who="kim", action="edit", pair_id=7, field="answer",
+                           old="old", new="new", run_id=1)
+    (event,) = store.history(db, 7)
+    assert (event["who"], event["old"], event["new"], event["run_id"]) == ("kim", "old", "new", 1)

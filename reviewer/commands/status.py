@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..pairs import conversation_counts, status_counts
+from ..review.store import conversation_counts, status_counts
 from .common import CliContext, pass_cli
 
 

@@ -1,8 +1,8 @@
 """Export approved pairs as validated fine-tuning JSONL (with manifest, optional split).
 
 Public entry points live in `service`; the other modules are its steps:
-`select` (approved pairs from the DB) → `build` (examples) → `splits` (train/validation)
-→ validation (`reviewer.validation`) → `writer` (atomic files) + `manifest`.
+`review.store.iter_approved` (approved pairs from the DB) → `build` (examples) → `splits`
+(train/validation) → validation (`reviewer.validation`) → `writer` (atomic files) + `manifest`.
 """
 
 from .service import (

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 
-from .select import ApprovedPair
+from ..review.store import ApprovedPair
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ def build_examples(pairs: Iterable[ApprovedPair], *, multi_turn: bool = False) -
 
     A multi-turn example carries the system line of the conversation's first pair, then the
     pairs' questions and answers alternating. `pairs` must be ordered by conversation (as
-    `iter_approved_pairs` yields them).
+    `review.store.iter_approved` yields them).
     """
     if not multi_turn:
         for pair in pairs:

@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..audit import finish_run, start_run
 from ..db import resolve_db_path
+from ..review.store import iter_approved
+from ..runs import finish_run, start_run
 from ..validation import (
     PROFILES,
     FewShotFileError,
@@ -31,7 +32,6 @@ from ..validation import (
 )
 from .build import Example, build_examples
 from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
-from .select import iter_approved_pairs
 from .splits import SplitError, parse_validation_split, split_examples
 from .writer import StagedFiles, atomic_write_bytes, jsonl_bytes
 
@@ -241,7 +241,7 @@ def prepare_export(
             few_shot_examples = load_few_shot_file(options.few_shot)
         except FewShotFileError as exc:
             raise ExportOptionError(str(exc)) from None
-    examples = list(build_examples(iter_approved_pairs(db), multi_turn=options.multi_turn))
+    examples = list(build_examples(iter_approved(db), multi_turn=options.multi_turn))
     paths = output_paths(Path(out or "export.jsonl"), split=options.validation_split is not None)
     extra: list[Finding] = []
     if options.validation_split is None:

@@ -13,9 +13,9 @@ from typing import BinaryIO
 
 from sqlite_utils import Database
 
-from ..audit import finish_run, start_run
 from ..db import now_iso
 from ..models import Conversation
+from ..runs import finish_run, start_run
 from .errors import FileRejected
 from .formats import SUPPORTED_SUFFIXES, is_supported, parse_file
 from .limits import DEFAULT_LIMITS, Limits

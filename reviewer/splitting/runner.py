@@ -7,7 +7,6 @@ conversations, so SQLite never sees competing writers from this run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -15,9 +14,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from ..audit import finish_run, record_events, start_run
 from ..db import connect, now_iso
-from ..models import Conversation, SplitResult, conversation_from_row, normalise_text
+from ..models import Conversation, SplitResult, conversation_from_row
+from ..review import store
+from ..review.statuses import SPLIT_DONE, SPLIT_FAILED, SPLIT_PENDING
+from ..runs import finish_run, start_run
 from .base import Splitter
 from .lease import Heartbeat, SplitBusy, claim
 
@@ -102,7 +103,8 @@ def split_pending(
     written as ``splitter:<name>``. Returns counts and every failure with its reason.
     """
     concurrency = max(1, int(concurrency))
-    statuses = ["pending"] + (["failed"] if retry_failed else []) + (["split"] if redo else [])
+    statuses = ([SPLIT_PENDING] + ([SPLIT_FAILED] if retry_failed else [])
+                + ([SPLIT_DONE] if redo else []))
     db = connect(db_path)
     try:
         settings = _safe_settings(splitter, {
@@ -186,71 +188,37 @@ class _Writer:
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            events: list[dict] = []
             for conversation_id, result in batch:
-                self._store(conversation_id, result, events)
-            record_events(self.db, events)
+                self._store(conversation_id, result)
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
 
-    def _store(self, cid: str, result: SplitResult, events: list[dict]) -> None:
+    def _store(self, cid: str, result: SplitResult) -> None:
         report = self.report
         report.processed += 1
         now = now_iso()
-        run_id = report.run_id
         if result.error is not None or not result.pairs:
             reason = result.error or "splitter returned no pairs"
             report.failed += 1
             report.failures.append((cid, reason))
             self.db.execute(
-                "UPDATE conversations SET split_status='failed', split_error=?, splitter=?, "
-                "split_at=? WHERE id=?", [reason, self.name, now, cid])
+                "UPDATE conversations SET split_status = ?, split_error = ?, splitter = ?, "
+                "split_at = ? WHERE id = ?", [SPLIT_FAILED, reason, self.name, now, cid])
             return
-        existing = self.db.execute(
-            "SELECT id, question, status, touched FROM pairs "
-            "WHERE conversation_id=? AND (status != 'deleted' OR touched = 1)",
-            [cid]).fetchall()
-        # Questions a reviewer already holds a version of: the reviewer's version wins, so a
-        # redo never brings back the text of a pair that was edited (or rejected/deleted).
-        kept: set[str] = set()
-        for pair_id, question, status, touched in existing:
-            superseded = False
-            if not touched:
-                cursor = self.db.execute(
-                    "UPDATE pairs SET status='deleted', version=version+1, updated_at=?, "
-                    "updated_by=? WHERE id=? AND touched=0 AND status != 'deleted'",
-                    [now, self.who, pair_id])
-                superseded = cursor.rowcount == 1
-            if superseded:
-                report.pairs_superseded += 1
-                events.append({"who": self.who, "action": "supersede", "pair_id": pair_id,
-                               "conversation_id": cid, "field": "status", "old": status,
-                               "new": "deleted", "run_id": run_id})
-            else:
-                report.pairs_kept += 1
-                kept.add(normalise_text(question))
-        for position, pair in enumerate(result.pairs):
-            key = normalise_text(pair.question)
-            if key in kept:
-                continue
-            kept.add(key)
-            cursor = self.db.execute(
-                "INSERT INTO pairs (conversation_id, position, system, question, answer, status, "
-                "origin, created_at, updated_at, updated_by, version, touched) "
-                "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, 1, 0)",
-                [cid, position, pair.system, pair.question, pair.answer, self.name, now, now,
-                 self.who])
-            report.pairs_created += 1
-            events.append({"who": self.who, "action": "create", "pair_id": cursor.lastrowid,
-                           "conversation_id": cid, "run_id": run_id,
-                           "new": json.dumps({"system": pair.system, "question": pair.question,
-                                              "answer": pair.answer}, ensure_ascii=False)})
+        written = store.replace_split_pairs(
+            self.db, cid,
+            [store.NewPair(cid, p.system, p.question, p.answer, position=i, origin=self.name)
+             for i, p in enumerate(result.pairs)],
+            who=self.who, run_id=report.run_id)
+        report.pairs_created += written.created
+        report.pairs_kept += written.kept
+        report.pairs_superseded += written.superseded
         notes = getattr(result, "notes", None) or []
         report.pairs_dropped += len(notes)
         note = ("dropped " + "; ".join(notes))[:1000] if notes else None
         report.split += 1
         self.db.execute(
-            "UPDATE conversations SET split_status='split', split_error=?, splitter=?, "
-            "split_at=? WHERE id=?", [note, self.name, now, cid])
+            "UPDATE conversations SET split_status = ?, split_error = ?, splitter = ?, "
+            "split_at = ? WHERE id = ?", [SPLIT_DONE, note, self.name, now, cid])

@@ -8,12 +8,12 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from reviewer import pairs
 from reviewer.cli import cli
 from reviewer.commands import serve
 from reviewer.commands.demo import build_demo
 from reviewer.db import opened
 from reviewer.paths import PROJECT_DIR
+from reviewer.review import store
 
 COMMANDS = sorted(cli.commands)
 
@@ -47,7 +47,7 @@ def test_demo_builds_fresh_database_offline(tmp_path):
     lines = build_demo(db_path)
     assert any("Imported 26 conversations" in line for line in lines)
     with opened(db_path) as db:
-        counts = pairs.status_counts(db)
+        counts = store.status_counts(db)
         assert counts["pending"] >= 26
         failed = db.execute(
             "SELECT count(*) FROM conversations WHERE split_status = 'failed'").fetchone()[0]
@@ -55,7 +55,7 @@ def test_demo_builds_fresh_database_offline(tmp_path):
     # Rebuilding starts from scratch rather than piling up duplicates.
     build_demo(db_path)
     with opened(db_path) as db:
-        assert pairs.status_counts(db)["pending"] == counts["pending"]
+        assert store.status_counts(db)["pending"] == counts["pending"]
 
 
 def test_demo_refuses_to_replace_an_explicit_database(tmp_path):

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from reviewer.db import now_iso
+from reviewer.review import store
 
 
 def _add_conversation(db, conversation_id: str) -> None:
@@ -40,20 +41,12 @@ def add_pairs(
 ) -> list[int]:
     """Insert pairs (question, answer[, status]) into one conversation; returns their ids."""
     _add_conversation(db, conversation_id)
-    ids = []
-    for offset, row in enumerate(rows):
-        question, answer = row[0], row[1]
-        row_status = row[2] if len(row) > 2 else status
-        cursor = db.execute(
-            "INSERT INTO pairs (conversation_id, position, system, question, answer, status,"
-            " origin, created_at, updated_at, version, touched) VALUES (?,?,?,?,?,?,?,?,?,1,1)",
-            [conversation_id, start + offset,
-             system if system is not None else f"Support chat about {conversation_id}.",
-             question, answer, row_status, "rules", now_iso(), now_iso()],
-        )
-        ids.append(int(cursor.lastrowid))
-    db.conn.commit()
-    return ids
+    summary = system if system is not None else f"Support chat about {conversation_id}."
+    return store.add_pairs(db, [
+        store.NewPair(conversation_id, summary, row[0], row[1], position=start + offset,
+                      status=row[2] if len(row) > 2 else status, origin="rules")
+        for offset, row in enumerate(rows)
+    ], who="seed")
 
 
 TOPICS = [

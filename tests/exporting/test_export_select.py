@@ -1,5 +1,5 @@
 from reviewer.exporting.build import build_examples
-from reviewer.exporting.select import count_approved, iter_approved_pairs
+from reviewer.review.store import count_approved, iter_approved
 
 
 def test_only_approved_pairs_in_conversation_position_order(db, pairs_adder):
@@ -12,7 +12,7 @@ def test_only_approved_pairs_in_conversation_position_order(db, pairs_adder):
     ])
     # Same position twice: the id breaks the tie.
     tie = pairs_adder(db, "b-conv", [("q tie", "a tie")], start=0)
-    rows = list(iter_approved_pairs(db))
+    rows = list(iter_approved(db))
     assert [r.question for r in rows] == ["q approved", "q b1", "q tie", "q b0"]
     assert [r.conversation_id for r in rows] == ["a-conv", "b-conv", "b-conv", "b-conv"]
     assert rows[1].id == later[0] and rows[2].id == tie[0]
@@ -21,14 +21,14 @@ def test_only_approved_pairs_in_conversation_position_order(db, pairs_adder):
 
 def test_iterates_lazily(db, seed):
     seed(db, 3)
-    iterator = iter_approved_pairs(db)
+    iterator = iter_approved(db)
     first = next(iterator)
     assert first.conversation_id == "conv-000"
 
 
 def test_one_example_per_pair_with_system_user_assistant(db, pairs_adder):
     ids = pairs_adder(db, "c1", [("Question?", "Answer.")], system="")
-    [example] = list(build_examples(iter_approved_pairs(db)))
+    [example] = list(build_examples(iter_approved(db)))
     assert example.pair_ids == (ids[0],)
     assert example.messages == [
         {"role": "system", "content": ""},
@@ -42,7 +42,7 @@ def test_multi_turn_groups_a_conversation_with_the_first_system(db, pairs_adder)
     second = pairs_adder(db, "c1", [("q2", "a2")], system="other system", start=1)
     pairs_adder(db, "c1", [("q3", "a3", "rejected")], start=2)
     other = pairs_adder(db, "c2", [("q4", "a4")], system="second conversation")
-    examples = list(build_examples(iter_approved_pairs(db), multi_turn=True))
+    examples = list(build_examples(iter_approved(db), multi_turn=True))
     assert len(examples) == 2
     assert examples[0].pair_ids == (first[0], second[0])
     assert examples[0].messages == [

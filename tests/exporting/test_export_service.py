@@ -4,9 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from reviewer.audit import recent_runs
 from reviewer.exporting.build import build_examples
-from reviewer.exporting.select import iter_approved_pairs
 from reviewer.exporting.service import (
     ExportOptionError,
     build_export_bytes,
@@ -15,6 +13,8 @@ from reviewer.exporting.service import (
     timestamped_copy,
 )
 from reviewer.exporting.splits import split_examples
+from reviewer.review.store import iter_approved
+from reviewer.runs import recent_runs
 from reviewer.validation import PROFILES
 
 
@@ -88,7 +88,7 @@ def test_records_an_export_run(db, seed, tmp_path):
     assert run["counts"]["examples"] == 10
     assert run["counts"]["files"] == [str(tmp_path / "a.jsonl")]
     assert run["settings"]["target"] == "openai"
-    assert not list(db.query("SELECT * FROM events"))
+    assert not list(db.query("SELECT * FROM events WHERE action != 'create'"))
 
 
 def test_multi_turn_one_example_per_conversation(db, seed, tmp_path):
@@ -151,7 +151,7 @@ def test_each_profile_renders_every_line(db, seed, tmp_path, target):
     result = export_dataset(db, out, target=target)
     assert result.ok, [f.to_dict() for f in result.report.errors]
     lines = read_jsonl(out)
-    examples = list(build_examples(iter_approved_pairs(db)))
+    examples = list(build_examples(iter_approved(db)))
     assert lines == [PROFILES[target].render(e.messages) for e in examples]
     for line in lines:
         if target == "prompt-completion":
@@ -224,7 +224,7 @@ def test_default_export_dir_follows_the_environment(monkeypatch, tmp_path):
 
 
 def _examples(db):
-    return list(build_examples(iter_approved_pairs(db)))
+    return list(build_examples(iter_approved(db)))
 
 
 def test_split_export_grouped_and_deterministic(db, seed, tmp_path):

@@ -7,8 +7,8 @@ import json
 import time
 from pathlib import Path
 
-from reviewer.audit import recent_runs
 from reviewer.importing import Limits, import_paths, import_uploads
+from reviewer.runs import recent_runs
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 CONV = "Customer: How do I reset the HN5500?\nEngineer: Pull RSTn low for 500 us.\n"

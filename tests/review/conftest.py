@@ -7,6 +7,7 @@ import json
 import pytest
 
 from reviewer.db import now_iso
+from reviewer.review import store
 
 
 def seed_pairs(db, n: int, *, per_conversation: int = 5, status: str = "pending",
@@ -23,16 +24,14 @@ def seed_pairs(db, n: int, *, per_conversation: int = 5, status: str = "pending"
             conv_rows.append([conv, "dump.txt", f"line {i + 1}", "txt", "", "",
                               f"Customer: conversation {conv}", turns, at, "split"])
         system, question, answer = text(i)
-        pair_rows.append([conv, i % per_conversation, system, question, answer, status,
-                          "rules", at, 1, 0])
+        pair_rows.append(store.NewPair(conv, system, question, answer,
+                                       position=i % per_conversation, status=status,
+                                       origin="rules"))
     with db.atomic():
         db.conn.executemany(
             "INSERT INTO conversations (id, source, locator, fmt, title, external_id, text,"
             " turns, imported_at, split_status) VALUES (?,?,?,?,?,?,?,?,?,?)", conv_rows)
-        db.conn.executemany(
-            "INSERT INTO pairs (conversation_id, position, system, question, answer, status,"
-            " origin, created_at, version, touched) VALUES (?,?,?,?,?,?,?,?,?,?)", pair_rows)
-    return [r[0] for r in db.execute("SELECT id FROM pairs ORDER BY id").fetchall()]
+        return store.add_pairs(db, pair_rows, who="seed")
 
 
 @pytest.fixture

@@ -1,29 +1,33 @@
 
 import pytest
 
-from reviewer import pairs
-from reviewer.audit import events_for_pair
 from reviewer.db import connect
+from reviewer.review import PairFilter, store
+
+
+def changes_of(db, pair_id: int) -> list[dict]:
+    """A pair's history after its creation (seeding logs a ``create`` event)."""
+    return [e for e in store.history(db, pair_id) if e["action"] != "create"]
 
 
 def test_counts_have_every_status(db, seeded):
-    assert pairs.status_counts(db) == {"pending": 0, "approved": 0, "rejected": 0, "deleted": 0}
-    assert pairs.conversation_counts(db) == {"pending": 0, "split": 0, "failed": 0}
+    assert store.status_counts(db) == {"pending": 0, "approved": 0, "rejected": 0, "deleted": 0}
+    assert store.conversation_counts(db) == {"pending": 0, "split": 0, "failed": 0}
     seeded(12, per_conversation=4)
     db.execute("UPDATE pairs SET status = 'approved' WHERE id <= 3")
-    assert pairs.status_counts(db) == {"pending": 9, "approved": 3, "rejected": 0, "deleted": 0}
-    assert pairs.conversation_counts(db)["split"] == 3
+    assert store.status_counts(db) == {"pending": 9, "approved": 3, "rejected": 0, "deleted": 0}
+    assert store.conversation_counts(db)["split"] == 3
 
 
 def test_page_of_pairs_pages_in_id_order(db, seeded):
     ids = seeded(120)
-    first = pairs.page_of_pairs(db, status=None, search=None, offset=0, limit=50)
-    last = pairs.page_of_pairs(db, status="all", search="", offset=100, limit=50)
+    first = store.page(db, PairFilter.of(None, None), offset=0, limit=50)
+    last = store.page(db, PairFilter.of("all", ""), offset=100, limit=50)
     assert [r["id"] for r in first] == ids[:50]
     assert [r["id"] for r in last] == ids[100:]
     assert set(first[0]) >= {"id", "conversation_id", "status", "system", "question", "answer",
                              "version"}
-    assert pairs.count_pairs(db, status=None, search=None) == 120
+    assert store.count(db, PairFilter.of(None, None)) == 120
 
 
 def test_status_filter_and_search(db, seeded):
@@ -33,90 +37,91 @@ def test_status_filter_and_search(db, seeded):
         "50% off_ answer" if i == 7 else f"answer {i}"))
     db.execute("UPDATE pairs SET status = 'approved' WHERE id IN (?, ?)", [ids[0], ids[3]])
     # case-insensitive substring, any of the three fields (FTS path, >= 3 chars)
-    assert pairs.count_pairs(db, status=None, search="reset the router") == 10
-    assert pairs.count_pairs(db, status="approved", search="router") == 2
+    assert store.count(db, PairFilter.of(None, "reset the router")) == 10
+    assert store.count(db, PairFilter.of("approved", "router")) == 2
     # Korean substring: 3+ chars through the trigram index, 2 chars through LIKE
-    assert pairs.count_pairs(db, status=None, search="펌웨어 업") == 20
-    assert pairs.count_pairs(db, status=None, search="모뎀") == 15
+    assert store.count(db, PairFilter.of(None, "펌웨어 업")) == 20
+    assert store.count(db, PairFilter.of(None, "모뎀")) == 15
     # LIKE wildcards in the search are literal
-    assert [r["id"] for r in pairs.page_of_pairs(
-        db, status=None, search="% off_", offset=0, limit=10)] == [ids[7]]
-    assert pairs.count_pairs(db, status=None, search="%") == 1
-    assert pairs.count_pairs(db, status=None, search='"quoted"') == 0
+    assert [r["id"] for r in store.page(
+        db, PairFilter.of(None, "% off_"), offset=0, limit=10)] == [ids[7]]
+    assert store.count(db, PairFilter.of(None, "%")) == 1
+    assert store.count(db, PairFilter.of(None, '"quoted"')) == 0
 
 
 def test_search_index_follows_edits(db, seeded):
     ids = seeded(3)
-    assert pairs.update_pair(db, ids[1], {"answer": "Replace the fuse"}, expected_version=1,
+    assert store.update_pair(db, ids[1], {"answer": "Replace the fuse"}, expected_version=1,
                              who="kim") == "ok"
-    assert [r["id"] for r in pairs.page_of_pairs(
-        db, status=None, search="the fuse", offset=0, limit=5)] == [ids[1]]
-    assert pairs.count_pairs(db, status=None, search="Answer number 1.") == 0
+    assert [r["id"] for r in store.page(
+        db, PairFilter.of(None, "the fuse"), offset=0, limit=5)] == [ids[1]]
+    assert store.count(db, PairFilter.of(None, "Answer number 1.")) == 0
 
 
 def test_pair_position(db, seeded):
     ids = seeded(130)
     db.execute("UPDATE pairs SET status = 'approved' WHERE id % 2 = 0")
-    assert pairs.pair_position(db, ids[0], None, None, 50) == (0, 0)
-    assert pairs.pair_position(db, ids[125], None, None, 50) == (2, 25)
+    assert store.position_of(db, ids[0], PairFilter.of(None, None), 50) == (0, 0)
+    assert store.position_of(db, ids[125], PairFilter.of(None, None), 50) == (2, 25)
     even = [i for i in ids if i % 2 == 0]
-    assert pairs.pair_position(db, even[30], "approved", None, 10) == (3, 0)
-    assert pairs.pair_position(db, ids[0] if ids[0] % 2 else ids[1], "approved", None, 10) is None
-    assert pairs.pair_position(db, 10**9, None, None, 50) is None
+    assert store.position_of(db, even[30], PairFilter.of("approved", None), 10) == (3, 0)
+    odd = ids[0] if ids[0] % 2 else ids[1]
+    assert store.position_of(db, odd, PairFilter.of("approved", None), 10) is None
+    assert store.position_of(db, 10**9, PairFilter.of(None, None), 50) is None
 
 
 def test_get_pair_and_conversation(db, seeded):
     ids = seeded(2)
-    pair = pairs.get_pair(db, ids[0])
+    pair = store.get_pair(db, ids[0])
     assert pair["question"] == "Question number 0?"
-    conv = pairs.get_conversation(db, pair["conversation_id"])
+    conv = store.get_conversation(db, pair["conversation_id"])
     assert conv["text"].startswith("Customer:")
-    assert pairs.get_pair(db, 999) is None
-    assert pairs.get_conversation(db, "nope") is None
+    assert store.get_pair(db, 999) is None
+    assert store.get_conversation(db, "nope") is None
 
 
 def test_bulk_set_status_applies_to_filter_and_logs(db, seeded):
     ids = seeded(20, text=lambda i: ("s", f"q{i}", "printer jam" if i < 6 else "other"))
     db.execute("UPDATE pairs SET status = 'approved' WHERE id = ?", [ids[0]])
-    n = pairs.bulk_set_status(db, status_filter="pending", search="printer",
-                              new_status="approved", who="lee")
+    n = store.bulk_set_status(db, PairFilter.of("pending", "printer"), "approved",
+                              who="lee")
     assert n == 5
-    assert pairs.status_counts(db)["approved"] == 6
-    row = pairs.get_pair(db, ids[1])
+    assert store.status_counts(db)["approved"] == 6
+    row = store.get_pair(db, ids[1])
     assert (row["version"], row["touched"], row["updated_by"]) == (2, 1, "lee")
-    assert pairs.get_pair(db, ids[0])["version"] == 1  # already approved: untouched
-    ev = events_for_pair(db, ids[1])
+    assert store.get_pair(db, ids[0])["version"] == 1  # already approved: untouched
+    ev = changes_of(db, ids[1])
     assert [(e["action"], e["field"], e["old"], e["new"], e["who"]) for e in ev] == [
         ("status", "status", "pending", "approved", "lee")]
-    assert pairs.get_pair(db, ids[10])["status"] == "pending"
+    assert store.get_pair(db, ids[10])["status"] == "pending"
     # everything, any status
-    assert pairs.bulk_set_status(db, status_filter="all", search=None, new_status="rejected",
+    assert store.bulk_set_status(db, PairFilter.of("all", None), "rejected",
                                  who="lee") == 20
     with pytest.raises(ValueError):
-        pairs.bulk_set_status(db, status_filter=None, search=None, new_status="gone", who="x")
+        store.bulk_set_status(db, PairFilter.of(None, None), "gone", who="x")
 
 
 def test_bulk_delete_is_soft_and_restorable(db, seeded):
     ids = seeded(8)
-    assert pairs.bulk_set_status(db, status_filter=None, search=None, new_status="deleted",
+    assert store.bulk_set_status(db, PairFilter.of(None, None), "deleted",
                                  who="park") == 8
     assert db.execute("SELECT count(*) FROM pairs").fetchone()[0] == 8
-    assert pairs.count_pairs(db, status="deleted", search=None) == 8
-    assert pairs.bulk_set_status(db, status_filter="deleted", search=None, new_status="pending",
+    assert store.count(db, PairFilter.of("deleted", None)) == 8
+    assert store.bulk_set_status(db, PairFilter.of("deleted", None), "pending",
                                  who="park") == 8
-    assert pairs.get_pair(db, ids[3])["status"] == "pending"
-    assert len(events_for_pair(db, ids[3])) == 2
+    assert store.get_pair(db, ids[3])["status"] == "pending"
+    assert len(changes_of(db, ids[3])) == 2
 
 
 def test_paging_reads_one_page_through_the_index(db, seeded):
     # Speed itself is measured in bench/review_page_bench.py; here: right rows, right plan.
     seeded(20_000, per_conversation=10)
     for status in (None, "pending"):
-        assert len(pairs.page_of_pairs(db, status=status, search=None, offset=19_950,
+        assert len(store.page(db, PairFilter.of(status, None), offset=19_950,
                                        limit=50)) == 50
-        assert pairs.count_pairs(db, status=status, search=None) == 20_000
-    assert pairs.status_counts(db)["pending"] == 20_000
-    hits = pairs.page_of_pairs(db, status=None, search="Question number 19999",
+        assert store.count(db, PairFilter.of(status, None)) == 20_000
+    assert store.status_counts(db)["pending"] == 20_000
+    hits = store.page(db, PairFilter.of(None, "Question number 19999"),
                                offset=0, limit=50)
     assert [r["question"] for r in hits] == ["Question number 19999?"]
     plan = " ".join(str(r) for r in db.execute(
@@ -129,11 +134,11 @@ def test_second_connection_sees_changes(db, db_path, seeded):
     ids = seeded(1)
     other = connect(db_path)
     try:
-        assert pairs.update_pair(other, ids[0], {"status": "approved"}, expected_version=1,
+        assert store.update_pair(other, ids[0], {"status": "approved"}, expected_version=1,
                                  who="a") == "ok"
     finally:
         other.close()
-    assert pairs.get_pair(db, ids[0])["status"] == "approved"
+    assert store.get_pair(db, ids[0])["status"] == "approved"
 
 
 def test_status_counts_follow_every_kind_of_change(db, seeded):
@@ -144,9 +149,9 @@ def test_status_counts_follow_every_kind_of_change(db, seeded):
         return counts
 
     ids = seeded(40)
-    pairs.update_pair(db, ids[0], {"status": "approved"}, expected_version=1, who="a")
-    pairs.update_pair(db, ids[1], {"answer": "text only"}, expected_version=1, who="a")
-    pairs.bulk_set_status(db, status_filter="pending", search="number 3", new_status="rejected",
+    store.update_pair(db, ids[0], {"status": "approved"}, expected_version=1, who="a")
+    store.update_pair(db, ids[1], {"answer": "text only"}, expected_version=1, who="a")
+    store.bulk_set_status(db, PairFilter.of("pending", "number 3"), "rejected",
                           who="a")
     db.execute("UPDATE pairs SET status = 'deleted' WHERE id IN (?, ?)", [ids[5], ids[0]])
     db.execute("DELETE FROM pairs WHERE id = ?", [ids[6]])
@@ -154,5 +159,5 @@ def test_status_counts_follow_every_kind_of_change(db, seeded):
     with pytest.raises(RuntimeError), db.atomic():
         db.execute("UPDATE pairs SET status = 'approved'")
         raise RuntimeError("rolled back")
-    assert pairs.status_counts(db) == by_group_by()
-    assert sum(pairs.status_counts(db).values()) == 39
+    assert store.status_counts(db) == by_group_by()
+    assert sum(store.status_counts(db).values()) == 39

@@ -6,8 +6,7 @@ pairs page by page and window by window, without walking all matches to count th
 
 import pytest
 
-from reviewer import pairs
-from reviewer.models import PAIR_STATUSES
+from reviewer.review import PAIR_STATUSES, PairFilter, store
 
 N = 2_400
 STATUSES = ("pending", "approved", "rejected", "pending", "deleted")
@@ -40,14 +39,14 @@ def expected(db, status=None, search=None) -> list[int]:
     return out
 
 
-def walk(db, status, search, cap, page_size=50) -> tuple[list[int], list[pairs.Window]]:
+def walk(db, status, search, cap, page_size=50) -> tuple[list[int], list[store.Window]]:
     """Every page of every window, as the Review page would visit them."""
     seen, windows, after = [], [], 0
     while True:
-        window = pairs.match_window(db, status=status, search=search, after_id=after, cap=cap)
+        window = store.match_window(db, PairFilter.of(status, search), after_id=after, cap=cap)
         windows.append(window)
         for offset in range(0, max(window.matches, 1), page_size):
-            rows = pairs.page_of_pairs(db, status=status, search=search, offset=offset,
+            rows = store.page(db, PairFilter.of(status, search), offset=offset,
                                        limit=page_size, after_id=window.after_id,
                                        before_id=window.before_id)
             assert len(rows) <= page_size
@@ -60,12 +59,12 @@ def walk(db, status, search, cap, page_size=50) -> tuple[list[int], list[pairs.W
 def test_every_page_without_search_matches_the_reference(db, many):
     for status in ("all", *PAIR_STATUSES):
         want = expected(db, status)
-        window = pairs.match_window(db, status=status, search="")
+        window = store.match_window(db, PairFilter.of(status, ""))
         assert (window.matches, window.more, window.before_id) == (len(want), False, None)
-        pages = [pairs.page_of_pairs(db, status=status, search=None, offset=o, limit=50)
+        pages = [store.page(db, PairFilter.of(status, None), offset=o, limit=50)
                  for o in range(0, len(want), 50)]
         assert [r["id"] for page in pages for r in page] == want
-    last = pairs.page_of_pairs(db, status="all", search=None, offset=N - 7, limit=50)
+    last = store.page(db, PairFilter.of("all", None), offset=N - 7, limit=50)
     assert [r["id"] for r in last] == many[-7:]
     assert last[-1]["answer"] == f"Answer {N - 1}."
 
@@ -92,25 +91,25 @@ def test_windows_cover_every_match_once_in_order(db, many, status, search):
 
 def test_count_is_exact_below_the_cap_and_capped_above(db, many):
     want = expected(db, "all", "firmware")
-    exact = pairs.match_window(db, status="all", search="firmware", cap=len(want))
+    exact = store.match_window(db, PairFilter.of("all", "firmware"), cap=len(want))
     assert (exact.matches, exact.more) == (len(want), False)
-    capped = pairs.match_window(db, status="all", search="firmware", cap=len(want) - 1)
+    capped = store.match_window(db, PairFilter.of("all", "firmware"), cap=len(want) - 1)
     assert (capped.matches, capped.more) == (len(want) - 1, True)
     assert capped.before_id == want[-1]  # the next window starts at the last match
-    assert pairs.count_pairs(db, status="all", search="firmware") == len(want)
+    assert store.count(db, PairFilter.of("all", "firmware")) == len(want)
 
 
 def test_no_match_search_is_an_empty_last_window(db, many):
-    window = pairs.match_window(db, status="all", search="nothing like this", cap=100)
+    window = store.match_window(db, PairFilter.of("all", "nothing like this"), cap=100)
     assert (window.matches, window.more, window.next()) == (0, False, None)
-    assert pairs.page_of_pairs(db, status="all", search="nothing like this", offset=0,
+    assert store.page(db, PairFilter.of("all", "nothing like this"), offset=0,
                                limit=50) == []
 
 
 def test_a_window_can_hold_no_match_yet_more_follow(db, many):
     # the first full-text hit (pair 2) is approved: a window of one candidate holds no
     # 'deleted' match, yet the following windows do
-    window = pairs.match_window(db, status="deleted", search="firmware", cap=1)
+    window = store.match_window(db, PairFilter.of("deleted", "firmware"), cap=1)
     assert (window.matches, window.more, window.before_id) == (0, True, many[2])
     seen, _ = walk(db, "deleted", "firmware", cap=40)
     assert seen == expected(db, "deleted", "firmware")
@@ -118,7 +117,7 @@ def test_a_window_can_hold_no_match_yet_more_follow(db, many):
 
 @pytest.mark.parametrize("status", ["all", "approved"])
 def test_deep_pages_skip_over_a_narrow_index_not_the_table(db, many, status):
-    sql, params = pairs._match_ids_sql(status, None, 0, None)
+    sql, params = PairFilter.of(status).ids_sql(0, None)
     plan = " ".join(r[3] for r in db.execute(
         f"EXPLAIN QUERY PLAN {sql} LIMIT 50 OFFSET 2000", params).fetchall())
     assert "COVERING INDEX" in plan, plan

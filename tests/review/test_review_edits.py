@@ -2,10 +2,15 @@ import threading
 
 import pytest
 
-from reviewer import pairs, review
-from reviewer.audit import events_for_pair
 from reviewer.db import connect
-from reviewer.review import Change, apply_changes, describe, edits_to_changes
+from reviewer.review import store
+from reviewer.review import table_edits as review
+from reviewer.review.table_edits import Change, apply_changes, describe, edits_to_changes
+
+
+def changes_of(db, pair_id: int) -> list[dict]:
+    """A pair's history after its creation (seeding logs a ``create`` event)."""
+    return [e for e in store.history(db, pair_id) if e["action"] != "create"]
 
 
 def test_edits_to_changes_maps_positions_to_ids():
@@ -35,57 +40,57 @@ def test_edits_to_changes_empty(state):
 
 def test_update_pair_applies_bumps_and_logs(db, seeded):
     ids = seeded(2)
-    result = pairs.update_pair(db, ids[0], {"answer": "새 답변", "status": "approved",
+    result = store.update_pair(db, ids[0], {"answer": "새 답변", "status": "approved",
                                             "question": "Question number 0?"},
                                expected_version=1, who="김민수")
     assert result == "ok"
-    row = pairs.get_pair(db, ids[0])
+    row = store.get_pair(db, ids[0])
     assert (row["answer"], row["status"], row["version"], row["touched"], row["updated_by"]) == (
         "새 답변", "approved", 2, 1, "김민수")
     assert row["updated_at"]
-    events = events_for_pair(db, ids[0])
+    events = changes_of(db, ids[0])
     assert sorted((e["action"], e["field"], e["old"], e["new"]) for e in events) == [
         ("edit", "answer", "Answer number 0.", "새 답변"),
         ("status", "status", "pending", "approved"),
     ]
-    assert pairs.get_pair(db, ids[1])["version"] == 1
+    assert store.get_pair(db, ids[1])["version"] == 1
 
 
 def test_stale_version_is_a_conflict_and_applies_nothing(db, seeded):
     ids = seeded(1)
-    assert pairs.update_pair(db, ids[0], {"answer": "first"}, expected_version=1,
+    assert store.update_pair(db, ids[0], {"answer": "first"}, expected_version=1,
                              who="a") == "ok"
-    assert pairs.update_pair(db, ids[0], {"answer": "second", "status": "rejected"},
+    assert store.update_pair(db, ids[0], {"answer": "second", "status": "rejected"},
                              expected_version=1, who="b") == "conflict"
-    row = pairs.get_pair(db, ids[0])
+    row = store.get_pair(db, ids[0])
     assert (row["answer"], row["status"], row["version"]) == ("first", "pending", 2)
-    assert len(events_for_pair(db, ids[0])) == 1
+    assert len(changes_of(db, ids[0])) == 1
 
 
 def test_unchanged_missing_and_invalid(db, seeded):
     ids = seeded(1)
-    assert pairs.update_pair(db, ids[0], {"status": "pending"}, expected_version=1,
+    assert store.update_pair(db, ids[0], {"status": "pending"}, expected_version=1,
                              who="a") == "unchanged"
-    assert pairs.get_pair(db, ids[0])["version"] == 1
-    assert events_for_pair(db, ids[0]) == []
-    assert pairs.update_pair(db, 4242, {"status": "approved"}, expected_version=1,
+    assert store.get_pair(db, ids[0])["version"] == 1
+    assert changes_of(db, ids[0]) == []
+    assert store.update_pair(db, 4242, {"status": "approved"}, expected_version=1,
                              who="a") == "missing"
     with pytest.raises(ValueError):
-        pairs.update_pair(db, ids[0], {"status": "gone"}, expected_version=1, who="a")
+        store.update_pair(db, ids[0], {"status": "gone"}, expected_version=1, who="a")
     with pytest.raises(ValueError):
-        pairs.update_pair(db, ids[0], {"conversation_id": "x"}, expected_version=1, who="a")
+        store.update_pair(db, ids[0], {"conversation_id": "x"}, expected_version=1, who="a")
     with pytest.raises(ValueError):
-        pairs.update_pair(db, ids[0], {"answer": 12}, expected_version=1, who="a")
+        store.update_pair(db, ids[0], {"answer": 12}, expected_version=1, who="a")
 
 
 def test_soft_delete_and_restore(db, seeded):
     ids = seeded(1)
-    assert pairs.update_pair(db, ids[0], {"status": "deleted"}, expected_version=1,
+    assert store.update_pair(db, ids[0], {"status": "deleted"}, expected_version=1,
                              who="a") == "ok"
     assert db.execute("SELECT count(*) FROM pairs").fetchone()[0] == 1
-    assert pairs.update_pair(db, ids[0], {"status": "approved"}, expected_version=2,
+    assert store.update_pair(db, ids[0], {"status": "approved"}, expected_version=2,
                              who="a") == "ok"
-    assert pairs.get_pair(db, ids[0])["status"] == "approved"
+    assert store.get_pair(db, ids[0])["status"] == "approved"
 
 
 def test_apply_changes_reports_each_outcome(db, seeded):
@@ -97,7 +102,7 @@ def test_apply_changes_reports_each_outcome(db, seeded):
     ], who="lee")
     assert [o.result for o in outcomes] == ["ok", "conflict", "invalid"]
     assert "not applied" in describe(outcomes[1])
-    assert pairs.status_counts(db)["approved"] == 1
+    assert store.status_counts(db)["approved"] == 1
 
 
 def test_concurrent_writers_one_wins(db_path, seeded):
@@ -109,7 +114,7 @@ def test_concurrent_writers_one_wins(db_path, seeded):
         conn = connect(db_path)
         try:
             barrier.wait()
-            results.append(pairs.update_pair(conn, ids[0], {"answer": f"writer {n}"},
+            results.append(store.update_pair(conn, ids[0], {"answer": f"writer {n}"},
                                              expected_version=1, who=f"w{n}"))
         finally:
             conn.close()

@@ -4,13 +4,13 @@ import json
 
 from ui_helpers import open_page, seed
 
-from reviewer import pairs
-from reviewer.audit import recent_runs
+from reviewer.review import store
+from reviewer.runs import recent_runs
 
 
 def approve(db, ids):
     for pid in ids:
-        assert pairs.update_pair(db, pid, {"status": "approved"}, expected_version=1,
+        assert store.update_pair(db, pid, {"status": "approved"}, expected_version=1,
                                  who="t") == "ok"
 
 

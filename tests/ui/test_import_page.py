@@ -4,7 +4,8 @@ import threading
 
 from ui_helpers import open_page
 
-from reviewer import jobs, pairs
+from reviewer import jobs
+from reviewer.review import store
 
 TRANSCRIPT = """Customer: My X200 router keeps dropping Wi-Fi every evening.
 Engineer: Please update the X200 firmware to 2.1 and turn off band steering.
@@ -24,7 +25,7 @@ def test_import_then_split(db, db_path):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Files"], metrics["Imported"], metrics["Rejected"]) == ("1", "2", "0")
-    assert pairs.conversation_counts(db)["pending"] == 2
+    assert store.conversation_counts(db)["pending"] == 2
     # the uploader was replaced by a fresh, empty one
     assert at.session_state["upload_gen"] == 1
     assert not at.file_uploader[0].value
@@ -41,8 +42,8 @@ def test_import_then_split(db, db_path):
     assert metrics["Split"] == "2"
     created = int(metrics["Pairs created"])
     assert created >= 3
-    assert pairs.status_counts(db)["pending"] == created
-    assert pairs.conversation_counts(db)["split"] == 2
+    assert store.status_counts(db)["pending"] == created
+    assert store.conversation_counts(db)["split"] == 2
 
 
 def test_duplicates_and_rejections_are_reported(db):
@@ -75,7 +76,7 @@ def test_llm_splitter_without_key_fails_cleanly(db):
     assert not at.exception
     assert [e.value for e in at.error] == ["Cannot start the llm splitter."]
     assert any("OPENAI_API_KEY" in t.value for t in at.text)
-    assert pairs.status_counts(db)["pending"] == 0
+    assert store.status_counts(db)["pending"] == 0
 
 
 def test_split_in_progress_shows_progress_and_blocks_a_second_start(db, db_path):
@@ -134,4 +135,4 @@ def test_split_refused_while_another_process_splits(db, db_path):
     assert not at.exception
     assert [w.value for w in at.warning] == ["Not started: another split is running on this "
                                              "database."]
-    assert pairs.conversation_counts(db)["pending"] == 2
+    assert store.conversation_counts(db)["pending"] == 2

@@ -2,8 +2,12 @@
 
 from ui_helpers import open_page, seed
 
-from reviewer import pairs
-from reviewer.audit import events_for_pair
+from reviewer.review import store
+
+
+def changes_of(db, pair_id: int) -> list[dict]:
+    """A pair's history after its creation (seeding logs a ``create`` event)."""
+    return [e for e in store.history(db, pair_id) if e["action"] != "create"]
 
 
 def ids_shown(at) -> list[int]:
@@ -35,7 +39,7 @@ def test_paging(db):
 
 def test_status_filter_and_search_reset_the_page(db):
     ids = seed(db, 120, text=lambda i: ("s", f"q{i}", "프린터 용지 걸림" if i % 10 == 0 else "a"))
-    pairs.update_pair(db, ids[3], {"status": "approved"}, expected_version=1, who="x")
+    store.update_pair(db, ids[3], {"status": "approved"}, expected_version=1, who="x")
     at = open_page("review.py")
     at.pagination(key="rv_page").select(2).run()
     at.selectbox(key="rv_status").select("approved").run()
@@ -55,15 +59,15 @@ def test_bulk_approve_needs_confirmation_showing_the_count(db):
     at = open_page("review.py")
     at.text_input(key="rv_search").input("router").run()
     at.button(key="rv_bulk_approved").click().run()
-    assert [w.value for w in at.warning] == ["Approve 12 pairs (all statuses)?"]
-    assert pairs.status_counts(db)["approved"] == 0  # nothing yet
+    assert [w.value for w in at.warning] == ["Approve 12 pairs (all statuses, search 'router')?"]
+    assert store.status_counts(db)["approved"] == 0  # nothing yet
     at.button(key="rv_bulk_cancel").click().run()
-    assert not at.warning and pairs.status_counts(db)["approved"] == 0
+    assert not at.warning and store.status_counts(db)["approved"] == 0
     at.button(key="rv_bulk_approved").click().run()
     at.button(key="rv_bulk_confirm").click().run()
     assert not at.exception
-    assert pairs.status_counts(db)["approved"] == 12
-    assert pairs.get_pair(db, ids[0])["updated_by"] == "tester"
+    assert store.status_counts(db)["approved"] == 12
+    assert store.get_pair(db, ids[0])["updated_by"] == "tester"
     assert {m.label: m.value for m in at.metric}["Approved"] == "12"
     assert at.data_editor[0].value["status"].tolist() == ["approved"] * 12
 
@@ -74,13 +78,13 @@ def test_bulk_delete_then_restore_from_deleted_filter(db):
     at.button(key="rv_bulk_deleted").click().run()
     assert [w.value for w in at.warning] == ["Delete 5 pairs (all statuses)?"]
     at.button(key="rv_bulk_confirm").click().run()
-    assert pairs.status_counts(db)["deleted"] == 5
+    assert store.status_counts(db)["deleted"] == 5
     assert db.execute("SELECT count(*) FROM pairs").fetchone()[0] == 5
     at.selectbox(key="rv_status").select("deleted").run()
     at.button(key="rv_bulk_rejected").click().run()
     assert [w.value for w in at.warning] == ["Reject 5 pairs (status deleted)?"]
     at.button(key="rv_bulk_confirm").click().run()
-    assert pairs.status_counts(db) == {"pending": 0, "approved": 0, "rejected": 5, "deleted": 0}
+    assert store.status_counts(db) == {"pending": 0, "approved": 0, "rejected": 5, "deleted": 0}
 
 
 def test_deep_link_positions_on_the_pair(db):
@@ -124,13 +128,13 @@ def test_seeded_editor_state_does_not_write(db):
                              "deleted_rows": []}
     at.run()
     assert not at.exception
-    assert pairs.get_pair(db, ids[0])["answer"] == "Answer number 0."
+    assert store.get_pair(db, ids[0])["answer"] == "Answer number 0."
 
 
 def test_search_counts_a_window_and_pages_on_with_next_matches(db, monkeypatch):
     ids = seed(db, 150, text=lambda i: ("s", f"q{i}", "router reboot" if i % 3 else "other"))
     matching = [pid for k, pid in enumerate(ids) if k % 3]  # 100 pairs
-    monkeypatch.setattr(pairs, "COUNT_CAP", 40)
+    monkeypatch.setattr(store, "COUNT_CAP", 40)
     at = open_page("review.py")
     at.text_input(key="rv_search").input("router").run()
     assert at.caption[0].value.startswith("40+ matching pairs · page 1 of 1")
@@ -149,7 +153,7 @@ def test_search_counts_a_window_and_pages_on_with_next_matches(db, monkeypatch):
     assert ids_shown(at) == matching[40:80]
     # bulk actions count every match, not the window
     at.button(key="rv_bulk_approved").click().run()
-    assert [w.value for w in at.warning] == ["Approve 100 pairs (all statuses)?"]
+    assert [w.value for w in at.warning] == ["Approve 100 pairs (all statuses, search 'router')?"]
     # a new filter starts from the first window again
     at.text_input(key="rv_search").input("reboot").run()
     assert at.session_state["rv_after"] == 0 and ids_shown(at) == matching[:40]
@@ -173,10 +177,10 @@ def test_side_editor_saves_the_shown_pair_and_logs_events(db):
     side(at, "status", ids[2], 1).select("approved")
     at.button(key="rv_side_save").click().run()
     assert not at.exception
-    row = pairs.get_pair(db, ids[2])
+    row = store.get_pair(db, ids[2])
     assert (row["answer"], row["status"], row["version"], row["updated_by"]) == (
         LONG_ANSWER, "approved", 2, "tester")
-    events = events_for_pair(db, ids[2])
+    events = changes_of(db, ids[2])
     assert {(e["action"], e["field"], e["old"], e["new"], e["who"]) for e in events} == {
         ("edit", "answer", "Answer number 2.", LONG_ANSWER, "tester"),
         ("status", "status", "pending", "approved", "tester")}
@@ -185,7 +189,7 @@ def test_side_editor_saves_the_shown_pair_and_logs_events(db):
     assert side(at, "answer", ids[2], 2).value == LONG_ANSWER
     table = at.data_editor[0].value.set_index("id")
     assert table.loc[ids[2], "answer"] == LONG_ANSWER and table.loc[ids[2], "version"] == 2
-    assert pairs.get_pair(db, ids[1])["version"] == 1  # other pairs untouched
+    assert store.get_pair(db, ids[1])["version"] == 1  # other pairs untouched
 
 
 def test_side_editor_refuses_a_stale_save_and_reloads(db):
@@ -193,7 +197,7 @@ def test_side_editor_refuses_a_stale_save_and_reloads(db):
     at = open_page("review.py")
     assert at.selectbox(key="rv_show").value == ids[0]
     # someone else changes the pair after this page was rendered
-    assert pairs.update_pair(db, ids[0], {"answer": "their answer"}, expected_version=1,
+    assert store.update_pair(db, ids[0], {"answer": "their answer"}, expected_version=1,
                              who="other") == "ok"
     side(at, "answer", ids[0], 1).input("my answer")
     at.button(key="rv_side_save").click().run()
@@ -201,11 +205,11 @@ def test_side_editor_refuses_a_stale_save_and_reloads(db):
     assert [w.value for w in at.warning] == [
         f"Pair {ids[0]} was changed by someone else since this page loaded; your edit was "
         "not applied. The editor now shows the current row."]
-    row = pairs.get_pair(db, ids[0])
+    row = store.get_pair(db, ids[0])
     assert (row["answer"], row["version"], row["updated_by"]) == ("their answer", 2, "other")
-    assert not [e for e in events_for_pair(db, ids[0]) if e["who"] == "tester"]
+    assert not [e for e in changes_of(db, ids[0]) if e["who"] == "tester"]
     assert side(at, "answer", ids[0], 2).value == "their answer"  # reloaded
     # saving again from the reloaded editor works
     side(at, "answer", ids[0], 2).input("my answer")
     at.button(key="rv_side_save").click().run()
-    assert pairs.get_pair(db, ids[0])["answer"] == "my answer"
+    assert store.get_pair(db, ids[0])["answer"] == "my answer"

@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from reviewer.db import now_iso
+from reviewer.review import store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -20,6 +21,7 @@ def seed(db, n: int, *, per_conversation: int = 5, text=None,
     text = text or (lambda i: (f"Summary {i}", f"Question number {i}?", f"Answer number {i}."))
     conversation_text = conversation_text or (lambda c: f"Customer: help with {c}\nEngineer: ok")
     at = now_iso()
+    new = []
     with db.atomic():
         for i in range(n):
             conv = f"conv{i // per_conversation:05d}"
@@ -30,12 +32,9 @@ def seed(db, n: int, *, per_conversation: int = 5, text=None,
                     [conv, "dump.txt", f"line {i + 1}", "txt", conversation_text(conv),
                      json.dumps([]), at, "split"])
             system, question, answer = text(i)
-            db.execute(
-                "INSERT INTO pairs (conversation_id, position, system, question, answer,"
-                " status, origin, created_at, version, touched) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [conv, i % per_conversation, system, question, answer, "pending", "rules", at,
-                 1, 0])
-    return [r[0] for r in db.execute("SELECT id FROM pairs ORDER BY id").fetchall()]
+            new.append(store.NewPair(conv, system, question, answer,
+                                     position=i % per_conversation, origin="rules"))
+        return store.add_pairs(db, new, who="seed")
 
 
 def make_app(who: str | None = "tester") -> AppTest:

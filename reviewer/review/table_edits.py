@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .models import PAIR_STATUSES
-from .pairs import EDITABLE_FIELDS, update_pair
+from .statuses import PAIR_STATUSES
+from .store import EDITABLE_FIELDS, update_pair
 
 
 @dataclass(frozen=True)
