@@ -72,9 +72,8 @@ concurrency = o1.number_input("Concurrency", min_value=1, max_value=64, value=8,
 retry_failed = o2.checkbox("Retry failed conversations", key="split_retry")
 redo = o3.checkbox("Redo already split (keeps reviewed pairs)", key="split_redo")
 
-job_key = str(ctx.db_path)
-current = jobs.RUNNER.latest("split", job_key)
-busy = current is not None and current.running
+current = jobs.store.active(ctx.db, "split")
+busy = current is not None
 
 if st.button("Split", type="primary", key="split_go", disabled=busy):
     from reviewer.splitting import make_splitter, split_pending
@@ -90,8 +89,9 @@ if st.button("Split", type="primary", key="split_go", disabled=busy):
                "who": who}
     try:
         # Off the page thread: touching any widget would otherwise stop a long LLM split.
-        jobs.RUNNER.start("split", job_key, lambda progress: split_pending(
-            ctx.db_path, splitter, progress=progress, **options))
+        jobs.EXECUTOR.start(ctx.db_path, "split", lambda progress: split_pending(
+            ctx.db_path, splitter, progress=progress, **options),
+            settings={"splitter": splitter.name, **options})
     except jobs.JobBusy as exc:  # started meanwhile from another tab
         st.warning(str(exc))
     else:
@@ -100,27 +100,30 @@ if st.button("Split", type="primary", key="split_go", disabled=busy):
 
 @st.fragment(run_every=1.0 if busy else None)
 def split_progress() -> None:
-    job = jobs.RUNNER.latest("split", job_key)
+    job = jobs.store.latest(ui.get_db(), "split")
     if job is None:
         return
-    if job.running:
+    if job.active:
         st.progress(job.fraction, text=f"Splitting in the background: {job.done} / "
                     f"{job.total or '?'} conversations. You can keep working meanwhile.")
     elif state.get("split_seen") != job.id:
         state["split_seen"] = job.id
-        st.rerun()  # the whole page: counts above, and this fragment stops polling
+        if busy:
+            st.rerun()  # the whole page: counts above, and this fragment stops polling
 
 
 split_progress()
-if current is not None and current.state == jobs.FAILED:
-    from reviewer.splitting import SplitBusy
-
-    if isinstance(current.exception, SplitBusy):  # e.g. a CLI split on the same database
+current = jobs.store.latest(ctx.db, "split")
+if current is not None and current.status == jobs.FAILED:
+    if current.error_type == "SplitBusy":  # e.g. a CLI split on the same database
         st.warning("Not started: another split is running on this database.")
     else:
         st.error("The split stopped with an error; conversations split so far are kept.")
-    ui.plain(current.error)
-split_last = current.result.to_dict() if current is not None and current.result else None
+    ui.plain(current.error or "")
+elif current is not None and current.status == jobs.INTERRUPTED:
+    st.warning("The last split was interrupted (its process stopped); conversations split "
+               "so far are kept. Split again to continue.")
+split_last = current.result if current is not None and current.result else None
 if split_last:
     st.markdown("**Last split**")
     cols = st.columns(5)

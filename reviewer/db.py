@@ -223,3 +223,36 @@ def m005_runs_heartbeat(db: Database) -> None:
     """When a running run last showed signs of life; a split refuses to start beside a live one
     (CLI and UI on one database), while a run whose process died simply goes stale."""
     db["runs"].add_column("heartbeat_at", str)
+
+
+@migrations()
+def m007_jobs(db: Database) -> None:
+    """Long work that must survive a restart (local splits now; batch splits, fine-tunes and
+    evaluations next). Owned by `reviewer.jobs.store`."""
+    db["jobs"].create(
+        {
+            "id": int,
+            "kind": str,  # split | batch-split | fine-tune | eval ...
+            "status": str,  # queued | running | succeeded | failed | cancelled | interrupted
+            "provider": str,
+            "external_id": str,  # the provider's id for remote jobs
+            "input_ref": str,
+            "output_ref": str,
+            "done": int,
+            "total": int,
+            "settings": str,  # JSON, never a key
+            "result": str,  # JSON
+            "error": str,
+            "error_type": str,
+            "created_at": str,
+            "updated_at": str,
+            "finished_at": str,
+            "host": str,  # local jobs: the process that runs them
+            "pid": int,
+            "pid_started": str,
+        },
+        pk="id",
+        not_null={"kind", "status", "created_at", "updated_at"},
+    )
+    db["jobs"].create_index(["kind", "id"])
+    db["jobs"].create_index(["status"])

@@ -15,7 +15,7 @@ from ..splitting import (
     make_splitter,
     split_pending,
 )
-from .common import CliContext, pass_cli
+from .common import EXIT_BUSY, CliContext, pass_cli
 
 
 class _Progress:
@@ -84,7 +84,7 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
                                concurrency=concurrency, progress=progress, who=who)
     except SplitBusy as exc:
         click.echo(f"Error: {exc}", err=True)
-        ctx.exit(2)
+        ctx.exit(EXIT_BUSY)
     finally:
         progress.close()
     if as_json:

@@ -144,7 +144,9 @@ def test_import_split_review_export(page: Page, live_app):
     # -- Bulk approve the rest (filter: all), after the confirmation with the count ----------
     page.get_by_role("button", name="Approve all matching").click()
     wait_idle(page)
-    expect(page.get_by_text(f"Approve {n_pairs} pairs (all statuses)?")).to_be_visible()
+    # The confirmation counts the pairs that will change (the two approved ones will not).
+    expect(page.get_by_text(f"Approve {n_pairs - 2} pairs (all statuses)?")).to_be_visible()
+    expect(page.get_by_text(f"by current status: {n_pairs - 2} pending.")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
     wait_idle(page)
     assert db_rows(db, "SELECT count(*) FROM pairs WHERE status = 'approved'")[0][0] == n_pairs

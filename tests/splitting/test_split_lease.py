@@ -33,7 +33,7 @@ def test_second_split_is_refused_while_one_runs(db_path, add_conversation, fake_
         with pytest.raises(SplitBusy):
             split_pending(db_path, make_splitter("rules"))
         result = CliRunner().invoke(cli, ["--db", str(db_path), "split"])
-        assert result.exit_code == 2 and "another split" in result.output
+        assert result.exit_code == 3 and "another split" in result.output
     finally:
         release.set()
         first.join(10)

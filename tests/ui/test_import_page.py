@@ -1,6 +1,7 @@
 """Import page: upload several files, see the report, split with the rules splitter."""
 
 import threading
+import time
 
 from ui_helpers import open_page
 
@@ -15,6 +16,14 @@ Engineer: No, the update keeps all settings.
 고객: 프린터 P7에서 용지 걸림 오류가 계속 나요.
 엔지니어: 뒷면 덮개를 열고 걸린 용지를 제거한 뒤 전원을 껐다 켜 주세요.
 """
+
+
+def wait_until(condition, ceiling: float = 30.0) -> None:
+    """Poll ``condition`` until it holds; fail after a generous ceiling."""
+    deadline = time.monotonic() + ceiling
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
 
 
 def test_import_then_split(db, db_path):
@@ -33,8 +42,8 @@ def test_import_then_split(db, db_path):
     at.button(key="split_go").click().run()
     assert not at.exception
     # The split runs as a background job; the page polls it and shows the report when done.
-    job = jobs.RUNNER.latest("split", str(db_path.resolve()))
-    assert job is not None and jobs.RUNNER.wait(job, 30)
+    job = jobs.store.latest(db, "split")
+    assert job is not None and jobs.EXECUTOR.wait(db_path, job.id, 30)
     at.run()
     assert not at.exception
     assert at.button(key="split_go").disabled is False
@@ -81,9 +90,10 @@ def test_llm_splitter_without_key_fails_cleanly(db):
 
 def test_split_in_progress_shows_progress_and_blocks_a_second_start(db, db_path):
     release = threading.Event()
-    job = jobs.RUNNER.start("split", str(db_path.resolve()),
-                            lambda progress: (progress(3, 10), release.wait(10)))
+    job_id = jobs.EXECUTOR.start(db_path, "split",
+                                 lambda progress: (progress(3, 10), release.wait(30)))
     try:
+        wait_until(lambda: jobs.store.get(db, job_id).done == 3)
         at = open_page("import.py")
         assert not at.exception
         assert at.button(key="split_go").disabled is True
@@ -91,7 +101,7 @@ def test_split_in_progress_shows_progress_and_blocks_a_second_start(db, db_path)
         assert "3 / 10 conversations" in bar.proto.text
     finally:
         release.set()
-        jobs.RUNNER.wait(job, 10)
+        assert jobs.EXECUTOR.wait(db_path, job_id, 30)
     at.run()
     assert at.button(key="split_go").disabled is False
 
@@ -106,8 +116,8 @@ def test_llm_split_from_the_page_against_an_openai_compatible_server(db, db_path
     assert at.text_input(key="split_base_url").value == fake_openai.base_url
     at.text_input(key="split_model").set_value("local-model").run()
     at.button(key="split_go").click().run()
-    job = jobs.RUNNER.latest("split", str(db_path.resolve()))
-    assert jobs.RUNNER.wait(job, 30)
+    job = jobs.store.latest(db, "split")
+    assert jobs.EXECUTOR.wait(db_path, job.id, 30)
     at.run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Split"] == "2"
@@ -129,8 +139,8 @@ def test_split_refused_while_another_process_splits(db, db_path):
     db.execute("INSERT INTO runs (kind, started_at, status, heartbeat_at) "
                "VALUES ('split', ?, 'running', ?)", [now_iso(), now_iso()])
     at.button(key="split_go").click().run()
-    job = jobs.RUNNER.latest("split", str(db_path.resolve()))
-    assert jobs.RUNNER.wait(job, 30)
+    job = jobs.store.latest(db, "split")
+    assert jobs.EXECUTOR.wait(db_path, job.id, 30)
     at.run()
     assert not at.exception
     assert [w.value for w in at.warning] == ["Not started: another split is running on this "
