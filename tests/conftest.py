@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,26 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEWER_DB", str(tmp_path / "reviewer.db"))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _close_connections(monkeypatch):
+    """Every SQLite connection a test opens (directly, through the app, or on a job thread)
+    is closed when the test ends, so no test leaks file handles or WAL locks to the next."""
+    opened: list[sqlite3.Connection] = []
+    real_connect = sqlite3.connect
+
+    def tracking_connect(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", tracking_connect)
+    yield
+    for conn in opened:
+        # One made on another thread without check_same_thread cannot be closed from here.
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            conn.close()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
-"""The benchmarks still run (tiny sizes). Their ratios are not asserted: a shared machine's
-timings are noise at this size; the real numbers come from running them at full size."""
+"""The benchmarks still run (tiny sizes; marker ``bench``, not part of the default run).
+
+Their ratios are not asserted: a shared machine's timings are noise at this size; the real
+numbers come from running them at full size."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ BENCHES = {
 }
 
 
+@pytest.mark.bench
 @pytest.mark.parametrize("script", sorted(BENCHES))
 def test_bench_runs_quick_and_prints_its_metrics(script, tmp_path):
     args = [sys.executable, str(PROJECT_DIR / "bench" / script), "--quick"]

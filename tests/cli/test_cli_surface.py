@@ -74,7 +74,12 @@ def test_status_json_after_demo(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(db_path), "status", "--json"])
     assert result.exit_code == 0
     payload = json.loads(result.output)
-    assert "pending" in json.dumps(payload)
+    # Every sample conversation is split and its pairs wait for review.
+    assert payload["conversations"] == {"pending": 0, "split": 26, "failed": 0}
+    with opened(db_path) as db:
+        n_pairs = db.execute("SELECT count(*) FROM pairs").fetchone()[0]
+    assert n_pairs >= 26
+    assert payload["pairs"] == {"pending": n_pairs, "approved": 0, "rejected": 0, "deleted": 0}
 
 
 def test_serve_command_line_binds_loopback_by_default():

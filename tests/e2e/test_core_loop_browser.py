@@ -7,7 +7,9 @@ checked directly after each step. Run alone with ``pytest -m e2e``.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -37,16 +39,15 @@ def sample_dump() -> bytes:
     return "---\n".join(blocks).encode("utf-8")
 
 
-def wait_idle(page: Page, settle_ms: int = 400) -> None:
-    """Wait until the script run triggered by the last action has finished."""
-    page.wait_for_timeout(settle_ms)
+def wait_idle(page: Page) -> None:
+    """Wait until no script run is in progress (the page's own marker, not a timer)."""
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
         state="attached", timeout=60_000)
-    page.wait_for_timeout(150)
 
 
 def go_to(page: Page, title: str) -> None:
     page.get_by_role("link", name=title, exact=True).first.click()
+    expect(page).to_have_url(re.compile(rf"/{title.lower()}$"))
     wait_idle(page)
 
 
@@ -58,34 +59,46 @@ def db_rows(db, sql: str, params=()) -> list[tuple]:
         conn.close()
 
 
+def wait_for_rows(db, sql: str, params=(), *, expected, ceiling: float = 30.0) -> list[tuple]:
+    """Poll the database until the query returns ``expected`` (the save is asynchronous)."""
+    deadline = time.monotonic() + ceiling
+    while True:
+        rows = db_rows(db, sql, params)
+        if rows == expected or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
+
+
 def click_cell(page: Page, row: int, x: int = 30) -> None:
     """Select a cell of data row ``row`` (0-based) in the Review grid; header ≈ 35 px high."""
+    wait_idle(page)
     grid = page.get_by_test_id("stDataFrame").first
     grid.click(position={"x": x, "y": 35 + 35 * row + 17})
-    page.wait_for_timeout(200)
+
+
+def open_cell_editor(page: Page):
+    page.keyboard.press("Enter")
+    overlay = page.get_by_test_id("portal").locator(".gdg-clip-region")
+    expect(overlay).to_be_visible()
+    return overlay
 
 
 def set_status(page: Page, row: int, typed: str) -> None:
     click_cell(page, row)              # the id column (read-only)
     page.keyboard.press("ArrowRight")  # status
-    page.keyboard.press("Enter")       # open the select editor
-    page.wait_for_timeout(300)
+    open_cell_editor(page)
     page.keyboard.type(typed)
     page.keyboard.press("Enter")
-    wait_idle(page, 800)               # save callback, then the editor remounts
 
 
 def set_answer(page: Page, row: int, text: str) -> None:
     click_cell(page, row)
     for _ in range(4):                 # id → status → system → question → answer
         page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    overlay = page.get_by_test_id("portal").locator(".gdg-clip-region")
-    expect(overlay).to_be_visible()
+    overlay = open_cell_editor(page)
     field = overlay.locator("textarea, input").first
     field.fill(text)
     page.keyboard.press("Enter")
-    wait_idle(page, 800)
 
 
 def test_import_split_review_export(page: Page, live_app):
@@ -99,11 +112,12 @@ def test_import_split_review_export(page: Page, live_app):
     go_to(page, "Import")
     page.get_by_label("Your name").fill("E2E 검토자")
     page.get_by_role("button", name="Start reviewing").click()
-    wait_idle(page)
+    expect(page.get_by_test_id("stFileUploaderDropzoneInput")).to_be_attached()
     files = [{"name": "support_dump.txt", "mimeType": "text/plain", "buffer": sample_dump()}]
     files += [{"name": name, "mimeType": "text/plain", "buffer": (SAMPLES / name).read_bytes()}
               for name in SAMPLE_FILES]
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files=files)
+    expect(page.get_by_test_id("stFileChipName")).to_have_count(len(files))
     wait_idle(page)
     page.get_by_role("button", name="Import", exact=True).click()
     wait_idle(page)
@@ -115,7 +129,6 @@ def test_import_split_review_export(page: Page, live_app):
 
     # -- Split with the rules splitter --------------------------------------------------------
     page.get_by_role("button", name="Split", exact=True).click()
-    wait_idle(page, 1000)
     expect(page.get_by_text("Last split")).to_be_visible()
     n_pairs = db_rows(db, "SELECT count(*) FROM pairs")[0][0]
     assert n_pairs >= 12
@@ -126,41 +139,43 @@ def test_import_split_review_export(page: Page, live_app):
     go_to(page, "Review")
     expect(page.get_by_test_id("stDataFrame").first.locator("canvas").first).to_be_visible()
     ids = [r[0] for r in db_rows(db, "SELECT id FROM pairs ORDER BY id")]
+    approved_sql = ("SELECT id, updated_by, version FROM pairs WHERE status='approved'"
+                    " ORDER BY id")
     set_status(page, 0, "appr")
+    assert wait_for_rows(db, approved_sql, expected=[(ids[0], "E2E 검토자", 2)]) == [
+        (ids[0], "E2E 검토자", 2)]
     set_status(page, 1, "appr")
-    approved = db_rows(db, "SELECT id, updated_by, version FROM pairs WHERE status='approved'"
-                       " ORDER BY id")
+    approved = wait_for_rows(db, approved_sql,
+                             expected=[(ids[0], "E2E 검토자", 2), (ids[1], "E2E 검토자", 2)])
     assert approved == [(ids[0], "E2E 검토자", 2), (ids[1], "E2E 검토자", 2)]
 
     new_answer = "Hold the reset button for 10 seconds, then update the firmware."
     set_answer(page, 2, new_answer)
-    edited = db_rows(db, "SELECT answer, status, version, touched FROM pairs WHERE id = ?",
-                     (ids[2],))
+    edited = wait_for_rows(db, "SELECT answer, status, version, touched FROM pairs WHERE id = ?",
+                           (ids[2],), expected=[(new_answer, "pending", 2, 1)])
     assert edited == [(new_answer, "pending", 2, 1)]
     events = db_rows(db, "SELECT who, action, field, new FROM events WHERE pair_id = ?"
                      " ORDER BY id", (ids[2],))
     assert events[-1] == ("E2E 검토자", "edit", "answer", new_answer)
 
     # -- Bulk approve the rest (filter: all), after the confirmation with the count ----------
-    page.get_by_role("button", name="Approve all matching").click()
     wait_idle(page)
+    page.get_by_role("button", name="Approve all matching").click()
     # The confirmation counts the pairs that will change (the two approved ones will not).
     expect(page.get_by_text(f"Approve {n_pairs - 2} pairs (all statuses)?")).to_be_visible()
     expect(page.get_by_text(f"by current status: {n_pairs - 2} pending.")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
-    wait_idle(page)
-    assert db_rows(db, "SELECT count(*) FROM pairs WHERE status = 'approved'")[0][0] == n_pairs
+    assert wait_for_rows(db, "SELECT count(*) FROM pairs WHERE status = 'approved'",
+                         expected=[(n_pairs,)]) == [(n_pairs,)]
 
     # -- Export: build, validate, download ----------------------------------------------------
     go_to(page, "Export")
     page.get_by_role("button", name="Build and validate").click()
-    wait_idle(page, 1000)
     expect(page.get_by_text("The file passed validation.")).to_be_visible()
     # fewer than 50 examples is a warning: it must be acknowledged before the download
     download_button = page.get_by_test_id("stDownloadButton").get_by_role("button")
     expect(download_button).to_be_disabled()
     page.get_by_text("I have read the").click()
-    wait_idle(page)
     expect(download_button).to_be_enabled()
     with page.expect_download() as download:
         download_button.click()
