@@ -68,7 +68,7 @@ def opened(path: str | os.PathLike[str] | None = None) -> Iterator[Database]:
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["conversations"].create(
+    db.table("conversations").create(
         {
             "id": str,  # hash of normalised content (Conversation.content_id)
             "source": str,  # file name, or archive.zip:member
@@ -89,7 +89,7 @@ def m001_initial(db: Database) -> None:
         not_null={"text", "turns", "imported_at", "split_status"},
         defaults={"split_status": "pending"},
     )
-    db["pairs"].create(
+    db.table("pairs").create(
         {
             "id": int,
             "conversation_id": str,
@@ -111,7 +111,7 @@ def m001_initial(db: Database) -> None:
         defaults={"status": "pending", "version": 1, "touched": 0, "system": "",
                   "question": "", "answer": ""},
     )
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int,
             "at": str,
@@ -126,7 +126,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "kind": str,  # import | split | export
@@ -139,10 +139,10 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["pairs"].create_index(["status", "id"])
-    db["pairs"].create_index(["conversation_id", "position"])
-    db["events"].create_index(["pair_id", "id"])
-    db["conversations"].create_index(["split_status"])
+    db.table("pairs").create_index(["status", "id"])
+    db.table("pairs").create_index(["conversation_id", "position"])
+    db.table("events").create_index(["pair_id", "id"])
+    db.table("conversations").create_index(["split_status"])
 
 
 @migrations()
@@ -215,21 +215,21 @@ def m004_pairs_id_index(db: Database) -> None:
     (tens of milliseconds at 100,000 pairs); over this index it reads a few pages of ids,
     so the last page costs about what the first does. Filtered views use (status, id).
     """
-    db["pairs"].create_index(["id"], index_name="pairs_id_only")
+    db.table("pairs").create_index(["id"], index_name="pairs_id_only")
 
 
 @migrations()
 def m005_runs_heartbeat(db: Database) -> None:
     """When a running run last showed signs of life; a split refuses to start beside a live one
     (CLI and UI on one database), while a run whose process died simply goes stale."""
-    db["runs"].add_column("heartbeat_at", str)
+    db.table("runs").add_column("heartbeat_at", str)
 
 
 @migrations()
 def m007_jobs(db: Database) -> None:
     """Long work that must survive a restart (local splits now; batch splits, fine-tunes and
     evaluations next). Owned by `reviewer.jobs.store`."""
-    db["jobs"].create(
+    db.table("jobs").create(
         {
             "id": int,
             "kind": str,  # split | batch-split | fine-tune | eval ...
@@ -254,5 +254,5 @@ def m007_jobs(db: Database) -> None:
         pk="id",
         not_null={"kind", "status", "created_at", "updated_at"},
     )
-    db["jobs"].create_index(["kind", "id"])
-    db["jobs"].create_index(["status"])
+    db.table("jobs").create_index(["kind", "id"])
+    db.table("jobs").create_index(["status"])

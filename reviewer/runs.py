@@ -21,7 +21,7 @@ def start_run(db: Database, kind: str, settings: Mapping[str, Any]) -> int:
             "INSERT INTO runs (kind, started_at, status, settings) VALUES (?, ?, 'running', ?)",
             [kind, now_iso(), json.dumps(dict(settings), ensure_ascii=False, default=str)],
         )
-    return int(cursor.lastrowid)
+    return int(cursor.lastrowid or 0)
 
 
 def finish_run(

@@ -128,11 +128,11 @@ def split_pending(
             with Heartbeat(Path(db_path), run_id):
                 _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress)
         except BaseException as exc:
-            finish_run(db, report.run_id, _counts(report), status="failed",
+            finish_run(db, run_id, _counts(report), status="failed",
                        message=f"interrupted: {type(exc).__name__}: {exc}"[:500])
             raise
         message = f"{report.split} split, {report.failed} failed"
-        finish_run(db, report.run_id, _counts(report), message=message)
+        finish_run(db, run_id, _counts(report), message=message)
         return report
     finally:
         db.close()
