@@ -1,7 +1,7 @@
-"""Export approved pairs as validated fine-tuning JSONL (with manifest, optional split).
+"""Export approved pairs as validated fine-tuning JSONL (with manifest, optional holdout).
 
 Public entry points live in `service`; the other modules are its steps:
-`select` (approved pairs from the DB) → `build` (examples) → `splits` (train/validation)
+`select` (approved pairs from the DB) → `build` (examples) → `holdout` (train/validation)
 → validation (`reviewer.validation`) → `writer` (atomic files) + `manifest`.
 """
 

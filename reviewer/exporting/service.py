@@ -1,7 +1,7 @@
 """Export approved pairs as validated fine-tuning files: the one entry point for CLI and UI.
 
 Flow: select approved pairs → build examples → render for the target profile → optional
-grouped train/validation split → validate every line (and train/validation overlap) →
+grouped holdout (train/validation files) → validate every line (and train/validation overlap) →
 only if there is no error, write all files and the manifest atomically and record a run.
 """
 
@@ -30,21 +30,21 @@ from ..validation import (
     validate_objects,
 )
 from .build import Example, build_examples
+from .holdout import HoldoutError, hold_out, parse_holdout
 from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
 from .select import iter_approved_pairs
-from .splits import SplitError, parse_validation_split, split_examples
 from .writer import StagedFiles, atomic_write_bytes, jsonl_bytes
 
 # "Fewer than 10 examples" (an error) and "fewer than 50" (a warning) are about the training
 # file; a held-out validation file is meant to be small.
 VALID_FILE_SKIPPED_RULES = frozenset({"too_few_examples", "few_examples"})
-SPLIT_RULE = "validation_split"
+HOLDOUT_RULE = "validation_split"  # rule id from before the rename; reports name it
 OVERLAP_RULE = "train_valid_overlap"
 RENDER_RULE = "render"
 
 
 class ExportOptionError(ValueError):
-    """Options that cannot work whatever the data (unknown target, bad split value, ...)."""
+    """Options that cannot work whatever the data (unknown target, bad holdout, ...)."""
 
 
 @dataclass
@@ -61,7 +61,7 @@ class ExportResult:
 class ExportOptions:
     target: str = "openai"
     model: str | None = None
-    validation_split: float | int | None = None
+    holdout: float | int | None = None
     seed: int = 42
     multi_turn: bool = False
     few_shot: Path | None = None
@@ -71,7 +71,8 @@ class ExportOptions:
         return {
             "target": self.target,
             "model": self.model,
-            "validation_split": self.validation_split,
+            "holdout": self.holdout,
+            "validation_split": self.holdout,  # the key manifests had before "holdout"
             "seed": self.seed,
             "multi_turn": self.multi_turn,
             "few_shot": str(self.few_shot) if self.few_shot else None,
@@ -112,9 +113,9 @@ class PreparedExport:
         return next(p for p in self.parts if p.role == role)
 
     def data(self) -> bytes:
-        """The single-file JSONL (only for exports without a validation split)."""
+        """The single-file JSONL (only for exports without a holdout)."""
         if len(self.parts) != 1:
-            raise ExportOptionError("a split export has two files; use write_prepared")
+            raise ExportOptionError("an export with a holdout has two files; use write_prepared")
         return self.parts[0].data()
 
 
@@ -125,7 +126,7 @@ def check_options(
     *,
     target: str = "openai",
     model: str | None = None,
-    validation_split: float | int | str | None = None,
+    holdout: float | int | str | None = None,
     seed: int = 42,
     multi_turn: bool = False,
     few_shot: Path | str | None = None,
@@ -136,15 +137,15 @@ def check_options(
         known = ", ".join(sorted(PROFILES))
         raise ExportOptionError(f"unknown target {target!r} (known: {known})")
     try:
-        split = parse_validation_split(validation_split)
-    except SplitError as exc:
+        parsed_holdout = parse_holdout(holdout)
+    except HoldoutError as exc:
         raise ExportOptionError(str(exc)) from None
     if epochs is not None and (isinstance(epochs, bool) or not 1 <= int(epochs) <= 50):
         raise ExportOptionError(f"epochs must be between 1 and 50, got {epochs}")
     return ExportOptions(
         target=target,
         model=model or None,
-        validation_split=split,
+        holdout=parsed_holdout,
         seed=int(seed),
         multi_turn=bool(multi_turn),
         few_shot=Path(few_shot) if few_shot else None,
@@ -225,7 +226,7 @@ def prepare_export(
     out: Path | str | None = None,
     target: str = "openai",
     model: str | None = None,
-    validation_split: float | int | str | None = None,
+    holdout: float | int | str | None = None,
     seed: int = 42,
     multi_turn: bool = False,
     few_shot: Path | str | None = None,
@@ -233,7 +234,7 @@ def prepare_export(
 ) -> PreparedExport:
     """Build and validate an export in memory. Raises ExportOptionError for bad options
     (including an unreadable or invalid few-shot file); data problems become findings."""
-    options = check_options(target=target, model=model, validation_split=validation_split,
+    options = check_options(target=target, model=model, holdout=holdout,
                             seed=seed, multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
     few_shot_examples = None
     if options.few_shot is not None:
@@ -242,16 +243,16 @@ def prepare_export(
         except FewShotFileError as exc:
             raise ExportOptionError(str(exc)) from None
     examples = list(build_examples(iter_approved_pairs(db), multi_turn=options.multi_turn))
-    paths = output_paths(Path(out or "export.jsonl"), split=options.validation_split is not None)
+    paths = output_paths(Path(out or "export.jsonl"), holdout=options.holdout is not None)
     extra: list[Finding] = []
-    if options.validation_split is None:
+    if options.holdout is None:
         groups = [("all", examples)]
     else:
         try:
-            train, valid = split_examples(examples, options.validation_split, seed=options.seed)
+            train, valid = hold_out(examples, options.holdout, seed=options.seed)
             groups = [("train", train), ("valid", valid)]
-        except SplitError as exc:
-            extra.append(Finding(0, SPLIT_RULE, "error", str(exc)))
+        except HoldoutError as exc:
+            extra.append(Finding(0, HOLDOUT_RULE, "error", str(exc)))
             groups = [("train", examples), ("valid", [])]
     parts: list[Part] = []
     for role, members in groups:
@@ -296,8 +297,7 @@ def write_prepared(
     """Write a prepared export (all files + manifest, atomically) and record a run.
     A prepared export with errors is refused: nothing is written, the run says so."""
     out = Path(out)
-    split = len(prepared.parts) == 2
-    paths = output_paths(out, split=split)
+    paths = output_paths(out, holdout=len(prepared.parts) == 2)
     manifest_path = manifest_path_for(out)
     settings = {**prepared.options.to_dict(),
                 "files": [str(paths[p.role]) for p in prepared.parts],
@@ -346,7 +346,7 @@ def export_dataset(
     *,
     target: str = "openai",
     model: str | None = None,
-    validation_split: float | int | None = None,
+    holdout: float | int | None = None,
     seed: int = 42,
     multi_turn: bool = False,
     few_shot: Path | None = None,
@@ -354,23 +354,23 @@ def export_dataset(
     who: str = "cli",
 ) -> ExportResult:
     """Export approved pairs to `out` (or `<stem>.train.jsonl` + `<stem>.valid.jsonl` with a
-    validation split) plus `<stem>.manifest.json`. Refuses (ok False, nothing written) on
+    holdout) plus `<stem>.manifest.json`. Refuses (ok False, nothing written) on
     any validation error. Raises ExportOptionError for unusable options, OSError on I/O."""
     out = Path(out)
     if out.is_dir():
         raise ExportOptionError(f"{out} is a directory; give a file name like {out}/data.jsonl")
     prepared = prepare_export(db, out=out, target=target, model=model,
-                              validation_split=validation_split, seed=seed,
+                              holdout=holdout, seed=seed,
                               multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
     return write_prepared(db, prepared, out, who=who)
 
 
 def build_export_bytes(db: Database, **options: Any) -> tuple[bytes, ValidationReport]:
     """One JSONL file in memory for a download button. Returns (b"", report) when the report
-    has errors. A validation split is not possible here (it makes two files)."""
+    has errors. A holdout is not possible here (it makes two files)."""
     options.pop("who", None)
-    if options.get("validation_split") not in (None, ""):
-        raise ExportOptionError("a download is a single file; export a split with the CLI")
+    if options.get("holdout") not in (None, ""):
+        raise ExportOptionError("a download is a single file; export with a holdout from the CLI")
     prepared = prepare_export(db, **options)
     return (prepared.data() if prepared.ok else b""), prepared.report
 

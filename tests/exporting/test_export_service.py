@@ -6,6 +6,7 @@ import pytest
 
 from reviewer.audit import recent_runs
 from reviewer.exporting.build import build_examples
+from reviewer.exporting.holdout import hold_out
 from reviewer.exporting.select import iter_approved_pairs
 from reviewer.exporting.service import (
     ExportOptionError,
@@ -14,7 +15,6 @@ from reviewer.exporting.service import (
     export_dataset,
     timestamped_copy,
 )
-from reviewer.exporting.splits import split_examples
 from reviewer.validation import PROFILES
 
 
@@ -168,7 +168,7 @@ def test_unknown_target_and_bad_options_raise(db, seed, tmp_path):
     with pytest.raises(ExportOptionError, match="unknown target"):
         export_dataset(db, tmp_path / "a.jsonl", target="nope")
     with pytest.raises(ExportOptionError):
-        export_dataset(db, tmp_path / "a.jsonl", validation_split=1.5)
+        export_dataset(db, tmp_path / "a.jsonl", holdout=1.5)
     with pytest.raises(ExportOptionError, match="few-shot"):
         export_dataset(db, tmp_path / "a.jsonl", few_shot=tmp_path / "missing.jsonl")
     with pytest.raises(ExportOptionError, match="directory"):
@@ -194,7 +194,7 @@ def test_download_bytes_match_the_file_export(db, seed, tmp_path):
     result = export_dataset(db, tmp_path / "f.jsonl")
     assert data == result.files[0].read_bytes()
     with pytest.raises(ExportOptionError):
-        build_export_bytes(db, validation_split=0.2)
+        build_export_bytes(db, holdout=0.2)
 
 
 def test_download_bytes_empty_on_errors(db, seed):
@@ -227,14 +227,16 @@ def _examples(db):
     return list(build_examples(iter_approved_pairs(db)))
 
 
-def test_split_export_grouped_and_deterministic(db, seed, tmp_path):
+def test_holdout_export_grouped_and_deterministic(db, seed, tmp_path):
     made = seed(db, 24, pairs_per_conversation=2)
-    first = export_dataset(db, tmp_path / "a" / "set.jsonl", validation_split=0.25, seed=5)
+    first = export_dataset(db, tmp_path / "a" / "set.jsonl", holdout=0.25, seed=5)
     assert first.ok, [f.to_dict() for f in first.report.errors]
     train, valid = tmp_path / "a" / "set.train.jsonl", tmp_path / "a" / "set.valid.jsonl"
     assert first.files == [train, valid]
     assert not (tmp_path / "a" / "set.jsonl").exists()
     manifest = json.loads(first.manifest.read_text("utf-8"))
+    # the setting is "holdout"; the key older manifests used is still written beside it
+    assert manifest["settings"]["holdout"] == manifest["settings"]["validation_split"] == 0.25
     by_role = {f["role"]: f for f in manifest["files"]}
     owner = {pid: c for c, ids in made.items() for pid in ids}
     train_convs = {owner[p] for p in by_role["train"]["pair_ids"]}
@@ -252,24 +254,24 @@ def test_split_export_grouped_and_deterministic(db, seed, tmp_path):
     # "fewer than 50 examples" is about the training file, not the held-out one.
     assert not [f for f in first.report.findings
                 if f.rule == "few_examples" and f.file == "set.valid.jsonl"]
-    # every finding of a split export names its file in a field, not in the message
+    # every finding of an export with a holdout names its file in a field, not in the message
     assert {f.file for f in first.report.findings if f.line} <= {"set.train.jsonl",
                                                                  "set.valid.jsonl"}
 
-    again = export_dataset(db, tmp_path / "b" / "set.jsonl", validation_split=0.25, seed=5)
+    again = export_dataset(db, tmp_path / "b" / "set.jsonl", holdout=0.25, seed=5)
     assert (tmp_path / "b" / "set.valid.jsonl").read_bytes() == valid.read_bytes()
     assert (tmp_path / "b" / "set.train.jsonl").read_bytes() == train.read_bytes()
     assert again.ok
     others = set()
     for s in range(6):
-        export_dataset(db, tmp_path / f"s{s}" / "set.jsonl", validation_split=12, seed=s)
+        export_dataset(db, tmp_path / f"s{s}" / "set.jsonl", holdout=12, seed=s)
         others.add((tmp_path / f"s{s}" / "set.valid.jsonl").read_bytes())
     assert len(others) > 1
 
 
-def test_split_needs_two_conversations(db, pairs_adder, tmp_path):
+def test_holdout_needs_two_conversations(db, pairs_adder, tmp_path):
     pairs_adder(db, "only", [(f"question number {i}?", f"answer number {i}.") for i in range(12)])
-    result = export_dataset(db, tmp_path / "o.jsonl", validation_split=0.2)
+    result = export_dataset(db, tmp_path / "o.jsonl", holdout=0.2)
     assert not result.ok
     assert any("2 conversations" in f.message for f in result.report.errors)
     assert list(tmp_path.glob("o*")) == []
@@ -285,13 +287,13 @@ def test_leak_between_train_and_validation_is_refused(db, seed, pairs_adder, tmp
     examples = _examples(db)
     chosen = None
     for s in range(200):
-        train, valid = split_examples(examples, 5, seed=s)
+        train, valid = hold_out(examples, 5, seed=s)
         train_ids = {e.pair_ids[0] for e in train}
         if (left in train_ids) != (right in train_ids):
             chosen = s
             break
     assert chosen is not None
-    result = export_dataset(db, tmp_path / "leak.jsonl", validation_split=5, seed=chosen)
+    result = export_dataset(db, tmp_path / "leak.jsonl", holdout=5, seed=chosen)
     assert not result.ok
     overlaps = [f for f in result.report.errors if "overlap" in f.rule or "dup" in f.rule]
     assert overlaps, [f.to_dict() for f in result.report.findings]
