@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from reviewer import export_view, pairs, ui
-from reviewer.exporting import ExportOptionError
+from reviewer.exporting import ExportOptionError, ExportOptions
 from reviewer.splitting import DEFAULT_FEW_SHOT
 
 ctx = ui.page_setup("Export")
@@ -32,10 +32,10 @@ use_few_shot = o2.checkbox("Check template conformance against the few-shot file
 if st.button("Build and validate", type="primary", key="ex_build"):
     few_shot = DEFAULT_FEW_SHOT if use_few_shot and DEFAULT_FEW_SHOT.exists() else None
     try:
+        options = ExportOptions(target=target, model=model, multi_turn=multi_turn,
+                                few_shot=few_shot, epochs=int(epochs) or None)
         with st.spinner("Building and validating…"):
-            kept = export_view.export_and_keep(
-                ctx.db, who=who, target=target, model=model, multi_turn=multi_turn,
-                few_shot=few_shot, epochs=int(epochs) or None)
+            kept = export_view.export_and_keep(ctx.db, options, who=who)
     except ExportOptionError as exc:
         state.pop("ex_result", None)
         st.error("These options cannot be exported:")

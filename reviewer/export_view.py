@@ -13,7 +13,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .exporting import default_export_dir, prepare_export, timestamped_path, write_prepared
+from .exporting import (
+    ExportOptionError,
+    ExportOptions,
+    default_export_dir,
+    prepare_export,
+    timestamped_path,
+    write_prepared,
+)
 from .validation import DEFAULT_MODEL, MODELS, PROFILES, ValidationReport, get_profile
 
 REVIEW_URL = "review"  # url_path of the Review page in app.py
@@ -52,14 +59,16 @@ class KeptExport:
     run_id: int | None
 
 
-def export_and_keep(db: Database, *, who: str, directory: Path | None = None,
-                    **options: Any) -> KeptExport:
+def export_and_keep(db: Database, options: ExportOptions, *, who: str,
+                    directory: Path | None = None) -> KeptExport:
     """Prepare and validate a single-file export, then write it like `reviewer export` does
     (atomic file + manifest + a `runs` row) to a new timestamped name under ``directory``
-    (default: ``exports/`` beside the database). Raises ExportOptionError for bad options."""
-    prepared = prepare_export(db, **options)
-    target = prepared.options.target
-    path = timestamped_path(target, directory or default_export_dir(db))
+    (default: ``exports/`` beside the database). Raises ExportOptionError for a holdout
+    (the page keeps one file) or a bad few-shot file."""
+    if options.holdout is not None:
+        raise ExportOptionError("the page keeps one file; export with a holdout from the CLI")
+    prepared = prepare_export(db, options)
+    path = timestamped_path(options.target, directory or default_export_dir(db))
     try:
         result = write_prepared(db, prepared, path, who=who)
     except BaseException:

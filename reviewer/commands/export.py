@@ -16,7 +16,8 @@ from typing import Any
 import click
 
 from ..exporting.holdout import HoldoutError, parse_holdout
-from ..exporting.service import ExportOptionError, ExportResult, export_dataset
+from ..exporting.options import ExportOptionError, ExportOptions
+from ..exporting.service import ExportResult, export_dataset
 from .common import CliContext, pass_cli
 
 EXIT_REFUSED = 1
@@ -130,10 +131,9 @@ def command(cli: CliContext, out: Path, target: str, model: str | None,
     except click.ClickException as exc:
         _fail(exc.message, as_json)
     try:
-        result = export_dataset(db, out, target=target, model=model,
-                                holdout=holdout, seed=seed,
-                                multi_turn=multi_turn, few_shot=few_shot, epochs=epochs,
-                                who="cli")
+        options = ExportOptions(target=target, model=model, holdout=holdout, seed=seed,
+                                multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+        result = export_dataset(db, out, options, who="cli")
     except ExportOptionError as exc:
         _fail(str(exc), as_json)
     except OSError as exc:

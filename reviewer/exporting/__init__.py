@@ -5,8 +5,8 @@ Public entry points live in `service`; the other modules are its steps:
 → validation (`reviewer.validation`) → `writer` (atomic files) + `manifest`.
 """
 
+from .options import ExportOptionError, ExportOptions
 from .service import (
-    ExportOptionError,
     ExportResult,
     PreparedExport,
     build_export_bytes,
@@ -20,6 +20,7 @@ from .service import (
 
 __all__ = [
     "ExportOptionError",
+    "ExportOptions",
     "ExportResult",
     "PreparedExport",
     "build_export_bytes",

@@ -20,7 +20,6 @@ from sqlite_utils import Database
 from ..audit import finish_run, start_run
 from ..db import resolve_db_path
 from ..validation import (
-    PROFILES,
     FewShotFileError,
     Finding,
     ValidationReport,
@@ -30,8 +29,9 @@ from ..validation import (
     validate_objects,
 )
 from .build import Example, build_examples
-from .holdout import HoldoutError, hold_out, parse_holdout
+from .holdout import HoldoutError, hold_out
 from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
+from .options import ExportOptionError, ExportOptions
 from .select import iter_approved_pairs
 from .writer import StagedFiles, atomic_write_bytes, jsonl_bytes
 
@@ -43,10 +43,6 @@ OVERLAP_RULE = "train_valid_overlap"
 RENDER_RULE = "render"
 
 
-class ExportOptionError(ValueError):
-    """Options that cannot work whatever the data (unknown target, bad holdout, ...)."""
-
-
 @dataclass
 class ExportResult:
     ok: bool
@@ -55,29 +51,6 @@ class ExportResult:
     report: ValidationReport
     counts: dict
     run_id: int | None
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    target: str = "openai"
-    model: str | None = None
-    holdout: float | int | None = None
-    seed: int = 42
-    multi_turn: bool = False
-    few_shot: Path | None = None
-    epochs: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "model": self.model,
-            "holdout": self.holdout,
-            "validation_split": self.holdout,  # the key manifests had before "holdout"
-            "seed": self.seed,
-            "multi_turn": self.multi_turn,
-            "few_shot": str(self.few_shot) if self.few_shot else None,
-            "epochs": self.epochs,
-        }
 
 
 @dataclass
@@ -120,37 +93,6 @@ class PreparedExport:
 
 
 # --- preparing ---------------------------------------------------------------------------
-
-
-def check_options(
-    *,
-    target: str = "openai",
-    model: str | None = None,
-    holdout: float | int | str | None = None,
-    seed: int = 42,
-    multi_turn: bool = False,
-    few_shot: Path | str | None = None,
-    epochs: int | None = None,
-) -> ExportOptions:
-    """Normalise options; raises ExportOptionError for values that can never work."""
-    if target not in PROFILES:
-        known = ", ".join(sorted(PROFILES))
-        raise ExportOptionError(f"unknown target {target!r} (known: {known})")
-    try:
-        parsed_holdout = parse_holdout(holdout)
-    except HoldoutError as exc:
-        raise ExportOptionError(str(exc)) from None
-    if epochs is not None and (isinstance(epochs, bool) or not 1 <= int(epochs) <= 50):
-        raise ExportOptionError(f"epochs must be between 1 and 50, got {epochs}")
-    return ExportOptions(
-        target=target,
-        model=model or None,
-        holdout=parsed_holdout,
-        seed=int(seed),
-        multi_turn=bool(multi_turn),
-        few_shot=Path(few_shot) if few_shot else None,
-        epochs=int(epochs) if epochs is not None else None,
-    )
 
 
 def _render(examples: list[Example], target: str) -> tuple[list[dict], list[Finding]]:
@@ -221,21 +163,12 @@ def _overlap_findings(train: Part, valid: Part, paths: Mapping[str, Path]) -> li
 
 
 def prepare_export(
-    db: Database,
-    *,
-    out: Path | str | None = None,
-    target: str = "openai",
-    model: str | None = None,
-    holdout: float | int | str | None = None,
-    seed: int = 42,
-    multi_turn: bool = False,
-    few_shot: Path | str | None = None,
-    epochs: int | None = None,
+    db: Database, options: ExportOptions | None = None, *, out: Path | str | None = None
 ) -> PreparedExport:
-    """Build and validate an export in memory. Raises ExportOptionError for bad options
-    (including an unreadable or invalid few-shot file); data problems become findings."""
-    options = check_options(target=target, model=model, holdout=holdout,
-                            seed=seed, multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+    """Build and validate an export in memory (`out` only names the files in findings).
+    Raises ExportOptionError for an unreadable or invalid few-shot file; data problems
+    become findings."""
+    options = options or ExportOptions()
     few_shot_examples = None
     if options.few_shot is not None:
         try:
@@ -341,37 +274,26 @@ def _manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 
 
 def export_dataset(
-    db: Database,
-    out: Path,
-    *,
-    target: str = "openai",
-    model: str | None = None,
-    holdout: float | int | None = None,
-    seed: int = 42,
-    multi_turn: bool = False,
-    few_shot: Path | None = None,
-    epochs: int | None = None,
-    who: str = "cli",
+    db: Database, out: Path, options: ExportOptions | None = None, *, who: str = "cli"
 ) -> ExportResult:
     """Export approved pairs to `out` (or `<stem>.train.jsonl` + `<stem>.valid.jsonl` with a
-    holdout) plus `<stem>.manifest.json`. Refuses (ok False, nothing written) on
-    any validation error. Raises ExportOptionError for unusable options, OSError on I/O."""
+    holdout) plus `<stem>.manifest.json`. Refuses (ok False, nothing written) on any
+    validation error. Raises ExportOptionError for unusable options, OSError on I/O."""
     out = Path(out)
     if out.is_dir():
         raise ExportOptionError(f"{out} is a directory; give a file name like {out}/data.jsonl")
-    prepared = prepare_export(db, out=out, target=target, model=model,
-                              holdout=holdout, seed=seed,
-                              multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+    prepared = prepare_export(db, options, out=out)
     return write_prepared(db, prepared, out, who=who)
 
 
-def build_export_bytes(db: Database, **options: Any) -> tuple[bytes, ValidationReport]:
+def build_export_bytes(
+    db: Database, options: ExportOptions | None = None
+) -> tuple[bytes, ValidationReport]:
     """One JSONL file in memory for a download button. Returns (b"", report) when the report
     has errors. A holdout is not possible here (it makes two files)."""
-    options.pop("who", None)
-    if options.get("holdout") not in (None, ""):
+    if options is not None and options.holdout is not None:
         raise ExportOptionError("a download is a single file; export with a holdout from the CLI")
-    prepared = prepare_export(db, **options)
+    prepared = prepare_export(db, options)
     return (prepared.data() if prepared.ok else b""), prepared.report
 
 
