@@ -8,17 +8,14 @@ only if there is no error, write all files and the manifest atomically and recor
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from ..audit import finish_run, start_run
-from ..db import resolve_db_path
 from ..validation import (
     FewShotFileError,
     Finding,
@@ -33,7 +30,7 @@ from .holdout import HoldoutError, hold_out
 from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
 from .options import ExportOptionError, ExportOptions
 from .select import iter_approved_pairs
-from .writer import StagedFiles, atomic_write_bytes, jsonl_bytes
+from .writer import StagedFiles, jsonl_bytes
 
 # "Fewer than 10 examples" (an error) and "fewer than 50" (a warning) are about the training
 # file; a held-out validation file is meant to be small.
@@ -295,61 +292,3 @@ def build_export_bytes(
         raise ExportOptionError("a download is a single file; export with a holdout from the CLI")
     prepared = prepare_export(db, options)
     return (prepared.data() if prepared.ok else b""), prepared.report
-
-
-# --- the Export page's kept copies -------------------------------------------------------
-
-
-def _database_file(db: Database) -> Path | None:
-    for row in db.execute("PRAGMA database_list").fetchall():
-        if row[1] == "main" and row[2]:
-            return Path(row[2])
-    return None
-
-
-def default_export_dir(db: Database | Path | str | None = None) -> Path:
-    """`exports/` beside the database file (so `data/reviewer.db` → `data/exports/`)."""
-    if isinstance(db, Database):
-        db_file = _database_file(db)
-    elif db is None:
-        db_file = resolve_db_path()
-    else:
-        db_file = Path(db)
-    if db_file is None or str(db_file) == ":memory:":
-        db_file = resolve_db_path(None)
-    return db_file.parent / "exports"
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def timestamped_path(target: str, directory: Path | None = None,
-                     now: datetime | None = None) -> Path:
-    """Reserve a new `<YYYYmmdd-HHMMSS>-<target>.jsonl` in `directory` (default: the
-    export dir). The name is claimed with an exclusive create, so two sessions exporting in
-    the same second get different files; the caller replaces the empty placeholder."""
-    directory = Path(directory) if directory is not None else default_export_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    safe = _UNSAFE.sub("-", target).strip("-.") or "export"
-    counter = 1
-    while True:
-        suffix = "" if counter == 1 else f"-{counter}"
-        candidate = directory / f"{stamp}-{safe}{suffix}.jsonl"
-        try:
-            with open(candidate, "x"):
-                return candidate
-        except FileExistsError:
-            counter += 1
-
-
-def timestamped_copy(data: bytes, target: str, *, directory: Path | None = None,
-                     now: datetime | None = None) -> Path:
-    """Keep a copy of downloaded bytes under `data/exports/` (atomic write)."""
-    path = timestamped_path(target, directory, now)
-    try:
-        atomic_write_bytes(path, data)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path

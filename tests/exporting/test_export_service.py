@@ -1,6 +1,5 @@
 import hashlib
 import json
-from datetime import datetime
 
 import pytest
 
@@ -12,9 +11,7 @@ from reviewer.exporting.service import (
     ExportOptionError,
     ExportOptions,
     build_export_bytes,
-    default_export_dir,
     export_dataset,
-    timestamped_copy,
 )
 from reviewer.validation import PROFILES
 
@@ -221,26 +218,6 @@ def test_download_bytes_empty_on_errors(db, seed):
     seed(db, 3)
     data, report = build_export_bytes(db)
     assert data == b"" and not report.ok
-
-
-def test_default_export_dir_and_timestamped_copy(db, db_path, tmp_path):
-    assert default_export_dir(db) == db_path.parent / "exports"
-    assert default_export_dir(tmp_path / "data" / "reviewer.db") == tmp_path / "data" / "exports"
-    when = datetime(2026, 3, 2, 10, 1, 5)
-    first = timestamped_copy("한글\n".encode(), "hf-messages", now=when,
-                             directory=default_export_dir(db))
-    second = timestamped_copy(b"x\n", "hf-messages", now=when, directory=default_export_dir(db))
-    assert first.name == "20260302-100105-hf-messages.jsonl"
-    assert second.name == "20260302-100105-hf-messages-2.jsonl"
-    assert first.read_bytes() == "한글\n".encode()
-    assert {p.name for p in first.parent.iterdir()} == {first.name, second.name}
-    odd = timestamped_copy(b"", "../../evil", now=when, directory=tmp_path / "ex")
-    assert odd.parent == tmp_path / "ex"
-
-
-def test_default_export_dir_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("REVIEWER_DB", str(tmp_path / "d" / "r.db"))
-    assert default_export_dir() == tmp_path / "d" / "exports"
 
 
 def _examples(db):
