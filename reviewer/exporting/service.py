@@ -16,13 +16,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..audit import finish_run, start_run
+from ..splitting.fewshot import FewShotError, load_few_shot
 from ..validation import (
-    FewShotFileError,
     Finding,
     ValidationReport,
     find_overlap,
     get_profile,
-    load_few_shot_file,
     validate_objects,
 )
 from .build import Example, build_examples
@@ -169,8 +168,8 @@ def prepare_export(
     few_shot_examples = None
     if options.few_shot is not None:
         try:
-            few_shot_examples = load_few_shot_file(options.few_shot)
-        except FewShotFileError as exc:
+            few_shot_examples = load_few_shot(options.few_shot, strict=False)
+        except FewShotError as exc:
             raise ExportOptionError(str(exc)) from None
     examples = list(build_examples(iter_approved_pairs(db), multi_turn=options.multi_turn))
     paths = output_paths(Path(out or "export.jsonl"), holdout=options.holdout is not None)

@@ -337,3 +337,15 @@ def test_invalid_few_shot_file_is_an_option_error(db, seed, tmp_path):
     broken.write_text("{not json\n", "utf-8")
     with pytest.raises(ExportOptionError, match="broken.jsonl"):
         export_dataset(db, tmp_path / "x.jsonl", ExportOptions(few_shot=broken))
+
+
+def test_export_reads_the_template_leniently(db, seed, tmp_path):
+    seed(db, 12)
+    # a template without a system line: the splitter would refuse it, an export checks it
+    few = tmp_path / "no_system.jsonl"
+    few.write_text(json.dumps({"messages": [{"role": "user", "content": "Q"},
+                                            {"role": "assistant", "content": "A"}]}) + "\n",
+                   "utf-8")
+    result = export_dataset(db, tmp_path / "t.jsonl", ExportOptions(few_shot=few))
+    assert not result.ok
+    assert {f.rule for f in result.report.errors} == {"template_role_order"}
