@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from reviewer import export_view, ui
-from reviewer.exporting import ExportOptionError
+from reviewer import ui
+from reviewer.exporting import ExportOptionError, export_and_keep
+from reviewer.presenters import export as view
 from reviewer.review import store
-from reviewer.splitting import DEFAULT_FEW_SHOT
 
 ctx = ui.page_setup("Export")
 who = ui.require_reviewer()
@@ -19,10 +19,10 @@ ui.plain(f"{counts['approved']} approved pairs will be exported "
          f"({counts['pending']} still pending review).")
 
 c1, c2, c3 = st.columns(3)
-target = c1.selectbox("Target", export_view.target_choices(), key="ex_target",
-                      format_func=export_view.target_label)
-model = c2.selectbox("Model", export_view.model_choices(), key="ex_model",
-                     format_func=export_view.model_label)
+target = c1.selectbox("Target", view.target_choices(), key="ex_target",
+                      format_func=view.target_label)
+model = c2.selectbox("Model", view.model_choices(), key="ex_model",
+                     format_func=view.model_label)
 epochs = c3.number_input("Epochs (0 = default heuristic)", min_value=0, max_value=50, value=0,
                          step=1, key="ex_epochs")
 o1, o2 = st.columns(2)
@@ -31,12 +31,11 @@ use_few_shot = o2.checkbox("Check template conformance against the few-shot file
                            key="ex_few_shot")
 
 if st.button("Build and validate", type="primary", key="ex_build"):
-    few_shot = DEFAULT_FEW_SHOT if use_few_shot and DEFAULT_FEW_SHOT.exists() else None
     try:
+        options = view.form_options(target=target, model=model, epochs=int(epochs),
+                                    multi_turn=multi_turn, check_few_shot=use_few_shot)
         with st.spinner("Building and validating…"):
-            kept = export_view.export_and_keep(
-                ctx.db, who=who, target=target, model=model, multi_turn=multi_turn,
-                few_shot=few_shot, epochs=int(epochs) or None)
+            kept = export_and_keep(ctx.db, options, who=who)
     except ExportOptionError as exc:
         state.pop("ex_result", None)
         st.error("These options cannot be exported:")
@@ -46,19 +45,14 @@ if st.button("Build and validate", type="primary", key="ex_build"):
         st.error("The export could not be written:")
         ui.plain(str(exc))
     else:
-        state["ex_result"] = {
-            "data": kept.data, "report": kept.report.to_json(), "ok": kept.ok, "model": model,
-            "copy": str(kept.path) if kept.path else None,
-            "manifest": str(kept.manifest) if kept.manifest else None,
-            "file_name": kept.path.name if kept.path else None, "run_id": kept.run_id,
-        }
+        state["ex_result"] = view.result_state(kept, model)
         state["ex_ack"] = False
 
 result = state.get("ex_result")
 if result:
     report = result["report"]
     summary = report.get("summary", {})
-    rows = export_view.findings_rows(report.get("findings", []))
+    rows = view.findings_rows(report.get("findings", []))
 
     st.divider()
     if result["ok"]:
@@ -79,17 +73,17 @@ if result:
         errors = sum(1 for r in rows if r["severity"] == "error")
         st.error(f"Export refused: {errors} errors. Fix them (see below) and build again.")
 
-    metrics = export_view.summary_metrics(summary)
+    metrics = view.summary_metrics(summary)
     if metrics:
         cols = st.columns(len(metrics))
         for col, (label, value) in zip(cols, metrics, strict=True):
             col.metric(label, value)
-    for line in export_view.availability_lines(summary) + export_view.detail_lines(summary):
+    for line in view.availability_lines(summary) + view.detail_lines(summary):
         ui.plain(line)
-    token_rows = export_view.token_stat_rows(summary)
+    token_rows = view.token_stat_rows(summary)
     if token_rows:
         st.dataframe(pd.DataFrame(token_rows), hide_index=True)
-    costs = export_view.cost_rows(summary)
+    costs = view.cost_rows(summary)
     if costs:
         with st.expander("Cost and training availability per model"):
             st.dataframe(pd.DataFrame(costs), hide_index=True)
@@ -97,8 +91,8 @@ if result:
     ch1, ch2 = st.columns(2)
     with ch1:
         st.markdown("**Tokens per example**")
-        hist = export_view.histogram(
-            export_view.example_token_counts(result["data"], result["model"] or None))
+        hist = view.histogram(
+            view.example_token_counts(result["data"], result["model"] or None))
         if hist:
             st.bar_chart(pd.DataFrame(hist), x="tokens", y="examples", sort=False)
         elif not result["data"]:
@@ -114,7 +108,7 @@ if result:
         severities = f1.multiselect("Severity", sorted({r["severity"] for r in rows}),
                                     key="ex_sev")
         rules = f2.multiselect("Rule", sorted({r["rule"] for r in rows}), key="ex_rule")
-        shown = export_view.filter_findings(rows, severities=severities, rules=rules)
+        shown = view.filter_findings(rows, severities=severities, rules=rules)
         ui.plain(f"{len(shown)} of {len(rows)} findings. Select a row to open its pair.")
         frame = pd.DataFrame(shown, columns=["severity", "rule", "line", "pair_id", "message",
                                              "open"])

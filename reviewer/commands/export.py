@@ -1,7 +1,8 @@
 """`reviewer export OUT.jsonl`: write approved pairs as a validated fine-tuning dataset.
 
-Files: without a split, OUT itself; with `--validation-split`, `<stem>.train.jsonl` and
-`<stem>.valid.jsonl` (stem = OUT without `.jsonl`). Always `<stem>.manifest.json` beside.
+Files: without a holdout, OUT itself; with `--validation-split` (alias `--holdout`),
+`<stem>.train.jsonl` and `<stem>.valid.jsonl` (stem = OUT without `.jsonl`). Always
+`<stem>.manifest.json` beside.
 Exit 0 written, 1 refused because of validation errors (nothing written), 2 usage or I/O.
 """
 
@@ -14,21 +15,22 @@ from typing import Any
 
 import click
 
-from ..exporting.service import ExportOptionError, ExportResult, export_dataset
-from ..exporting.splits import SplitError, parse_validation_split
+from ..exporting.holdout import HoldoutError, parse_holdout
+from ..exporting.options import ExportOptionError, ExportOptions
+from ..exporting.service import ExportResult, export_dataset
 from .common import CliContext, pass_cli
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
 
-class SplitParam(click.ParamType):
+class HoldoutParam(click.ParamType):
     name = "F|N"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
         try:
-            return parse_validation_split(value)
-        except SplitError as exc:
+            return parse_holdout(value)
+        except HoldoutError as exc:
             self.fail(str(exc), param, ctx)
 
 
@@ -75,7 +77,7 @@ def summary_lines(result: ExportResult) -> list[str]:
         lines.append(f"Export refused: {len(result.report.errors)} error(s); nothing was written."
                      " Fix the pairs named below (or reject them) and export again.")
     if "train_examples" in counts:
-        lines.append(f"Split: {counts['train_examples']} train / {counts['valid_examples']}"
+        lines.append(f"Holdout: {counts['train_examples']} train / {counts['valid_examples']}"
                      f" validation example(s), grouped by conversation.")
     model = summary.get("model") or "default"
     lines.append(f"Target: {summary.get('target', '?')}, model: {model}")
@@ -107,11 +109,11 @@ def summary_lines(result: ExportResult) -> list[str]:
               help="Output profile: openai, together, fireworks, mistral, hf-messages,"
                    " prompt-completion.")
 @click.option("--model", default=None, help="Target model (token encoding, limit, price).")
-@click.option("--validation-split", "validation_split", type=SplitParam(), default=None,
+@click.option("--validation-split", "--holdout", "holdout", type=HoldoutParam(), default=None,
               help="Hold out a validation file: a fraction (0.1) or a number of examples (50);"
                    " whole conversations move together.")
 @click.option("--seed", type=int, default=42, show_default=True,
-              help="Seed for the validation split (same seed, same split).")
+              help="Seed for the holdout (same seed, same held-out conversations).")
 @click.option("--multi-turn", is_flag=True,
               help="One example per conversation: its approved pairs as alternating turns.")
 @click.option("--few-shot", "few_shot", type=click.Path(dir_okay=False, path_type=Path),
@@ -121,7 +123,7 @@ def summary_lines(result: ExportResult) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_cli
 def command(cli: CliContext, out: Path, target: str, model: str | None,
-            validation_split: float | int | None, seed: int, multi_turn: bool,
+            holdout: float | int | None, seed: int, multi_turn: bool,
             few_shot: Path | None, epochs: int | None, as_json: bool) -> None:
     """Export approved pairs to OUT (JSONL), validated first; refuses on any error."""
     try:
@@ -129,10 +131,9 @@ def command(cli: CliContext, out: Path, target: str, model: str | None,
     except click.ClickException as exc:
         _fail(exc.message, as_json)
     try:
-        result = export_dataset(db, out, target=target, model=model,
-                                validation_split=validation_split, seed=seed,
-                                multi_turn=multi_turn, few_shot=few_shot, epochs=epochs,
-                                who="cli")
+        options = ExportOptions(target=target, model=model, holdout=holdout, seed=seed,
+                                multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+        result = export_dataset(db, out, options, who="cli")
     except ExportOptionError as exc:
         _fail(str(exc), as_json)
     except OSError as exc:

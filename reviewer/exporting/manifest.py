@@ -32,10 +32,11 @@ def manifest_path_for(out: Path) -> Path:
     return stem.with_name(stem.name + ".manifest.json")
 
 
-def output_paths(out: Path, *, split: bool) -> dict[str, Path]:
-    """Where the data goes: OUT itself, or `<stem>.train.jsonl` and `<stem>.valid.jsonl`."""
+def output_paths(out: Path, *, holdout: bool) -> dict[str, Path]:
+    """Where the data goes: OUT itself, or with a holdout `<stem>.train.jsonl` and
+    `<stem>.valid.jsonl`."""
     out = Path(out)
-    if not split:
+    if not holdout:
         return {"all": out}
     stem = output_stem(out)
     return {

@@ -1,50 +1,42 @@
 """Export approved pairs as validated fine-tuning files: the one entry point for CLI and UI.
 
 Flow: select approved pairs → build examples → render for the target profile → optional
-grouped train/validation split → validate every line (and train/validation overlap) →
+grouped holdout (train/validation files) → validate every line (and train/validation overlap) →
 only if there is no error, write all files and the manifest atomically and record a run.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from ..db import resolve_db_path
 from ..review.store import iter_approved
 from ..runs import finish_run, start_run
+from ..splitting.fewshot import FewShotError, load_few_shot
 from ..validation import (
-    PROFILES,
-    FewShotFileError,
     Finding,
     ValidationReport,
     find_overlap,
     get_profile,
-    load_few_shot_file,
     validate_objects,
 )
 from .build import Example, build_examples
+from .holdout import HoldoutError, hold_out
 from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
-from .splits import SplitError, parse_validation_split, split_examples
-from .writer import StagedFiles, atomic_write_bytes, jsonl_bytes
+from .options import ExportOptionError, ExportOptions
+from .writer import StagedFiles, jsonl_bytes
 
 # "Fewer than 10 examples" (an error) and "fewer than 50" (a warning) are about the training
 # file; a held-out validation file is meant to be small.
 VALID_FILE_SKIPPED_RULES = frozenset({"too_few_examples", "few_examples"})
-SPLIT_RULE = "validation_split"
+HOLDOUT_RULE = "validation_split"  # rule id from before the rename; reports name it
 OVERLAP_RULE = "train_valid_overlap"
 RENDER_RULE = "render"
-
-
-class ExportOptionError(ValueError):
-    """Options that cannot work whatever the data (unknown target, bad split value, ...)."""
 
 
 @dataclass
@@ -55,28 +47,6 @@ class ExportResult:
     report: ValidationReport
     counts: dict
     run_id: int | None
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    target: str = "openai"
-    model: str | None = None
-    validation_split: float | int | None = None
-    seed: int = 42
-    multi_turn: bool = False
-    few_shot: Path | None = None
-    epochs: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "model": self.model,
-            "validation_split": self.validation_split,
-            "seed": self.seed,
-            "multi_turn": self.multi_turn,
-            "few_shot": str(self.few_shot) if self.few_shot else None,
-            "epochs": self.epochs,
-        }
 
 
 @dataclass
@@ -112,44 +82,13 @@ class PreparedExport:
         return next(p for p in self.parts if p.role == role)
 
     def data(self) -> bytes:
-        """The single-file JSONL (only for exports without a validation split)."""
+        """The single-file JSONL (only for exports without a holdout)."""
         if len(self.parts) != 1:
-            raise ExportOptionError("a split export has two files; use write_prepared")
+            raise ExportOptionError("an export with a holdout has two files; use write_prepared")
         return self.parts[0].data()
 
 
 # --- preparing ---------------------------------------------------------------------------
-
-
-def check_options(
-    *,
-    target: str = "openai",
-    model: str | None = None,
-    validation_split: float | int | str | None = None,
-    seed: int = 42,
-    multi_turn: bool = False,
-    few_shot: Path | str | None = None,
-    epochs: int | None = None,
-) -> ExportOptions:
-    """Normalise options; raises ExportOptionError for values that can never work."""
-    if target not in PROFILES:
-        known = ", ".join(sorted(PROFILES))
-        raise ExportOptionError(f"unknown target {target!r} (known: {known})")
-    try:
-        split = parse_validation_split(validation_split)
-    except SplitError as exc:
-        raise ExportOptionError(str(exc)) from None
-    if epochs is not None and (isinstance(epochs, bool) or not 1 <= int(epochs) <= 50):
-        raise ExportOptionError(f"epochs must be between 1 and 50, got {epochs}")
-    return ExportOptions(
-        target=target,
-        model=model or None,
-        validation_split=split,
-        seed=int(seed),
-        multi_turn=bool(multi_turn),
-        few_shot=Path(few_shot) if few_shot else None,
-        epochs=int(epochs) if epochs is not None else None,
-    )
 
 
 def _render(examples: list[Example], target: str) -> tuple[list[dict], list[Finding]]:
@@ -220,38 +159,29 @@ def _overlap_findings(train: Part, valid: Part, paths: Mapping[str, Path]) -> li
 
 
 def prepare_export(
-    db: Database,
-    *,
-    out: Path | str | None = None,
-    target: str = "openai",
-    model: str | None = None,
-    validation_split: float | int | str | None = None,
-    seed: int = 42,
-    multi_turn: bool = False,
-    few_shot: Path | str | None = None,
-    epochs: int | None = None,
+    db: Database, options: ExportOptions | None = None, *, out: Path | str | None = None
 ) -> PreparedExport:
-    """Build and validate an export in memory. Raises ExportOptionError for bad options
-    (including an unreadable or invalid few-shot file); data problems become findings."""
-    options = check_options(target=target, model=model, validation_split=validation_split,
-                            seed=seed, multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+    """Build and validate an export in memory (`out` only names the files in findings).
+    Raises ExportOptionError for an unreadable or invalid few-shot file; data problems
+    become findings."""
+    options = options or ExportOptions()
     few_shot_examples = None
     if options.few_shot is not None:
         try:
-            few_shot_examples = load_few_shot_file(options.few_shot)
-        except FewShotFileError as exc:
+            few_shot_examples = load_few_shot(options.few_shot, strict=False)
+        except FewShotError as exc:
             raise ExportOptionError(str(exc)) from None
     examples = list(build_examples(iter_approved(db), multi_turn=options.multi_turn))
-    paths = output_paths(Path(out or "export.jsonl"), split=options.validation_split is not None)
+    paths = output_paths(Path(out or "export.jsonl"), holdout=options.holdout is not None)
     extra: list[Finding] = []
-    if options.validation_split is None:
+    if options.holdout is None:
         groups = [("all", examples)]
     else:
         try:
-            train, valid = split_examples(examples, options.validation_split, seed=options.seed)
+            train, valid = hold_out(examples, options.holdout, seed=options.seed)
             groups = [("train", train), ("valid", valid)]
-        except SplitError as exc:
-            extra.append(Finding(0, SPLIT_RULE, "error", str(exc)))
+        except HoldoutError as exc:
+            extra.append(Finding(0, HOLDOUT_RULE, "error", str(exc)))
             groups = [("train", examples), ("valid", [])]
     parts: list[Part] = []
     for role, members in groups:
@@ -296,8 +226,7 @@ def write_prepared(
     """Write a prepared export (all files + manifest, atomically) and record a run.
     A prepared export with errors is refused: nothing is written, the run says so."""
     out = Path(out)
-    split = len(prepared.parts) == 2
-    paths = output_paths(out, split=split)
+    paths = output_paths(out, holdout=len(prepared.parts) == 2)
     manifest_path = manifest_path_for(out)
     settings = {**prepared.options.to_dict(),
                 "files": [str(paths[p.role]) for p in prepared.parts],
@@ -341,93 +270,24 @@ def _manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 
 
 def export_dataset(
-    db: Database,
-    out: Path,
-    *,
-    target: str = "openai",
-    model: str | None = None,
-    validation_split: float | int | None = None,
-    seed: int = 42,
-    multi_turn: bool = False,
-    few_shot: Path | None = None,
-    epochs: int | None = None,
-    who: str = "cli",
+    db: Database, out: Path, options: ExportOptions | None = None, *, who: str = "cli"
 ) -> ExportResult:
     """Export approved pairs to `out` (or `<stem>.train.jsonl` + `<stem>.valid.jsonl` with a
-    validation split) plus `<stem>.manifest.json`. Refuses (ok False, nothing written) on
-    any validation error. Raises ExportOptionError for unusable options, OSError on I/O."""
+    holdout) plus `<stem>.manifest.json`. Refuses (ok False, nothing written) on any
+    validation error. Raises ExportOptionError for unusable options, OSError on I/O."""
     out = Path(out)
     if out.is_dir():
         raise ExportOptionError(f"{out} is a directory; give a file name like {out}/data.jsonl")
-    prepared = prepare_export(db, out=out, target=target, model=model,
-                              validation_split=validation_split, seed=seed,
-                              multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+    prepared = prepare_export(db, options, out=out)
     return write_prepared(db, prepared, out, who=who)
 
 
-def build_export_bytes(db: Database, **options: Any) -> tuple[bytes, ValidationReport]:
+def build_export_bytes(
+    db: Database, options: ExportOptions | None = None
+) -> tuple[bytes, ValidationReport]:
     """One JSONL file in memory for a download button. Returns (b"", report) when the report
-    has errors. A validation split is not possible here (it makes two files)."""
-    options.pop("who", None)
-    if options.get("validation_split") not in (None, ""):
-        raise ExportOptionError("a download is a single file; export a split with the CLI")
-    prepared = prepare_export(db, **options)
+    has errors. A holdout is not possible here (it makes two files)."""
+    if options is not None and options.holdout is not None:
+        raise ExportOptionError("a download is a single file; export with a holdout from the CLI")
+    prepared = prepare_export(db, options)
     return (prepared.data() if prepared.ok else b""), prepared.report
-
-
-# --- the Export page's kept copies -------------------------------------------------------
-
-
-def _database_file(db: Database) -> Path | None:
-    for row in db.execute("PRAGMA database_list").fetchall():
-        if row[1] == "main" and row[2]:
-            return Path(row[2])
-    return None
-
-
-def default_export_dir(db: Database | Path | str | None = None) -> Path:
-    """`exports/` beside the database file (so `data/reviewer.db` → `data/exports/`)."""
-    if isinstance(db, Database):
-        db_file = _database_file(db)
-    elif db is None:
-        db_file = resolve_db_path()
-    else:
-        db_file = Path(db)
-    if db_file is None or str(db_file) == ":memory:":
-        db_file = resolve_db_path(None)
-    return db_file.parent / "exports"
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def timestamped_path(target: str, directory: Path | None = None,
-                     now: datetime | None = None) -> Path:
-    """Reserve a new `<YYYYmmdd-HHMMSS>-<target>.jsonl` in `directory` (default: the
-    export dir). The name is claimed with an exclusive create, so two sessions exporting in
-    the same second get different files; the caller replaces the empty placeholder."""
-    directory = Path(directory) if directory is not None else default_export_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    safe = _UNSAFE.sub("-", target).strip("-.") or "export"
-    counter = 1
-    while True:
-        suffix = "" if counter == 1 else f"-{counter}"
-        candidate = directory / f"{stamp}-{safe}{suffix}.jsonl"
-        try:
-            with open(candidate, "x"):
-                return candidate
-        except FileExistsError:
-            counter += 1
-
-
-def timestamped_copy(data: bytes, target: str, *, directory: Path | None = None,
-                     now: datetime | None = None) -> Path:
-    """Keep a copy of downloaded bytes under `data/exports/` (atomic write)."""
-    path = timestamped_path(target, directory, now)
-    try:
-        atomic_write_bytes(path, data)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ..models import Conversation, Turn
 from .report import Rejection
-from .speakers import CUSTOMER, ENGINEER, role_for
+from .speakers import MARKER_WORD, UNKNOWN, marker_role, role_for
 
 _TS = (
     r"(?:\[(?P<ts>[^\]\n]{1,40})\]"
@@ -32,13 +32,11 @@ _LABELLED = re.compile(
     rf"{_LEAD}(?:{_TS}\s*)?(?P<label>[^:：\n\[\]]{{1,40}}?)\s*[:：]\s*(?P<text>.*)$"
 )
 _MARKER = re.compile(
-    rf"{_LEAD}(?:{_TS}\s*)?(?P<mark>[QqAa]|질문|답변|문|답)\s*[)）]\s*(?P<text>.*)$"
+    rf"{_LEAD}(?:{_TS}\s*)?(?P<mark>{MARKER_WORD})\s*[)）]\s*(?P<text>.*)$"
 )
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
 _LEFTOVER_DECORATION = re.compile(r"^[*_]+\s*")
-_MARKER_ROLES = {"q": CUSTOMER, "질문": CUSTOMER, "문": CUSTOMER,
-                 "a": ENGINEER, "답변": ENGINEER, "답": ENGINEER}
 
 NO_TURNS = (
     "no speaker-labelled lines (expected lines like 'Customer: ...', 'Engineer: ...', "
@@ -63,7 +61,7 @@ def parse_turn_line(line: str) -> LineTurn | None:
         timestamp = _timestamp(match)
         if timestamp is not False:
             mark = match["mark"]
-            return LineTurn(_MARKER_ROLES[mark.lower()], mark.upper() if len(mark) == 1
+            return LineTurn(marker_role(mark) or UNKNOWN, mark.upper() if len(mark) == 1
                             else mark, timestamp or None, match["text"].strip())
     match = _LABELLED.match(line)
     if not match:

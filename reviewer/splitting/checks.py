@@ -10,8 +10,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from ..importing.speakers import has_marker
 from ..models import Conversation, QAPair
-from .markers import has_marker
 from .prompt import MAX_ANSWER_CHARS, MAX_PAIRS, MAX_QUESTION_CHARS, MAX_SYSTEM_CHARS
 
 # Share of an answer's words that must occur in the engineer's turns (question: customer's).

@@ -1,46 +1,66 @@
-"""Few-shot examples for the LLM splitter, kept in the export format.
+"""Few-shot examples, kept in the export format: the one loader for every reader.
 
 One JSON object per line: ``{"messages": [system, user, assistant, (user, assistant)...]}``.
-The same file can later check that exported rows follow the same template.
+The LLM splitter puts them in its prompt; an export (and `reviewer validate`) checks that
+every line follows their template.
+
+Two modes, because the two readers need different things:
+
+- ``strict=True`` (the splitter's prompt): roles are system/user/assistant only, the system
+  line comes first and is one line, then user/assistant rounds, no empty text. Messages
+  come back as ``{"role", "content"}`` only.
+- ``strict=False`` (a template to check against): any role names and message shapes, so a
+  template without a system line or with extra keys still defines its pattern; messages
+  need a string role and string content and are returned as written.
+
+Either mode raises `FewShotError` naming the file, the line and the reason.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 DEFAULT_FEW_SHOT = Path(__file__).resolve().parents[2] / "data" / "few_shot.jsonl"
 MAX_FEW_SHOT_BYTES = 1_000_000  # examples go into every prompt; a huge file is a mistake
+CHAT_ROLES = ("system", "user", "assistant")
 
 
 class FewShotError(ValueError):
     """The few-shot file cannot be used; the message names the file, line and reason."""
 
 
-def load_few_shot(path: str | Path) -> list[list[dict]]:
+def load_few_shot(path: str | Path, strict: bool = True) -> list[list[dict]]:
     """Read and check every example; raise `FewShotError` on the first problem."""
     file = Path(path)
+    where = f"few-shot file {file}"
     try:
         size = file.stat().st_size
     except OSError as exc:
-        raise FewShotError(f"{file}: cannot read few-shot file ({exc.strerror or exc})") from exc
+        raise FewShotError(f"{where}: cannot read ({exc.strerror or exc})") from exc
     if size > MAX_FEW_SHOT_BYTES:
-        raise FewShotError(f"{file}: few-shot file is {size} bytes, over {MAX_FEW_SHOT_BYTES}")
+        raise FewShotError(f"{where}: {size} bytes, over {MAX_FEW_SHOT_BYTES}")
     try:
         text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FewShotError(f"{file}: cannot read few-shot file as UTF-8 ({exc})") from exc
+    except OSError as exc:
+        raise FewShotError(f"{where}: cannot read ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise FewShotError(f"{where}: cannot read as UTF-8 ({exc.reason})") from exc
     examples: list[list[dict]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        examples.append(_parse_line(line, f"{file}: line {number}"))
+        messages = _messages(line, f"{where}: line {number}")
+        examples.append(_strict(messages, f"{where}: line {number}") if strict
+                        else [dict(m) for m in messages])
     if not examples:
-        raise FewShotError(f"{file}: no examples in few-shot file")
+        raise FewShotError(f"{where}: no examples")
     return examples
 
 
-def _parse_line(line: str, where: str) -> list[dict]:
+def _messages(line: str, where: str) -> list[dict[str, Any]]:
+    """The line's message list: objects with a string role and string content."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -53,12 +73,21 @@ def _parse_line(line: str, where: str) -> list[dict]:
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             raise FewShotError(f"{where}: message {index} is not an object")
-        role = message.get("role")
-        content = message.get("content")
-        if role not in ("system", "user", "assistant"):
+        if not isinstance(message.get("role"), str):
+            raise FewShotError(f"{where}: message {index} has no role")
+        if not isinstance(message.get("content"), str):
+            raise FewShotError(f"{where}: message {index} ({message['role']}) has no text")
+    return messages
+
+
+def _strict(messages: list[dict[str, Any]], where: str) -> list[dict]:
+    """The prompt's shape: system line, then user/assistant rounds, all with text."""
+    for index, message in enumerate(messages):
+        role = message["role"]
+        if role not in CHAT_ROLES:
             raise FewShotError(f"{where}: message {index} has role {role!r}; "
                                "expected system, user or assistant")
-        if not isinstance(content, str) or not content.strip():
+        if not message["content"].strip():
             raise FewShotError(f"{where}: message {index} ({role}) has empty content")
     roles = [m["role"] for m in messages]
     if roles[0] != "system":

@@ -58,6 +58,17 @@ def test_json_output(db, db_path, seed, tmp_path):
                                        "billed_tokens", "epochs", "estimated_cost_usd"}
 
 
+def test_holdout_is_an_alias_of_validation_split(db, db_path, seed, tmp_path):
+    seed(db, 14)
+    old = run(db_path, tmp_path / "old" / "h.jsonl", "--validation-split", "0.25", "--seed", "4")
+    new = run(db_path, tmp_path / "new" / "h.jsonl", "--holdout", "0.25", "--seed", "4")
+    assert old.exit_code == new.exit_code == 0, old.output + new.output
+    assert "Holdout: 10 train / 4 validation example(s)" in new.output
+    for name in ("h.train.jsonl", "h.valid.jsonl"):
+        assert (tmp_path / "old" / name).read_bytes() == (tmp_path / "new" / name).read_bytes()
+    assert run(db_path, tmp_path / "b.jsonl", "--holdout", "0").exit_code == 2
+
+
 def test_multi_turn_flag(db, db_path, seed, tmp_path):
     seed(db, 10, pairs_per_conversation=2)
     result = run(db_path, tmp_path / "m.jsonl", "--multi-turn")

@@ -14,8 +14,8 @@ from reviewer.exporting.writer import WrittenFile
 def test_output_names():
     out = Path("exports") / "set.jsonl"
     assert manifest_path_for(out) == Path("exports/set.manifest.json")
-    assert output_paths(out, split=False) == {"all": out}
-    assert output_paths(out, split=True) == {
+    assert output_paths(out, holdout=False) == {"all": out}
+    assert output_paths(out, holdout=True) == {
         "train": Path("exports/set.train.jsonl"),
         "valid": Path("exports/set.valid.jsonl"),
     }

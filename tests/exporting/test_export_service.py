@@ -1,18 +1,16 @@
 import hashlib
 import json
-from datetime import datetime
 
 import pytest
 
 from reviewer.exporting.build import build_examples
+from reviewer.exporting.holdout import hold_out
 from reviewer.exporting.service import (
     ExportOptionError,
+    ExportOptions,
     build_export_bytes,
-    default_export_dir,
     export_dataset,
-    timestamped_copy,
 )
-from reviewer.exporting.splits import split_examples
 from reviewer.review.store import iter_approved
 from reviewer.runs import recent_runs
 from reviewer.validation import PROFILES
@@ -56,7 +54,7 @@ def test_exports_only_approved_pairs_one_line_each(db, seed, pairs_adder, tmp_pa
 def test_manifest_contents_and_hashes(db, seed, tmp_path):
     seed(db, 12)
     out = tmp_path / "set.jsonl"
-    result = export_dataset(db, out, seed=3, epochs=2, who="민지")
+    result = export_dataset(db, out, ExportOptions(seed=3, epochs=2), who="민지")
     assert result.manifest == tmp_path / "set.manifest.json"
     manifest = json.loads(result.manifest.read_text("utf-8"))
     assert manifest["profile"] == "openai"
@@ -93,7 +91,7 @@ def test_records_an_export_run(db, seed, tmp_path):
 
 def test_multi_turn_one_example_per_conversation(db, seed, tmp_path):
     made = seed(db, 10, pairs_per_conversation=3)
-    result = export_dataset(db, tmp_path / "mt.jsonl", multi_turn=True)
+    result = export_dataset(db, tmp_path / "mt.jsonl", ExportOptions(multi_turn=True))
     assert result.ok, [f.to_dict() for f in result.report.errors]
     lines = read_jsonl(tmp_path / "mt.jsonl")
     manifest = json.loads(result.manifest.read_text("utf-8"))
@@ -148,7 +146,7 @@ def test_korean_round_trips_as_utf8(db, pairs_adder, seed, tmp_path):
 def test_each_profile_renders_every_line(db, seed, tmp_path, target):
     seed(db, 12)
     out = tmp_path / f"{target}.jsonl"
-    result = export_dataset(db, out, target=target)
+    result = export_dataset(db, out, ExportOptions(target=target))
     assert result.ok, [f.to_dict() for f in result.report.errors]
     lines = read_jsonl(out)
     examples = list(build_examples(iter_approved(db)))
@@ -163,14 +161,33 @@ def test_each_profile_renders_every_line(db, seed, tmp_path, target):
     assert manifest["profile"] == target
 
 
-def test_unknown_target_and_bad_options_raise(db, seed, tmp_path):
+@pytest.mark.parametrize(("values", "message"), [
+    ({"target": "nope"}, "unknown target"),
+    ({"holdout": 1.5}, "between 0 and 1"),
+    ({"holdout": 0}, "1 or more"),
+    ({"holdout": True}, "fraction or a count"),
+    ({"epochs": 0}, "epochs must be between 1 and 50"),
+    ({"epochs": 51}, "epochs must be between 1 and 50"),
+])
+def test_options_that_can_never_work_are_refused_when_built(values, message):
+    with pytest.raises(ExportOptionError, match=message):
+        ExportOptions(**values)
+
+
+def test_options_are_normalised_and_recorded_under_old_and_new_keys(tmp_path):
+    options = ExportOptions(model="", few_shot=str(tmp_path / "f.jsonl"), holdout=3)
+    assert options.model is None and options.few_shot == tmp_path / "f.jsonl"
+    assert options.to_dict() == {
+        "target": "openai", "model": None, "holdout": 3, "validation_split": 3, "seed": 42,
+        "multi_turn": False, "few_shot": str(tmp_path / "f.jsonl"), "epochs": None}
+    assert ExportOptions() == ExportOptions(target="openai", seed=42)
+
+
+def test_unusable_few_shot_file_or_directory_output_raise(db, seed, tmp_path):
     seed(db, 10)
-    with pytest.raises(ExportOptionError, match="unknown target"):
-        export_dataset(db, tmp_path / "a.jsonl", target="nope")
-    with pytest.raises(ExportOptionError):
-        export_dataset(db, tmp_path / "a.jsonl", validation_split=1.5)
     with pytest.raises(ExportOptionError, match="few-shot"):
-        export_dataset(db, tmp_path / "a.jsonl", few_shot=tmp_path / "missing.jsonl")
+        export_dataset(db, tmp_path / "a.jsonl",
+                       ExportOptions(few_shot=tmp_path / "missing.jsonl"))
     with pytest.raises(ExportOptionError, match="directory"):
         export_dataset(db, tmp_path)
     assert list(tmp_path.glob("a*")) == []
@@ -189,12 +206,12 @@ def test_io_failure_leaves_nothing_and_marks_the_run_failed(db, seed, tmp_path):
 
 def test_download_bytes_match_the_file_export(db, seed, tmp_path):
     seed(db, 11)
-    data, report = build_export_bytes(db, target="openai")
+    data, report = build_export_bytes(db, ExportOptions(target="openai"))
     assert report.ok
     result = export_dataset(db, tmp_path / "f.jsonl")
     assert data == result.files[0].read_bytes()
     with pytest.raises(ExportOptionError):
-        build_export_bytes(db, validation_split=0.2)
+        build_export_bytes(db, ExportOptions(holdout=0.2))
 
 
 def test_download_bytes_empty_on_errors(db, seed):
@@ -203,38 +220,21 @@ def test_download_bytes_empty_on_errors(db, seed):
     assert data == b"" and not report.ok
 
 
-def test_default_export_dir_and_timestamped_copy(db, db_path, tmp_path):
-    assert default_export_dir(db) == db_path.parent / "exports"
-    assert default_export_dir(tmp_path / "data" / "reviewer.db") == tmp_path / "data" / "exports"
-    when = datetime(2026, 3, 2, 10, 1, 5)
-    first = timestamped_copy("한글\n".encode(), "hf-messages", now=when,
-                             directory=default_export_dir(db))
-    second = timestamped_copy(b"x\n", "hf-messages", now=when, directory=default_export_dir(db))
-    assert first.name == "20260302-100105-hf-messages.jsonl"
-    assert second.name == "20260302-100105-hf-messages-2.jsonl"
-    assert first.read_bytes() == "한글\n".encode()
-    assert {p.name for p in first.parent.iterdir()} == {first.name, second.name}
-    odd = timestamped_copy(b"", "../../evil", now=when, directory=tmp_path / "ex")
-    assert odd.parent == tmp_path / "ex"
-
-
-def test_default_export_dir_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("REVIEWER_DB", str(tmp_path / "d" / "r.db"))
-    assert default_export_dir() == tmp_path / "d" / "exports"
-
-
 def _examples(db):
     return list(build_examples(iter_approved(db)))
 
 
-def test_split_export_grouped_and_deterministic(db, seed, tmp_path):
+def test_holdout_export_grouped_and_deterministic(db, seed, tmp_path):
     made = seed(db, 24, pairs_per_conversation=2)
-    first = export_dataset(db, tmp_path / "a" / "set.jsonl", validation_split=0.25, seed=5)
+    first = export_dataset(db, tmp_path / "a" / "set.jsonl",
+                           ExportOptions(holdout=0.25, seed=5))
     assert first.ok, [f.to_dict() for f in first.report.errors]
     train, valid = tmp_path / "a" / "set.train.jsonl", tmp_path / "a" / "set.valid.jsonl"
     assert first.files == [train, valid]
     assert not (tmp_path / "a" / "set.jsonl").exists()
     manifest = json.loads(first.manifest.read_text("utf-8"))
+    # the setting is "holdout"; the key older manifests used is still written beside it
+    assert manifest["settings"]["holdout"] == manifest["settings"]["validation_split"] == 0.25
     by_role = {f["role"]: f for f in manifest["files"]}
     owner = {pid: c for c, ids in made.items() for pid in ids}
     train_convs = {owner[p] for p in by_role["train"]["pair_ids"]}
@@ -252,24 +252,25 @@ def test_split_export_grouped_and_deterministic(db, seed, tmp_path):
     # "fewer than 50 examples" is about the training file, not the held-out one.
     assert not [f for f in first.report.findings
                 if f.rule == "few_examples" and f.file == "set.valid.jsonl"]
-    # every finding of a split export names its file in a field, not in the message
+    # every finding of an export with a holdout names its file in a field, not in the message
     assert {f.file for f in first.report.findings if f.line} <= {"set.train.jsonl",
                                                                  "set.valid.jsonl"}
 
-    again = export_dataset(db, tmp_path / "b" / "set.jsonl", validation_split=0.25, seed=5)
+    again = export_dataset(db, tmp_path / "b" / "set.jsonl",
+                           ExportOptions(holdout=0.25, seed=5))
     assert (tmp_path / "b" / "set.valid.jsonl").read_bytes() == valid.read_bytes()
     assert (tmp_path / "b" / "set.train.jsonl").read_bytes() == train.read_bytes()
     assert again.ok
     others = set()
     for s in range(6):
-        export_dataset(db, tmp_path / f"s{s}" / "set.jsonl", validation_split=12, seed=s)
+        export_dataset(db, tmp_path / f"s{s}" / "set.jsonl", ExportOptions(holdout=12, seed=s))
         others.add((tmp_path / f"s{s}" / "set.valid.jsonl").read_bytes())
     assert len(others) > 1
 
 
-def test_split_needs_two_conversations(db, pairs_adder, tmp_path):
+def test_holdout_needs_two_conversations(db, pairs_adder, tmp_path):
     pairs_adder(db, "only", [(f"question number {i}?", f"answer number {i}.") for i in range(12)])
-    result = export_dataset(db, tmp_path / "o.jsonl", validation_split=0.2)
+    result = export_dataset(db, tmp_path / "o.jsonl", ExportOptions(holdout=0.2))
     assert not result.ok
     assert any("2 conversations" in f.message for f in result.report.errors)
     assert list(tmp_path.glob("o*")) == []
@@ -285,13 +286,13 @@ def test_leak_between_train_and_validation_is_refused(db, seed, pairs_adder, tmp
     examples = _examples(db)
     chosen = None
     for s in range(200):
-        train, valid = split_examples(examples, 5, seed=s)
+        train, valid = hold_out(examples, 5, seed=s)
         train_ids = {e.pair_ids[0] for e in train}
         if (left in train_ids) != (right in train_ids):
             chosen = s
             break
     assert chosen is not None
-    result = export_dataset(db, tmp_path / "leak.jsonl", validation_split=5, seed=chosen)
+    result = export_dataset(db, tmp_path / "leak.jsonl", ExportOptions(holdout=5, seed=chosen))
     assert not result.ok
     overlaps = [f for f in result.report.errors if "overlap" in f.rule or "dup" in f.rule]
     assert overlaps, [f.to_dict() for f in result.report.findings]
@@ -317,10 +318,10 @@ def write_few_shot(path):
 def test_few_shot_template_conformance(db, seed, pairs_adder, tmp_path):
     seed(db, 12)
     few_shot = write_few_shot(tmp_path / "few.jsonl")
-    assert export_dataset(db, tmp_path / "ok.jsonl", few_shot=few_shot).ok
+    assert export_dataset(db, tmp_path / "ok.jsonl", ExportOptions(few_shot=few_shot)).ok
     [marker] = pairs_adder(db, "conv-m", [("Q) Is there a Linux driver?", "A) Yes, in the SDK.")])
     [multi] = pairs_adder(db, "conv-s", [("Which pin?", "Pin 56.")], system="line one\nline two")
-    result = export_dataset(db, tmp_path / "bad.jsonl", few_shot=few_shot)
+    result = export_dataset(db, tmp_path / "bad.jsonl", ExportOptions(few_shot=few_shot))
     assert not result.ok
     rules = {(f.rule, f.pair_id) for f in result.report.errors}
     assert ("template_marker", marker) in rules
@@ -335,4 +336,16 @@ def test_invalid_few_shot_file_is_an_option_error(db, seed, tmp_path):
     broken = tmp_path / "broken.jsonl"
     broken.write_text("{not json\n", "utf-8")
     with pytest.raises(ExportOptionError, match="broken.jsonl"):
-        export_dataset(db, tmp_path / "x.jsonl", few_shot=broken)
+        export_dataset(db, tmp_path / "x.jsonl", ExportOptions(few_shot=broken))
+
+
+def test_export_reads_the_template_leniently(db, seed, tmp_path):
+    seed(db, 12)
+    # a template without a system line: the splitter would refuse it, an export checks it
+    few = tmp_path / "no_system.jsonl"
+    few.write_text(json.dumps({"messages": [{"role": "user", "content": "Q"},
+                                            {"role": "assistant", "content": "A"}]}) + "\n",
+                   "utf-8")
+    result = export_dataset(db, tmp_path / "t.jsonl", ExportOptions(few_shot=few))
+    assert not result.ok
+    assert {f.rule for f in result.report.errors} == {"template_role_order"}

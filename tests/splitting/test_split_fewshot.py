@@ -3,6 +3,7 @@ import json
 import pytest
 
 from reviewer.splitting import DEFAULT_FEW_SHOT, FewShotError, load_few_shot
+from reviewer.splitting.fewshot import MAX_FEW_SHOT_BYTES
 from reviewer.splitting.summary import is_korean
 
 
@@ -60,3 +61,46 @@ def test_good_file_with_bom_and_blank_lines(tmp_path):
     path = tmp_path / "few.jsonl"
     path.write_text("\ufeff" + GOOD + "\n\n" + GOOD + "\n", encoding="utf-8")
     assert len(load_few_shot(path)) == 2
+
+
+def test_lenient_mode_reads_a_template_the_prompt_would_refuse(tmp_path):
+    no_system = json.dumps({"messages": [
+        {"role": "user", "content": "Q"}, {"role": "assistant", "content": "", "weight": 0}]})
+    tool = _line(("system", "S"), ("user", "Q"), ("tool", "result"), ("assistant", "A"))
+    path = _write(tmp_path, no_system, tool)
+    with pytest.raises(FewShotError, match=r"line 1: message 1 \(assistant\) has empty content"):
+        load_few_shot(path)
+    examples = load_few_shot(path, strict=False)
+    assert [[m["role"] for m in e] for e in examples] == [
+        ["user", "assistant"], ["system", "user", "tool", "assistant"]]
+    assert examples[0][1] == {"role": "assistant", "content": "", "weight": 0}  # as written
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ("{not json", "line 2: invalid JSON"),
+    ('{"messages": []}', "line 2: empty messages list"),
+    ('{"messages": ["hi"]}', "line 2: message 0 is not an object"),
+    ('{"messages": [{"content": "x"}]}', "line 2: message 0 has no role"),
+    ('{"messages": [{"role": "user", "content": 3}]}', "line 2: message 0 (user) has no text"),
+])
+def test_lenient_mode_still_needs_chat_messages(tmp_path, bad, message):
+    path = _write(tmp_path, GOOD, bad)
+    with pytest.raises(FewShotError) as info:
+        load_few_shot(path, strict=False)
+    assert f"few-shot file {path}: {message}" in str(info.value)
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_both_modes_refuse_unreadable_oversized_and_empty_files(tmp_path, strict):
+    with pytest.raises(FewShotError, match="cannot read"):
+        load_few_shot(tmp_path, strict=strict)  # a directory
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(GOOD.replace("Eight", "Acht\xe9").encode("latin-1"))
+    with pytest.raises(FewShotError, match="UTF-8"):
+        load_few_shot(latin, strict=strict)
+    huge = tmp_path / "huge.jsonl"
+    huge.write_text((GOOD + "\n") * (MAX_FEW_SHOT_BYTES // len(GOOD) + 1), encoding="utf-8")
+    with pytest.raises(FewShotError, match="over 1000000"):
+        load_few_shot(huge, strict=strict)
+    with pytest.raises(FewShotError, match="no examples"):
+        load_few_shot(_write(tmp_path, " "), strict=strict)

@@ -1,20 +1,18 @@
-"""What the Export page does and shows, computed without Streamlit: the kept export (file,
-manifest and run, as the CLI writes them), choices, token histogram, findings rows, summary
-metrics. Kept here so the page stays a thin layout and this logic is unit-tested.
+"""What the Export page shows, computed without Streamlit: target and model choices, the
+options a form makes, the kept export as page state, token histogram, findings rows,
+summary metrics. Building and keeping the export itself is `reviewer.exporting`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
-from .exporting import default_export_dir, prepare_export, timestamped_path, write_prepared
-from .validation import DEFAULT_MODEL, MODELS, PROFILES, ValidationReport, get_profile
+from ..exporting import ExportOptions, KeptExport
+from ..splitting import DEFAULT_FEW_SHOT
+from ..validation import DEFAULT_MODEL, MODELS, PROFILES, get_profile
 
 REVIEW_URL = "review"  # url_path of the Review page in app.py
 
@@ -38,39 +36,23 @@ def model_label(model_id: str) -> str:
     return f"{model_id} ({info.availability()})" if info else model_id
 
 
-@dataclass
-class KeptExport:
-    """An export made from the page: the kept file, its manifest and the run that wrote it.
-    ``data`` is the written file's bytes (what the download button offers); empty when the
-    export was refused, in which case nothing is kept and the run says why."""
-
-    ok: bool
-    data: bytes
-    report: ValidationReport
-    path: Path | None
-    manifest: Path | None
-    run_id: int | None
+def form_options(*, target: str, model: str | None, epochs: int, multi_turn: bool,
+                 check_few_shot: bool, few_shot_file: Path = DEFAULT_FEW_SHOT) -> ExportOptions:
+    """The export the page's form asks for. Epochs 0 means the heuristic; the template check
+    uses the few-shot file when it is there (the file is optional)."""
+    few_shot = few_shot_file if check_few_shot and few_shot_file.exists() else None
+    return ExportOptions(target=target, model=model, multi_turn=multi_turn, few_shot=few_shot,
+                         epochs=int(epochs) or None)
 
 
-def export_and_keep(db: Database, *, who: str, directory: Path | None = None,
-                    **options: Any) -> KeptExport:
-    """Prepare and validate a single-file export, then write it like `reviewer export` does
-    (atomic file + manifest + a `runs` row) to a new timestamped name under ``directory``
-    (default: ``exports/`` beside the database). Raises ExportOptionError for bad options."""
-    prepared = prepare_export(db, **options)
-    target = prepared.options.target
-    path = timestamped_path(target, directory or default_export_dir(db))
-    try:
-        result = write_prepared(db, prepared, path, who=who)
-    except BaseException:
-        path.unlink(missing_ok=True)  # the reserved, still empty name
-        raise
-    if not result.ok:
-        path.unlink(missing_ok=True)
-        return KeptExport(False, b"", result.report, None, None, result.run_id)
-    written = result.files[0]
-    return KeptExport(True, written.read_bytes(), result.report, written, result.manifest,
-                      result.run_id)
+def result_state(kept: KeptExport, model: str | None) -> dict[str, Any]:
+    """A kept export as plain session state (bytes, the report as JSON, where it went)."""
+    return {
+        "data": kept.data, "report": kept.report.to_json(), "ok": kept.ok, "model": model,
+        "copy": str(kept.path) if kept.path else None,
+        "manifest": str(kept.manifest) if kept.manifest else None,
+        "file_name": kept.path.name if kept.path else None, "run_id": kept.run_id,
+    }
 
 
 def pair_link(pair_id: int | None) -> str | None:
@@ -96,7 +78,7 @@ def example_token_counts(data: bytes, model: str | None = None) -> list[int]:
     Lines that are not JSON objects with messages are skipped; the validation report names
     them. Uses the exact offline tokenizer for the model's encoding.
     """
-    from .tokens import count_chat_tokens, encoding_name_for_model, get_encoding
+    from ..tokens import count_chat_tokens, encoding_name_for_model, get_encoding
 
     enc = get_encoding(encoding_name_for_model(model))
     counts: list[int] = []

@@ -1,7 +1,9 @@
 import json
 from dataclasses import asdict, dataclass
 
-from reviewer import export_view as ev
+from reviewer.exporting import ExportOptions, KeptExport
+from reviewer.presenters import export as ev
+from reviewer.validation import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,30 @@ def test_choices_come_from_the_validation_tables():
     assert DEFAULT_MODEL in ev.model_label(DEFAULT_MODEL)
     assert "trainable" in ev.model_label(DEFAULT_MODEL) or "training" in ev.model_label(
         DEFAULT_MODEL)
+
+
+def test_form_options_map_the_page_form(tmp_path):
+    few = tmp_path / "few.jsonl"
+    plain = ev.form_options(target="mistral", model="gpt-4o-mini", epochs=0, multi_turn=True,
+                            check_few_shot=True, few_shot_file=few)
+    assert plain == ExportOptions(target="mistral", model="gpt-4o-mini", multi_turn=True)
+    few.write_text("{}\n", encoding="utf-8")
+    checked = ev.form_options(target="openai", model=None, epochs=3, multi_turn=False,
+                              check_few_shot=True, few_shot_file=few)
+    assert (checked.few_shot, checked.epochs) == (few, 3)
+    unchecked = ev.form_options(target="openai", model=None, epochs=3, multi_turn=False,
+                                check_few_shot=False, few_shot_file=few)
+    assert unchecked.few_shot is None
+
+
+def test_result_state_is_plain_data(tmp_path):
+    report = ValidationReport(summary={"examples": 0}, findings=[])
+    kept = KeptExport(True, b"x\n", report, tmp_path / "a.jsonl", tmp_path / "a.manifest.json",
+                      7)
+    state = ev.result_state(kept, "gpt-4o")
+    assert state == {"data": b"x\n", "report": report.to_json(), "ok": True, "model": "gpt-4o",
+                     "copy": str(tmp_path / "a.jsonl"),
+                     "manifest": str(tmp_path / "a.manifest.json"), "file_name": "a.jsonl",
+                     "run_id": 7}
+    refused = ev.result_state(KeptExport(False, b"", report, None, None, 8), None)
+    assert (refused["copy"], refused["file_name"], refused["ok"]) == (None, None, False)
