@@ -452,6 +452,17 @@ def count_approved(db: Database) -> int:
     return status_counts(db).get(APPROVED, 0)
 
 
+def approved_fingerprint(db: Database) -> str:
+    """Changes whenever the approved set or an approved pair's text changes: a report built
+    from the approved pairs is stale once this differs from the value it was built with.
+
+    Every such change writes an event (approval, un-approval, edit, restore), so the newest
+    event id plus the approved count is enough; it costs two index lookups.
+    """
+    last_event = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    return f"{count_approved(db)}:{last_event}"
+
+
 # ---- history ---------------------------------------------------------------------------------
 
 def record_event(db: Database, *, who: str, action: str, pair_id: int | None = None,

@@ -161,3 +161,16 @@ def test_status_counts_follow_every_kind_of_change(db, seeded):
         raise RuntimeError("rolled back")
     assert store.status_counts(db) == by_group_by()
     assert sum(store.status_counts(db).values()) == 39
+
+
+def test_approved_fingerprint_moves_with_the_approved_set(db, seeded):
+    ids = seeded(4)
+    before = store.approved_fingerprint(db)
+    assert store.approved_fingerprint(db) == before
+    assert store.update_pair(db, ids[0], {"status": "approved"}, expected_version=1,
+                             who="kim") == store.OK
+    approved = store.approved_fingerprint(db)
+    assert approved != before
+    assert store.update_pair(db, ids[0], {"answer": "edited"}, expected_version=2,
+                             who="kim") == store.OK
+    assert store.approved_fingerprint(db) != approved
