@@ -256,3 +256,31 @@ def m007_jobs(db: Database) -> None:
     )
     db.table("jobs").create_index(["kind", "id"])
     db.table("jobs").create_index(["status"])
+
+
+@migrations()
+def m008_provenance_order_and_undo(db: Database) -> None:
+    """What a reviewer needs at the moment of review.
+
+    - ``pairs.conv_seq``: the conversation's import order (its rowid: file, then place in
+      the file), so the review queue runs in source order, not in id (hash) order.
+    - ``pairs.question_turns`` / ``answer_turns``: JSON lists of the turn indices each text
+      came from (provenance; highlighted in the source, matched by a re-split).
+    - ``pairs.flags``: JSON list of risk flags ({code, severity, detail}).
+    - ``events.version``: the pair version a change produced; ``events.undoes``: the first
+      event of the action an undo reverted. Together they make undo version-checked.
+    """
+    pairs = db.table("pairs")
+    pairs.add_column("conv_seq", int)
+    pairs.add_column("question_turns", str)
+    pairs.add_column("answer_turns", str)
+    pairs.add_column("flags", str)
+    db.execute("UPDATE pairs SET conv_seq = (SELECT c.rowid FROM conversations c"
+               " WHERE c.id = pairs.conversation_id)")
+    pairs.create_index(["conv_seq", "position", "id"], index_name="pairs_source_order")
+    pairs.create_index(["status", "conv_seq", "position", "id"],
+                       index_name="pairs_status_source_order")
+    events = db.table("events")
+    events.add_column("version", int)
+    events.add_column("undoes", int)
+    events.create_index(["who", "id"])

@@ -111,11 +111,18 @@ def conversation_from_row(row: dict) -> Conversation:
 
 @dataclass(frozen=True, slots=True)
 class QAPair:
-    """A question/answer pair with the one-line summary of its conversation."""
+    """A question/answer pair with the one-line summary of its conversation.
+
+    ``question_turns`` / ``answer_turns`` are the indices (in the conversation's turns) the
+    texts came from, when the splitter knows them: the provenance a reviewer sees
+    highlighted, and what a re-split matches on.
+    """
 
     system: str
     question: str
     answer: str
+    question_turns: tuple[int, ...] = ()
+    answer_turns: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)

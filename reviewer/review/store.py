@@ -40,8 +40,8 @@ COUNT_CAP = 10_000
 OK, CONFLICT, MISSING, UNCHANGED = "ok", "conflict", "missing", "unchanged"
 
 _EVENT_SQL = (
-    "INSERT INTO events (at, who, pair_id, conversation_id, action, field, old, new, run_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (at, who, pair_id, conversation_id, action, field, old, new, run_id,"
+    " version, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -202,7 +202,12 @@ def pairs_of_conversation(db: Database, conversation_id: str) -> list[dict]:
 
 @dataclass(frozen=True, slots=True)
 class NewPair:
-    """A pair to create: from a split, an imported dataset, or a reviewer."""
+    """A pair to create: from a split, an imported dataset, or a reviewer.
+
+    ``question_turns`` / ``answer_turns`` are the source turns the texts came from (empty
+    when unknown). ``touched`` marks a pair a reviewer already holds (a re-split keeps it);
+    by default a pair is touched unless it is pending.
+    """
 
     conversation_id: str
     system: str
@@ -211,6 +216,10 @@ class NewPair:
     position: int = 0
     status: str = PENDING
     origin: str = "manual"
+    question_turns: tuple[int, ...] = ()
+    answer_turns: tuple[int, ...] = ()
+    flags: tuple[dict, ...] = ()
+    touched: bool | None = None
 
 
 def add_pairs(db: Database, new: Iterable[NewPair], *, who: str,
@@ -223,27 +232,46 @@ def add_pairs(db: Database, new: Iterable[NewPair], *, who: str,
     return ids
 
 
+def _turns_json(turns: Sequence[int]) -> str | None:
+    return json.dumps([int(t) for t in turns]) if turns else None
+
+
+def turns_of(value: str | None) -> tuple[int, ...]:
+    """A ``question_turns`` / ``answer_turns`` column as a tuple of turn indices."""
+    if not value:
+        return ()
+    try:
+        return tuple(int(t) for t in json.loads(value))
+    except (ValueError, TypeError):
+        return ()
+
+
 def _insert_pairs(db: Database, new: list[NewPair], *, who: str, run_id: int | None,
-                  ids: list[int]) -> None:
-    at = now_iso()
+                  ids: list[int], action: str = "create", at: str | None = None) -> None:
+    at = at or now_iso()
     conn = db.conn
     events = []
     for pair in new:
         if pair.status not in PAIR_STATUSES:
             raise ValueError(f"unknown status {pair.status!r}")
+        touched = pair.status != PENDING if pair.touched is None else pair.touched
         cursor = conn.execute(
             "INSERT INTO pairs (conversation_id, position, system, question, answer, status,"
-            " origin, created_at, updated_at, updated_by, version, touched)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            " origin, created_at, updated_at, updated_by, version, touched, conv_seq,"
+            " question_turns, answer_turns, flags)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?,"
+            " (SELECT rowid FROM conversations WHERE id = ?), ?, ?, ?)",
             [pair.conversation_id, pair.position, pair.system, pair.question, pair.answer,
-             pair.status, pair.origin, at, at, who, int(pair.status != PENDING)])
+             pair.status, pair.origin, at, at, who, int(touched), pair.conversation_id,
+             _turns_json(pair.question_turns), _turns_json(pair.answer_turns),
+             json.dumps(list(pair.flags), ensure_ascii=False) if pair.flags else None])
         pair_id = int(cursor.lastrowid or 0)
         ids.append(pair_id)
-        events.append([at, who, pair_id, pair.conversation_id, "create", None, None,
+        events.append([at, who, pair_id, pair.conversation_id, action, None, None,
                        json.dumps({"system": pair.system, "question": pair.question,
                                    "answer": pair.answer, "status": pair.status},
-                                  ensure_ascii=False), run_id])
-    db.conn.executemany(_EVENT_SQL, events)
+                                  ensure_ascii=False), run_id, 1, None])
+    conn.executemany(_EVENT_SQL, events)
 
 
 @dataclass
@@ -262,18 +290,20 @@ def replace_split_pairs(db: Database, conversation_id: str, new: Sequence[NewPai
     """Store a (re-)split of one conversation. Call inside the caller's transaction.
 
     Pairs no reviewer touched are superseded (soft-deleted, logged); pairs a reviewer
-    approved, edited, rejected or deleted are kept, and a new pair whose question matches
-    one the reviewer holds a version of is not added: the reviewer's version wins.
+    approved, edited, rejected, deleted, merged or split are kept, and a new pair that covers
+    the same source turns as one of them (or, without provenance, has the same question) is
+    not added: the reviewer's version wins.
     """
     outcome = SplitWrite()
     at = now_iso()
     existing = db.execute(
-        "SELECT id, question, status, touched FROM pairs "
+        "SELECT id, question, status, touched, version, question_turns FROM pairs "
         "WHERE conversation_id = ? AND (status != ? OR touched = 1)",
         [conversation_id, DELETED]).fetchall()
-    kept: set[str] = set()
+    held_questions: set[str] = set()
+    held_turns: set[int] = set()
     events: list[list[Any]] = []
-    for pair_id, question, status, touched in existing:
+    for pair_id, question, status, touched, version, question_turns in existing:
         superseded = False
         if not touched:
             cursor = db.execute(
@@ -284,20 +314,21 @@ def replace_split_pairs(db: Database, conversation_id: str, new: Sequence[NewPai
         if superseded:
             outcome.superseded += 1
             events.append([at, who, pair_id, conversation_id, "supersede", "status", status,
-                           DELETED, run_id])
+                           DELETED, run_id, int(version) + 1, None])
         else:
             outcome.kept += 1
-            kept.add(normalise_text(question or ""))
+            held_questions.add(normalise_text(question or ""))
+            held_turns.update(turns_of(question_turns))
     fresh: list[NewPair] = []
     for pair in new:
         key = normalise_text(pair.question)
-        if key in kept:
+        if key in held_questions or held_turns.intersection(pair.question_turns):
             outcome.skipped_as_reviewed += 1
             continue
-        kept.add(key)
+        held_questions.add(key)
         fresh.append(pair)
     db.conn.executemany(_EVENT_SQL, events)
-    _insert_pairs(db, fresh, who=who, run_id=run_id, ids=outcome.ids)
+    _insert_pairs(db, fresh, who=who, run_id=run_id, ids=outcome.ids, at=at)
     outcome.created = len(fresh)
     return outcome
 
@@ -323,7 +354,8 @@ def _check_changes(changes: Mapping[str, Any]) -> dict[str, str]:
 
 
 def update_pair(db: Database, pair_id: int, changes: Mapping[str, Any], *,
-                expected_version: int, who: str, action: str | None = None) -> str:
+                expected_version: int, who: str, action: str | None = None,
+                undoes: int | None = None, at: str | None = None) -> str:
     """Apply ``changes`` (status/system/question/answer) if the row is still at
     ``expected_version``.
 
@@ -347,7 +379,7 @@ def update_pair(db: Database, pair_id: int, changes: Mapping[str, Any], *,
         diff = {f: v for f, v in clean.items() if (row[f] or "") != v}
         if not diff:
             return UNCHANGED
-        at = now_iso()
+        at = at or now_iso()
         sets = ", ".join(f"{f} = ?" for f in diff)
         db.execute(
             f"UPDATE pairs SET {sets}, version = version + 1, updated_at = ?, updated_by = ?,"
@@ -356,7 +388,8 @@ def update_pair(db: Database, pair_id: int, changes: Mapping[str, Any], *,
         )
         db.conn.executemany(_EVENT_SQL, [
             [at, who, int(pair_id), row["conversation_id"],
-             action or ("status" if f == "status" else "edit"), f, row[f], v, None]
+             action or ("status" if f == "status" else "edit"), f, row[f], v, None,
+             int(expected_version) + 1, undoes]
             for f, v in diff.items()
         ])
     return OK
@@ -408,8 +441,9 @@ def bulk_set_status(db: Database, where: PairFilter, new_status: str, *, who: st
     at = now_iso()
     with db.atomic():
         db.execute(
-            "INSERT INTO events (at, who, pair_id, conversation_id, action, field, old, new)"
-            f" SELECT ?, ?, id, conversation_id, 'status', 'status', status, ? FROM pairs {sql}",
+            "INSERT INTO events (at, who, pair_id, conversation_id, action, field, old, new,"
+            " version) SELECT ?, ?, id, conversation_id, 'status', 'status', status, ?,"
+            f" version + 1 FROM pairs {sql}",
             [at, who, new_status, *params],
         )
         changed = db.execute(
@@ -467,13 +501,404 @@ def approved_fingerprint(db: Database) -> str:
 
 def record_event(db: Database, *, who: str, action: str, pair_id: int | None = None,
                  conversation_id: str | None = None, field: str | None = None,
-                 old: Any = None, new: Any = None, run_id: int | None = None) -> None:
+                 old: Any = None, new: Any = None, run_id: int | None = None,
+                 undoes: int | None = None) -> None:
     """Append one event about a pair. Call inside the transaction of the change it logs."""
     db.execute(_EVENT_SQL, [now_iso(), who, pair_id, conversation_id, action, field,
-                            _as_text(old), _as_text(new), run_id])
+                            _as_text(old), _as_text(new), run_id, None, undoes])
 
 
 def history(db: Database, pair_id: int) -> list[dict]:
     """Every event of one pair, oldest first."""
     return _rows(db, "SELECT * FROM events WHERE pair_id = ? ORDER BY id", [int(pair_id)])
 
+
+
+# ---- the review queue: source order ---------------------------------------------------------
+
+_SOURCE_ORDER = "conv_seq, position, id"
+
+
+def _key_of(db: Database, pair_id: int) -> tuple[int, int, int] | None:
+    row = db.execute("SELECT coalesce(conv_seq, 0), coalesce(position, 0), id FROM pairs"
+                     " WHERE id = ?", [int(pair_id)]).fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else None
+
+
+def queue_first(db: Database, where: PairFilter) -> int | None:
+    """The first pair of the queue (the filter in source order: file, place in the file,
+    place in the conversation)."""
+    sql, params = where.where()
+    row = db.execute(f"SELECT id FROM pairs {sql} ORDER BY {_SOURCE_ORDER} LIMIT 1",
+                     params).fetchone()
+    return int(row[0]) if row else None
+
+
+def queue_step(db: Database, where: PairFilter, pair_id: int, step: int = 1) -> int | None:
+    """The pair ``step`` places after (or, negative, before) ``pair_id`` in the queue.
+
+    ``pair_id`` need not match the filter any more (it was just approved out of a
+    "pending" queue): its place in source order still says what comes next.
+    """
+    key = _key_of(db, pair_id)
+    if key is None:
+        return queue_first(db, where)
+    forward = step >= 0
+    op, order = (">", "ASC") if forward else ("<", "DESC")
+    sql, params = where.where_and(
+        f"(coalesce(conv_seq, 0), coalesce(position, 0), id) {op} (?, ?, ?)", list(key))
+    order_by = ", ".join(f"{c} {order}" for c in ("conv_seq", "position", "id"))
+    row = db.execute(f"SELECT id FROM pairs {sql} ORDER BY {order_by} LIMIT 1 OFFSET ?",
+                     [*params, max(0, abs(step) - 1)]).fetchone()
+    return int(row[0]) if row else None
+
+
+def queue_index(db: Database, where: PairFilter, pair_id: int) -> int:
+    """How many queue pairs come before ``pair_id`` in source order."""
+    key = _key_of(db, pair_id)
+    if key is None:
+        return 0
+    sql, params = where.where_and(
+        "(coalesce(conv_seq, 0), coalesce(position, 0), id) < (?, ?, ?)", list(key))
+    return int(db.execute(f"SELECT count(*) FROM pairs {sql}", params).fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the review of a filter's pairs has come (statuses aside)."""
+
+    reviewed: int
+    total: int
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.reviewed
+
+
+def progress(db: Database, where: PairFilter) -> Progress:
+    """Pairs matching the filter's search (any status but deleted), and how many of them a
+    reviewer has decided. Without a search it reads the per-status counts (no scan)."""
+    scope = PairFilter((PENDING, APPROVED, "rejected"), where.search, where.max_id)
+    if not scope.search and scope.max_id is None:
+        counts = status_counts(db)
+        total = sum(counts[s] for s in scope.statuses)
+        return Progress(total - counts[PENDING], total)
+    by_status = count_by_status(db, scope)
+    total = sum(by_status.values())
+    return Progress(total - by_status.get(PENDING, 0), total)
+
+
+def pace(db: Database, who: str, since: str) -> tuple[int, str | None]:
+    """Pairs ``who`` decided or edited since ``since`` (ISO time) and when the first was."""
+    row = db.execute(
+        "SELECT count(DISTINCT pair_id), min(at) FROM events WHERE who = ? AND at >= ?"
+        " AND action IN ('status', 'edit')", [who, since]).fetchone()
+    return int(row[0] or 0), row[1]
+
+
+# ---- undo, versions, restore ----------------------------------------------------------------
+
+UNDOABLE_SKIP = ("supersede", "undo")
+
+
+@dataclass
+class UndoResult:
+    """What undoing a reviewer's last action did."""
+
+    action: str | None = None
+    reverted: list[int] = field(default_factory=list)
+    conflicts: list[int] = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        return self.action is None
+
+
+def _last_group(db: Database, who: str, undone: set[int]) -> list[dict]:
+    """The events of ``who``'s latest action that has not been undone (one action = the
+    events written at one moment: a save, a bulk change, a merge). Fills ``undone`` with
+    the first event ids of the actions ``who`` already undid."""
+    offset = 0
+    while True:
+        rows = _rows(db, "SELECT * FROM events WHERE who = ? ORDER BY id DESC LIMIT 500"
+                     " OFFSET ?", [who, offset])
+        if not rows:
+            return []
+        for row in rows:
+            if row["action"] == "undo":
+                if row["undoes"] is not None:
+                    undone.add(int(row["undoes"]))
+                continue
+            if row["action"] in UNDOABLE_SKIP:
+                continue
+            group = _rows(db, "SELECT * FROM events WHERE who = ? AND at = ? AND action"
+                          " NOT IN ('undo', 'supersede') ORDER BY id", [who, row["at"]])
+            if int(group[0]["id"]) in undone:
+                continue
+            return group
+        offset += len(rows)
+
+
+def _untouched_since(db: Database, pair_id: int, events: list[dict], who: str,
+                     undone: set[int]) -> bool:
+    """Whether nobody changed the pair after ``events`` (``who``'s own undone actions and
+    undos aside), so putting its old values back cannot overwrite anyone's work."""
+    later = _rows(db, "SELECT id, who, action, at FROM events WHERE pair_id = ? AND id > ?"
+                  " ORDER BY id", [int(pair_id), max(int(e["id"]) for e in events)])
+    for event in later:
+        if event["who"] != who:
+            return False
+        if event["action"] == "undo":
+            continue
+        first = db.execute("SELECT min(id) FROM events WHERE who = ? AND at = ? AND action"
+                           " NOT IN ('undo', 'supersede')", [who, event["at"]]).fetchone()[0]
+        if first not in undone:
+            return False
+    return True
+
+
+def undo_last(db: Database, who: str) -> UndoResult:
+    """Revert ``who``'s last action that is not undone yet (each call goes one further back).
+
+    Each pair of the action is put back only if nobody changed it since (its version is the
+    one the action produced); the reversal is logged as ``undo`` events pointing at the
+    action. A pair the action created (a manual pair, the second half of a split) is
+    deleted again.
+    """
+    undone: set[int] = set()
+    group = _last_group(db, who, undone)
+    result = UndoResult()
+    if not group:
+        return result
+    result.action = group[0]["action"]
+    first_id = int(group[0]["id"])
+    at = now_iso()
+    by_pair: dict[int, list[dict]] = {}
+    for event in group:
+        if event["field"] != "position":
+            by_pair.setdefault(int(event["pair_id"]), []).append(event)
+    with db.atomic():
+        for pair_id, events in by_pair.items():
+            row = get_pair(db, pair_id)
+            if row is None or not _untouched_since(db, pair_id, events, who, undone):
+                result.conflicts.append(pair_id)
+                continue
+            produced = int(row["version"])
+            if any(e["action"] == "create" for e in events):
+                changes: dict[str, Any] = {"status": DELETED}
+            else:
+                changes = {e["field"]: e["old"] or "" for e in events if e["field"]}
+            outcome = update_pair(db, pair_id, changes, expected_version=produced, who=who,
+                                  action="undo", undoes=first_id, at=at)
+            if outcome == UNCHANGED:  # nothing to put back: still mark the action undone
+                record_event(db, who=who, action="undo", pair_id=pair_id,
+                             conversation_id=row["conversation_id"], undoes=first_id)
+            (result.reverted if outcome in (OK, UNCHANGED) else result.conflicts).append(
+                pair_id)
+        result.reverted.sort()
+        result.conflicts.sort()
+        positions = [e for e in group if e["field"] == "position"]
+        for event in positions:
+            db.execute("UPDATE pairs SET position = ? WHERE id = ?",
+                       [int(event["old"] or 0), int(event["pair_id"])])
+        if positions and not result.reverted:
+            record_event(db, who=who, action="undo", pair_id=int(positions[0]["pair_id"]),
+                         conversation_id=positions[0]["conversation_id"], undoes=first_id)
+            result.reverted.extend(int(e["pair_id"]) for e in positions)
+    return result
+
+
+@dataclass(frozen=True)
+class Version:
+    """A pair as it was at one version, and the change that made it so."""
+
+    version: int
+    at: str
+    who: str
+    action: str
+    values: dict[str, str]
+
+
+def versions(db: Database, pair_id: int) -> list[Version]:
+    """Every version of a pair, newest first, rebuilt backwards from the current row through
+    its events (each event says what a field was before)."""
+    row = get_pair(db, pair_id)
+    if row is None:
+        return []
+    current = {f: row[f] or "" for f in EDITABLE_FIELDS}
+    events = [e for e in history(db, pair_id) if e["action"] != "create"]
+    out = [Version(int(row["version"]), row["updated_at"] or row["created_at"] or "",
+                   row["updated_by"] or "", events[-1]["action"] if events else "create",
+                   dict(current))]
+    # Group the events by the version they produced (one save = one version).
+    groups: list[list[dict]] = []
+    for event in reversed(events):
+        key = event["version"] if event["version"] is not None else (event["at"], event["who"])
+        if groups and groups[-1][0].get("_key") == key:
+            groups[-1].append(event)
+        else:
+            groups.append([{**event, "_key": key}])
+    version = int(row["version"])
+    for index, group in enumerate(groups):
+        for event in group:
+            if event["field"] in EDITABLE_FIELDS:
+                current[event["field"]] = event["old"] or ""
+        version -= 1
+        before = groups[index + 1][0] if index + 1 < len(groups) else None
+        out.append(Version(max(version, 1), before["at"] if before else row["created_at"],
+                           before["who"] if before else "",
+                           before["action"] if before else "create", dict(current)))
+    return out
+
+
+def restore_version(db: Database, pair_id: int, version: int, *, expected_version: int,
+                    who: str) -> str:
+    """Make an earlier version the current one (a new version; the history keeps all)."""
+    for old in versions(db, pair_id):
+        if old.version == version:
+            return update_pair(db, pair_id, old.values, expected_version=expected_version,
+                               who=who, action="restore")
+    return MISSING
+
+
+# ---- trash ----------------------------------------------------------------------------------
+
+def trash(db: Database, *, limit: int = 100, offset: int = 0) -> list[dict]:
+    """Pairs a reviewer deleted (not those a re-split superseded), newest deletion first,
+    with who deleted them and when."""
+    return _rows(db, """
+        SELECT p.id, p.conversation_id, p.question, p.answer, p.version, p.origin,
+               e.who AS deleted_by, e.at AS deleted_at, e.old AS status_before
+        FROM pairs p JOIN events e ON e.id = (
+            SELECT max(id) FROM events WHERE pair_id = p.id AND field = 'status'
+            AND new = 'deleted')
+        WHERE p.status = 'deleted' AND e.action != 'supersede'
+        ORDER BY e.id DESC LIMIT ? OFFSET ?""", [int(limit), int(offset)])
+
+
+def restore_deleted(db: Database, pair_id: int, *, expected_version: int, who: str) -> str:
+    """Bring a deleted pair back with the status it had before it was deleted."""
+    row = db.execute("SELECT old FROM events WHERE pair_id = ? AND field = 'status' AND"
+                     " new = ? ORDER BY id DESC LIMIT 1", [int(pair_id), DELETED]).fetchone()
+    before = row[0] if row and row[0] in PAIR_STATUSES and row[0] != DELETED else PENDING
+    return update_pair(db, pair_id, {"status": before}, expected_version=expected_version,
+                       who=who, action="restore")
+
+
+def restore_all_deleted(db: Database, *, who: str) -> int:
+    """Restore every pair in the trash; returns how many came back."""
+    restored = 0
+    while batch := trash(db, limit=500):
+        for row in batch:
+            if restore_deleted(db, int(row["id"]), expected_version=int(row["version"]),
+                               who=who) == OK:
+                restored += 1
+        if len(batch) < 500:
+            break
+    return restored
+
+
+# ---- conversation edits: add, merge, split, reorder ------------------------------------------
+
+def add_manual_pair(db: Database, conversation_id: str, question: str, answer: str, *,
+                    who: str, system: str | None = None, after_pair_id: int | None = None,
+                    question_turns: Sequence[int] = (), answer_turns: Sequence[int] = ()) -> int:
+    """A pair the splitter missed, added by a reviewer (origin ``manual``; a re-split keeps
+    it). It goes after ``after_pair_id``, else at the end of the conversation."""
+    siblings = pairs_of_conversation(db, conversation_id)
+    if system is None:
+        system = next((p["system"] for p in siblings if p["system"]), "")
+    position = (max((int(p["position"] or 0) for p in siblings), default=-1) + 1)
+    if after_pair_id is not None:
+        after = next((p for p in siblings if int(p["id"]) == int(after_pair_id)), None)
+        if after is not None:
+            position = int(after["position"] or 0)
+    (pair_id,) = add_pairs(db, [NewPair(
+        conversation_id, system, question, answer, position=position, origin="manual",
+        question_turns=tuple(question_turns), answer_turns=tuple(answer_turns),
+        touched=True)], who=who)
+    return pair_id
+
+
+def merge_pairs(db: Database, first_id: int, second_id: int, *, versions: Mapping[int, int],
+                who: str) -> str:
+    """Merge ``second_id`` into ``first_id`` (same conversation): the first keeps both
+    questions and both answers, the union of their source turns; the second is deleted.
+    Both must still be at the given versions, else nothing changes (``conflict``)."""
+    at = now_iso()
+    with db.atomic():
+        first, second = get_pair(db, first_id), get_pair(db, second_id)
+        if first is None or second is None:
+            return MISSING
+        if first["conversation_id"] != second["conversation_id"]:
+            raise ValueError("only pairs of one conversation can be merged")
+        if (int(first["version"]) != int(versions.get(first_id, -1))
+                or int(second["version"]) != int(versions.get(second_id, -1))):
+            return CONFLICT
+        merged = {
+            "question": "\n".join(t for t in (first["question"], second["question"]) if t),
+            "answer": "\n".join(t for t in (first["answer"], second["answer"]) if t),
+        }
+        result = update_pair(db, first_id, merged, expected_version=int(first["version"]),
+                             who=who, action="merge", at=at)
+        if result not in (OK, UNCHANGED):
+            return result
+        q_turns = sorted(set(turns_of(first["question_turns"]))
+                         | set(turns_of(second["question_turns"])))
+        a_turns = sorted(set(turns_of(first["answer_turns"]))
+                         | set(turns_of(second["answer_turns"])))
+        db.execute("UPDATE pairs SET question_turns = ?, answer_turns = ? WHERE id = ?",
+                   [_turns_json(q_turns), _turns_json(a_turns), first_id])
+        return update_pair(db, second_id, {"status": DELETED},
+                           expected_version=int(second["version"]), who=who, action="merge",
+                           at=at)
+
+
+def split_pair(db: Database, pair_id: int, *, expected_version: int,
+               first: tuple[str, str], second: tuple[str, str], who: str) -> tuple[str, int | None]:
+    """Split a pair in two: it keeps ``first`` (question, answer) and a new pair right after
+    it gets ``second``; both keep the original's source turns. Returns (result, new id)."""
+    at = now_iso()
+    with db.atomic():
+        row = get_pair(db, pair_id)
+        if row is None:
+            return MISSING, None
+        result = update_pair(db, pair_id, {"question": first[0], "answer": first[1]},
+                             expected_version=expected_version, who=who, action="split", at=at)
+        if result != OK:
+            return result, None
+        ids: list[int] = []
+        _insert_pairs(db, [NewPair(
+            row["conversation_id"], row["system"] or "", second[0], second[1],
+            position=int(row["position"] or 0), origin=row["origin"] or "manual",
+            question_turns=turns_of(row["question_turns"]),
+            answer_turns=turns_of(row["answer_turns"]), touched=True)],
+            who=who, run_id=None, ids=ids, at=at)
+        return OK, ids[0]
+
+
+def move_pair(db: Database, pair_id: int, step: int, *, who: str) -> bool:
+    """Move a pair ``step`` places up (negative) or down within its conversation; positions
+    are renumbered 0…n-1 in the new order and each change is logged. False if it cannot
+    move that way."""
+    row = get_pair(db, pair_id)
+    if row is None:
+        return False
+    order = [int(p["id"]) for p in pairs_of_conversation(db, row["conversation_id"])]
+    index = order.index(int(pair_id))
+    target = index + int(step)
+    if step == 0 or not 0 <= target < len(order):
+        return False
+    order.insert(target, order.pop(index))
+    at = now_iso()
+    with db.atomic():
+        current = {int(p["id"]): int(p["position"] or 0)
+                   for p in pairs_of_conversation(db, row["conversation_id"])}
+        events = []
+        for position, pid in enumerate(order):
+            if current[pid] != position:
+                db.execute("UPDATE pairs SET position = ? WHERE id = ?", [position, pid])
+                events.append([at, who, pid, row["conversation_id"], "move", "position",
+                               str(current[pid]), str(position), None, None, None])
+        db.conn.executemany(_EVENT_SQL, events)
+    return True

@@ -41,19 +41,22 @@ class RulesSplitter:
         if not pairs:
             return SplitResult(error="no engineer reply found after a customer question")
         system = _system_line(conversation, turns)
-        return SplitResult(pairs=[QAPair(system, q, a) for q, a in pairs])
+        return SplitResult(pairs=[replace(pair, system=system) for pair in pairs])
 
 
-def _pairs_from(turns: list[Turn]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    question: list[str] = []
-    answer: list[str] = []
+def _pairs_from(turns: list[Turn]) -> list[QAPair]:
+    """Pairs with their provenance; the system line is filled in by the caller."""
+    pairs: list[QAPair] = []
+    question: list[int] = []
+    answer: list[int] = []
 
     def flush() -> None:
         if question and answer:
-            pairs.append(("\n".join(question), "\n".join(answer)))
+            pairs.append(QAPair("", "\n".join(turns[i].text for i in question),
+                                "\n".join(turns[i].text for i in answer),
+                                tuple(question), tuple(answer)))
 
-    for turn in turns:
+    for index, turn in enumerate(turns):
         if not turn.text:
             continue
         if turn.role == CUSTOMER:
@@ -61,9 +64,9 @@ def _pairs_from(turns: list[Turn]) -> list[tuple[str, str]]:
                 flush()
                 question.clear()
                 answer.clear()
-            question.append(turn.text)
+            question.append(index)
         elif turn.role == ENGINEER and question:
-            answer.append(turn.text)
+            answer.append(index)
     flush()
     return pairs
 

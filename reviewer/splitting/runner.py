@@ -120,7 +120,7 @@ def split_pending(
         marks = ",".join("?" * len(statuses))
         ids = [r[0] for r in db.execute(
             f"SELECT id FROM conversations WHERE split_status IN ({marks}) "
-            "ORDER BY imported_at, id", statuses).fetchall()]
+            "ORDER BY rowid", statuses).fetchall()]
         everything = db.execute("SELECT count(*) FROM conversations").fetchone()[0]
         report = SplitReport(skipped=everything - len(ids), run_id=run_id)
         writer = _Writer(db, splitter.name, report)
@@ -209,7 +209,8 @@ class _Writer:
             return
         written = store.replace_split_pairs(
             self.db, cid,
-            [store.NewPair(cid, p.system, p.question, p.answer, position=i, origin=self.name)
+            [store.NewPair(cid, p.system, p.question, p.answer, position=i, origin=self.name,
+                           question_turns=p.question_turns, answer_turns=p.answer_turns)
              for i, p in enumerate(result.pairs)],
             who=self.who, run_id=report.run_id)
         report.pairs_created += written.created
