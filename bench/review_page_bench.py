@@ -81,6 +81,8 @@ def open_review(path: Path):
     os.environ[DB_ENV_VAR] = str(path)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["reviewer_name"] = "bench"
+    at.session_state["rv_mode"] = "Table"  # the table view pages through every status
+    at.session_state["rv_status"] = "all"
     at.run()
     at.switch_page("pages/review.py").run()
     if at.exception or not at.data_editor:

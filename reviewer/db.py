@@ -284,3 +284,23 @@ def m008_provenance_order_and_undo(db: Database) -> None:
     events.add_column("version", int)
     events.add_column("undoes", int)
     events.create_index(["who", "id"])
+
+
+@migrations()
+def m009_drafts(db: Database) -> None:
+    """Text a reviewer typed but has not saved, per reviewer and pair, so switching pairs,
+    reloading the page or a refused (stale) save never loses it. Owned by
+    `reviewer.review.drafts`."""
+    db.table("drafts").create(
+        {
+            "who": str,
+            "pair_id": int,
+            "base_version": int,  # the pair version the reviewer started from
+            "system": str,
+            "question": str,
+            "answer": str,
+            "updated_at": str,
+        },
+        pk=("who", "pair_id"),
+        not_null={"who", "pair_id", "base_version", "updated_at"},
+    )

@@ -9,7 +9,7 @@ or more characters and falls back to ``LIKE`` for shorter ones.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .statuses import ALL, PAIR_STATUSES
@@ -40,6 +40,10 @@ class PairFilter:
     statuses: tuple[str, ...] = ()
     search: str = ""
     max_id: int | None = None
+    source: str | None = None  # the file a conversation came from
+    conversation_id: str | None = None
+    updated_by: str | None = None  # the reviewer who last changed the pair
+    flag: str | None = None  # a risk flag code the pair carries
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.statuses if s not in PAIR_STATUSES]
@@ -62,6 +66,10 @@ class PairFilter:
             statuses = tuple(status)
         return cls(statuses, search or "", max_id)
 
+    def narrowed(self, **changes: object) -> PairFilter:
+        """A copy with some fields changed (``source``, ``flag``, …)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
     # ---- describing -----------------------------------------------------------------------
 
     @property
@@ -73,11 +81,28 @@ class PairFilter:
         return len(self.search) >= 3
 
     def describe(self) -> str:
-        scope = "all statuses" if self.every_status else "status " + " or ".join(self.statuses)
-        return f"{scope}, search {self.search!r}" if self.search else scope
+        parts = ["all statuses" if self.every_status
+                 else "status " + " or ".join(self.statuses)]
+        if self.search:
+            parts.append(f"search {self.search!r}")
+        if self.source:
+            parts.append(f"file {self.source}")
+        if self.conversation_id:
+            parts.append("one conversation")
+        if self.updated_by:
+            parts.append(f"last changed by {self.updated_by}")
+        if self.flag:
+            parts.append(f"flag {self.flag}")
+        return ", ".join(parts)
 
     def with_max_id(self, max_id: int | None) -> PairFilter:
-        return PairFilter(self.statuses, self.search, max_id)
+        return replace(self, max_id=max_id)
+
+    @property
+    def narrowing(self) -> bool:
+        """Whether anything besides status, search and the id bound applies."""
+        return any(v is not None for v in (self.source, self.conversation_id, self.updated_by,
+                                           self.flag))
 
     # ---- SQL -----------------------------------------------------------------------------
 
@@ -107,6 +132,19 @@ class PairFilter:
         if self.max_id is not None:
             clauses.append("id <= ?")
             params.append(int(self.max_id))
+        if self.source is not None:
+            clauses.append("conversation_id IN (SELECT id FROM conversations WHERE source = ?)")
+            params.append(self.source)
+        if self.conversation_id is not None:
+            clauses.append("conversation_id = ?")
+            params.append(self.conversation_id)
+        if self.updated_by is not None:
+            clauses.append("updated_by = ?")
+            params.append(self.updated_by)
+        if self.flag is not None:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(pairs.flags) f"
+                           " WHERE json_extract(f.value, '$.code') = ?)")
+            params.append(self.flag)
         if not clauses:
             return "", params
         return "WHERE " + " AND ".join(clauses), params
@@ -125,7 +163,7 @@ class PairFilter:
             upper_bound = self.max_id + 1
             if before_id is None or upper_bound < before_id:
                 upper = [upper_bound]
-        if self.uses_fts:  # walk the trigram index in rowid order
+        if self.uses_fts and not self.narrowing:  # walk the trigram index in rowid order
             bound = " AND f.rowid < ?" if upper else ""
             status_sql, status_params = self._status_clause("p.status")
             if status_sql:
@@ -136,7 +174,7 @@ class PairFilter:
             return (f"SELECT f.rowid AS id FROM pairs_fts f WHERE pairs_fts MATCH ?"
                     f" AND f.rowid > ?{bound} ORDER BY f.rowid",
                     [_fts_phrase(self.search), int(after_id), *upper])
-        unbounded = PairFilter(self.statuses, self.search)
+        unbounded = replace(self, max_id=None)
         extra = "id > ?" + (" AND id < ?" if upper else "")
         where, params = unbounded.where_and(extra, [int(after_id), *upper])
         return f"SELECT id FROM pairs {where} ORDER BY id", params
@@ -148,7 +186,7 @@ class PairFilter:
         terms) rather than matches, so a bounded count costs a bounded walk.
         """
         bound = [int(self.max_id)] if self.max_id is not None else []
-        if self.uses_fts:
+        if self.uses_fts and not self.narrowing:
             status_sql, status_params = self._status_clause("p.status")
             upper = " AND f.rowid <= ?" if bound else ""
             if status_sql:
@@ -159,7 +197,12 @@ class PairFilter:
             return ("SELECT f.rowid AS id, 1 AS m FROM pairs_fts f WHERE pairs_fts MATCH ?"
                     f" AND f.rowid > ?{upper} ORDER BY f.rowid",
                     [_fts_phrase(self.search), int(after_id), *bound])
-        status_only = PairFilter(self.statuses, "", self.max_id)
+        if self.uses_fts:  # narrowed: every row the other conditions allow is a candidate
+            where, params = replace(self, search="").where_and("id > ?", [int(after_id)])
+            return (f"SELECT id, (id IN (SELECT rowid FROM pairs_fts WHERE pairs_fts MATCH ?))"
+                    f" AS m FROM pairs {where} ORDER BY id",
+                    [_fts_phrase(self.search), *params])
+        status_only = replace(self, search="")
         where, params = status_only.where_and("id > ?", [int(after_id)])
         pattern = _like_pattern(self.search)
         return (f"SELECT id, {_TEXT_HIT} AS m FROM pairs {where} ORDER BY id",

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from ..db import now_iso
 from ..models import normalise_text
 from .filters import PairFilter
-from .statuses import APPROVED, DELETED, PAIR_STATUSES, PENDING, SPLIT_STATUSES
+from .statuses import APPROVED, DELETED, PAIR_STATUSES, PENDING, REJECTED, SPLIT_STATUSES
 
 EDITABLE_FIELDS: tuple[str, ...] = ("status", "system", "question", "answer")
 TEXT_FIELDS: tuple[str, ...] = ("system", "question", "answer")
@@ -148,7 +148,7 @@ def match_window(db: Database, where: PairFilter, *, after_id: int = 0,
     if more exist, the window ends before the next one and its count reads "N+".
     """
     cap = COUNT_CAP if cap is None else max(1, int(cap))
-    if not where.search and not after_id and where.max_id is None:
+    if not where.search and not after_id and where.max_id is None and not where.narrowing:
         counts = status_counts(db)
         n = (sum(counts.values()) if where.every_status
              else sum(counts.get(s, 0) for s in where.statuses))
@@ -578,8 +578,8 @@ class Progress:
 def progress(db: Database, where: PairFilter) -> Progress:
     """Pairs matching the filter's search (any status but deleted), and how many of them a
     reviewer has decided. Without a search it reads the per-status counts (no scan)."""
-    scope = PairFilter((PENDING, APPROVED, "rejected"), where.search, where.max_id)
-    if not scope.search and scope.max_id is None:
+    scope = where.narrowed(statuses=(PENDING, APPROVED, REJECTED))
+    if not scope.search and scope.max_id is None and not scope.narrowing:
         counts = status_counts(db)
         total = sum(counts[s] for s in scope.statuses)
         return Progress(total - counts[PENDING], total)

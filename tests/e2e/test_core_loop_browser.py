@@ -135,35 +135,44 @@ def test_import_split_review_export(page: Page, live_app):
     assert db_rows(db, "SELECT count(*) FROM conversations WHERE split_status = 'split'"
                    )[0][0] == n_conversations
 
-    # -- Review: approve two rows and edit one answer in the table ----------------------------
+    # -- Review by keyboard: approve two pairs, fix one answer, in source order --------------
     go_to(page, "Review")
-    expect(page.get_by_test_id("stDataFrame").first.locator("canvas").first).to_be_visible()
-    ids = [r[0] for r in db_rows(db, "SELECT id FROM pairs ORDER BY id")]
+    queue = [r[0] for r in db_rows(db, "SELECT id FROM pairs ORDER BY conv_seq, position, id")]
+    first_question = db_rows(db, "SELECT question FROM pairs WHERE id = ?", (queue[0],))[0][0]
+    expect(page.get_by_text(first_question, exact=True).first).to_be_visible()
     approved_sql = ("SELECT id, updated_by, version FROM pairs WHERE status='approved'"
                     " ORDER BY id")
-    set_status(page, 0, "appr")
-    assert wait_for_rows(db, approved_sql, expected=[(ids[0], "E2E 검토자", 2)]) == [
-        (ids[0], "E2E 검토자", 2)]
-    set_status(page, 1, "appr")
-    approved = wait_for_rows(db, approved_sql,
-                             expected=[(ids[0], "E2E 검토자", 2), (ids[1], "E2E 검토자", 2)])
-    assert approved == [(ids[0], "E2E 검토자", 2), (ids[1], "E2E 검토자", 2)]
+    page.keyboard.press("a")
+    assert wait_for_rows(db, approved_sql, expected=[(queue[0], "E2E 검토자", 2)]) == [
+        (queue[0], "E2E 검토자", 2)]
+    wait_idle(page)
+    page.keyboard.press("a")
+    expected = sorted([(queue[0], "E2E 검토자", 2), (queue[1], "E2E 검토자", 2)])
+    assert wait_for_rows(db, approved_sql, expected=expected) == expected
 
     new_answer = "Hold the reset button for 10 seconds, then update the firmware."
-    set_answer(page, 2, new_answer)
+    wait_idle(page)
+    page.keyboard.press("e")
+    answer_box = page.get_by_label("Answer", exact=True)
+    expect(answer_box).to_be_focused()
+    answer_box.fill(new_answer)
+    page.keyboard.press("Control+Enter")
     edited = wait_for_rows(db, "SELECT answer, status, version, touched FROM pairs WHERE id = ?",
-                           (ids[2],), expected=[(new_answer, "pending", 2, 1)])
-    assert edited == [(new_answer, "pending", 2, 1)]
+                           (queue[2],), expected=[(new_answer, "approved", 2, 1)])
+    assert edited == [(new_answer, "approved", 2, 1)]
     events = db_rows(db, "SELECT who, action, field, new FROM events WHERE pair_id = ?"
-                     " ORDER BY id", (ids[2],))
-    assert events[-1] == ("E2E 검토자", "edit", "answer", new_answer)
+                     " ORDER BY id", (queue[2],))
+    assert ("E2E 검토자", "edit", "answer", new_answer) in events
 
-    # -- Bulk approve the rest (filter: all), after the confirmation with the count ----------
+    # -- Bulk approve the rest in the table, after the confirmation with the count -----------
+    wait_idle(page)
+    page.get_by_role("radio", name="Table").click() if page.get_by_role(
+        "radio", name="Table").count() else page.get_by_role("button", name="Table").click()
     wait_idle(page)
     page.get_by_role("button", name="Approve all matching").click()
-    # The confirmation counts the pairs that will change (the two approved ones will not).
-    expect(page.get_by_text(f"Approve {n_pairs - 2} pairs (all statuses)?")).to_be_visible()
-    expect(page.get_by_text(f"by current status: {n_pairs - 2} pending.")).to_be_visible()
+    # Only pending pairs change; the three approved ones are not counted.
+    expect(page.get_by_text(f"Approve {n_pairs - 3} pairs (status pending)?")).to_be_visible()
+    expect(page.get_by_text(f"by current status: {n_pairs - 3} pending.")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
     assert wait_for_rows(db, "SELECT count(*) FROM pairs WHERE status = 'approved'",
                          expected=[(n_pairs,)]) == [(n_pairs,)]

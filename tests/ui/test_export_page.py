@@ -89,8 +89,8 @@ def test_findings_link_to_their_pair_in_review(db):
     assert f"review?pair={ids[3]}" in bad["open"].tolist()
     (link,) = [e.proto for e in at.get("page_link") if e.proto.query_string]
     assert (link.page, link.query_string) == ("review", f"pair={ids[3]}")
-    # following the link lands on the pair with its conversation beside the table
+    # following the link opens the pair in the focus view
     at.query_params["pair"] = str(ids[3])
     at.switch_page("pages/review.py").run()
-    assert at.selectbox(key="rv_show").value == ids[3]
-    assert ids[3] in at.data_editor[0].value["id"].tolist()
+    assert at.session_state["rv_current"] == ids[3]
+    assert "Question 3?" in [t.value for t in at.text]

@@ -44,14 +44,18 @@ def test_reviewer_name_is_asked_once(db):
     at = make_app(who=None)
     at.run()
     at.switch_page("pages/review.py").run()
-    assert len(at.data_editor) == 0
+    assert not [b for b in at.button if b.key == "rv_approve"]
     at.text_input(key="reviewer_name_input").input("  ")
     at.button[0].click().run()  # the form's submit button
     assert [e.value for e in at.error] and "reviewer_name" not in at.session_state
     at.text_input(key="reviewer_name_input").input("  박 지민 ")
     at.button[0].click().run()
     assert at.session_state["reviewer_name"] == "박 지민"
-    assert len(at.data_editor) == 1
+    # the browser is told to remember the name (URL-encoded inside a fixed script)
+    scripts = [e.proto.body for e in at.get("html")]
+    assert any("document.cookie" in b and "%EB%B0%95%20%EC%A7%80%EB%AF%BC" in b
+               for b in scripts), scripts
+    assert [b for b in at.button if b.key == "rv_approve"]
     assert "Reviewer: 박 지민" in [t.value for t in at.sidebar.text]
     at.switch_page("pages/export.py").run()
     assert [t.label for t in at.text_input if t.label == "Your name"] == []

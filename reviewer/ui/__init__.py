@@ -1,7 +1,7 @@
 """Streamlit helpers shared by every page: setup, DB handle, reviewer identity, safe text.
 
-This is the only module in ``reviewer/`` that imports streamlit. Pages stay thin: they call
-`page_setup` first, then the plain functions in ``reviewer/``.
+This package is the only place in ``reviewer/`` that imports streamlit. Pages stay thin: they
+call `page_setup` first, then the plain functions in ``reviewer/`` and the views here.
 
 Why every page calls `page_setup` itself: on a freshly started server a page under
 ``pages/`` can be served by direct link before any session has run ``app.py`` (Streamlit's
@@ -10,13 +10,15 @@ old directory router), so nothing a page relies on may live only in ``app.py``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import streamlit as st
 from sqlite_utils import Database
 
-from .db import connect, resolve_db_path
+from ..db import connect, resolve_db_path
 
 # The app's pages: (script, title, icon, url path). app.py routes over these and every page's
 # sidebar links to them, so navigation looks the same whichever router served the page.
@@ -29,9 +31,19 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
 
 REVIEWER_KEY = "reviewer_name"
 MAX_NAME = 60
+# The reviewer's name is remembered per browser in this cookie (a year), so it is asked once,
+# not on every reload, tab or deep link. It is attribution, not authentication.
+NAME_COOKIE = "reviewer_name"
+COOKIE_DAYS = 365
 
 SESSION_DEFAULTS: dict[str, object] = {
-    "rv_status": "all",
+    "rv_mode": "Focus",
+    "rv_status": "pending",
+    "rv_source": "",
+    "rv_flag": "",
+    "rv_current": None,
+    "rv_editing": None,
+    "rv_finding": None,
     "rv_search": "",
     "rv_page": 1,
     "rv_after": 0,  # the Review page's search window starts after this pair id
@@ -75,7 +87,43 @@ def get_db() -> Database:
 
 def reviewer_name() -> str | None:
     name = st.session_state.get(REVIEWER_KEY)
-    return name if isinstance(name, str) and name.strip() else None
+    if isinstance(name, str) and name.strip():
+        return name
+    remembered = _signed_in_name() or _cookie_name()
+    if remembered:
+        st.session_state[REVIEWER_KEY] = remembered
+    return remembered
+
+
+def _signed_in_name() -> str | None:
+    """The identity from ``st.login`` when the server has OIDC configured."""
+    try:
+        user = st.user
+        if user.get("is_logged_in"):
+            return clean_name(str(user.get("name") or user.get("email") or ""))
+    except Exception:  # no auth configured, or an older server
+        return None
+    return None
+
+
+def _cookie_name() -> str | None:
+    if st.session_state.get("_name_cookie_cleared"):
+        return None
+    try:
+        raw = st.context.cookies.get(NAME_COOKIE)
+    except Exception:  # no browser context (AppTest, bare mode)
+        return None
+    return clean_name(unquote(raw)) if raw else None
+
+
+def _write_name_cookie(name: str | None) -> None:
+    """Set (or clear) the name cookie in the browser. The value is URL-encoded and passed
+    as a JSON string literal, so no name can break out of the script."""
+    value = json.dumps(quote(name or "", safe=""))
+    age = COOKIE_DAYS * 86400 if name else 0
+    st.html(f"<script>document.cookie = {json.dumps(NAME_COOKIE)} + '=' + {value} + "
+            f"'; path=/; max-age={age}; SameSite=Strict';</script>",
+            unsafe_allow_javascript=True)
 
 
 def clean_name(raw: str | None) -> str | None:
@@ -88,6 +136,8 @@ def clean_name(raw: str | None) -> str | None:
 
 def _sign_out() -> None:
     st.session_state.pop(REVIEWER_KEY, None)
+    st.session_state["_name_cookie_cleared"] = True
+    st.session_state["_name_cookie_write"] = ""
 
 
 def _chrome(path: Path, who: str | None) -> None:
@@ -117,6 +167,9 @@ def page_setup(title: str) -> PageContext:
     path = db_path()
     db = get_db()
     who = reviewer_name()
+    pending_cookie = st.session_state.pop("_name_cookie_write", None)
+    if pending_cookie is not None:
+        _write_name_cookie(pending_cookie or None)
     _chrome(path, who)
     st.session_state["_setup_done"] = title
     return PageContext(db=db, db_path=path, who=who)
@@ -130,7 +183,8 @@ def require_reviewer() -> str:
     who = reviewer_name()
     if who:
         return who
-    st.info("Enter your name once for this session; every change you make is recorded with it.")
+    st.info("Enter your name once; this browser remembers it, and every change you make is "
+            "recorded with it.")
     with st.form("reviewer_identity"):
         raw = st.text_input("Your name", max_chars=MAX_NAME, key="reviewer_name_input")
         submitted = st.form_submit_button("Start reviewing")
@@ -138,6 +192,8 @@ def require_reviewer() -> str:
         name = clean_name(raw)
         if name:
             st.session_state[REVIEWER_KEY] = name
+            st.session_state["_name_cookie_write"] = name
+            st.session_state.pop("_name_cookie_cleared", None)
             st.rerun()
         st.error(f"Please enter a name (1 to {MAX_NAME} characters).")
     st.stop()

@@ -1,0 +1,129 @@
+"""What the Review page shows, computed without Streamlit: the keys, the source turns with
+the pair's own turns marked, progress and pace lines, and what changed under a draft."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..review.diffs import text_diff
+from ..review.statuses import APPROVED, DELETED, PENDING, REJECTED
+from ..review.store import TEXT_FIELDS, Progress, turns_of
+
+# Action → (shortcut, label). "C" and "R" are reserved by Streamlit; Ctrl+Enter works from
+# inside a text box, the single letters only when no text box has the focus.
+KEYS: dict[str, tuple[str, str]] = {
+    "approve": ("A", "Approve"),
+    "reject": ("X", "Reject"),
+    "delete": ("D", "Delete"),
+    "edit": ("E", "Edit"),
+    "save_next": ("Ctrl+Enter", "Save, approve and next"),
+    "skip": ("S", "Skip"),
+    "previous": ("K", "Previous"),
+    "next": ("J", "Next"),
+    "undo": ("U", "Undo"),
+    "history": ("H", "History"),
+}
+
+STATUS_ICONS: dict[str, str] = {
+    PENDING: "⏳", APPROVED: "✅", REJECTED: "⛔", DELETED: "🗑",
+}
+
+
+def status_label(status: str) -> str:
+    return f"{STATUS_ICONS.get(status, '•')} {status}"
+
+
+def key_legend() -> str:
+    return " · ".join(f"{key} {label.lower()}" for key, label in KEYS.values())
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """One source turn as shown beside the pair."""
+
+    index: int
+    header: str  # "[2024-03-02 10:01] Customer"
+    text: str
+    mark: str | None  # "question", "answer" or None
+
+    @property
+    def key(self) -> str:
+        """Widget key: the page colours and scrolls to marked turns by it."""
+        prefix = {"question": "src_q", "answer": "src_a"}.get(self.mark or "", "src")
+        return f"{prefix}_{self.index}"
+
+
+def source_turns(turns_json: str | None, question_turns: str | None,
+                 answer_turns: str | None) -> list[TurnView]:
+    """The conversation's turns, each marked when the pair's question or answer came from it."""
+    try:
+        turns = json.loads(turns_json or "[]")
+    except ValueError:
+        turns = []
+    asked, answered = set(turns_of(question_turns)), set(turns_of(answer_turns))
+    views = []
+    for index, turn in enumerate(turns if isinstance(turns, list) else []):
+        if not isinstance(turn, dict):
+            continue
+        speaker = str(turn.get("speaker") or turn.get("role") or "").strip() or "?"
+        stamp = turn.get("timestamp")
+        header = f"[{stamp}] {speaker}" if stamp else speaker
+        mark = "question" if index in asked else "answer" if index in answered else None
+        views.append(TurnView(index, header, str(turn.get("text") or ""), mark))
+    return views
+
+
+def first_marked(views: list[TurnView]) -> TurnView | None:
+    return next((v for v in views if v.mark), None)
+
+
+def progress_line(progress: Progress, position: int | None, queue_size: int | None) -> str:
+    done = f"{progress.reviewed:,} of {progress.total:,} reviewed"
+    if position is None or not queue_size:
+        return done
+    return f"Pair {position + 1:,} of {queue_size:,} in this queue · {done}"
+
+
+def pace_line(decided: int, since: str | None, now: datetime) -> str:
+    if not decided or not since:
+        return "No decisions yet today."
+    try:
+        started = datetime.fromisoformat(since)
+    except ValueError:
+        return f"{decided} today."
+    minutes = max(1.0, (now - started).total_seconds() / 60)
+    return f"Today: {decided} pairs in {minutes:.0f} min ({decided / minutes * 60:.0f} per hour)."
+
+
+@dataclass(frozen=True)
+class OtherChange:
+    """A change someone else made to a pair after a reviewer's draft started."""
+
+    who: str
+    at: str
+    field: str
+    diff: list[str]
+
+
+def changes_since(events: list[dict], base_version: int, me: str) -> list[OtherChange]:
+    """Field changes that produced versions after ``base_version`` (what a stale save
+    would have overwritten), with a diff for text fields."""
+    out = []
+    for event in events:
+        version = event.get("version")
+        if version is None or int(version) <= base_version or not event.get("field"):
+            continue
+        diff = (text_diff(event.get("old"), event.get("new")) if event["field"] in TEXT_FIELDS
+                else [f"{event.get('old')} → {event.get('new')}"])
+        who = event.get("who") or "?"
+        out.append(OtherChange(who if who != me else f"{who} (another tab)", event.get("at")
+                               or "", event["field"], diff))
+    return out
+
+
+def finding_text(value: str | None) -> str | None:
+    """The finding a deep link from the Export page carries (shown above the pair)."""
+    text = " ".join((value or "").split())
+    return text[:300] or None

@@ -1,0 +1,719 @@
+"""The Review page's views: one pair at a time beside its source (the default), a table for
+scanning and bulk work, one conversation with all its pairs, and the trash.
+
+Every change goes through the pairs store (version-checked, logged). Actions run as button
+callbacks, which Streamlit runs before the page body, so the page that follows already shows
+the next pair; each action button has a keyboard shortcut shown on it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from ..presenters import review as view
+from ..review import PAIR_STATUSES, PairFilter, drafts, store
+from ..review.diffs import text_diff
+from ..review.statuses import ALL, APPROVED, DELETED, PENDING, REJECTED
+from . import get_db, plain, plain_block, reviewer_name
+
+state = st.session_state
+
+MODES = ("Focus", "Table", "Conversation", "Trash")
+FILTERS = (ALL, *PAIR_STATUSES)
+PAGE_SIZE = 50
+BULK_VERBS = {APPROVED: "Approve", REJECTED: "Reject", DELETED: "Delete"}
+
+_CSS = """
+<style>
+[class*="st-key-src_q_"] { background: rgba(255, 196, 0, 0.16); border-radius: 0.4rem; }
+[class*="st-key-src_a_"] { background: rgba(33, 160, 90, 0.14); border-radius: 0.4rem; }
+.st-key-rv_pair_text [data-testid="stText"] div,
+.st-key-rv_source_box [data-testid="stText"] div { white-space: pre-wrap; word-break: break-word; }
+</style>
+"""
+
+
+def _who() -> str:
+    return reviewer_name() or "reviewer"
+
+
+def _notice(kind: str, message: str) -> None:
+    state["rv_notices"] = [*state.get("rv_notices", []), (kind, message)]
+
+
+def current_filter() -> PairFilter:
+    return PairFilter.of(state.get("rv_status", PENDING), state.get("rv_search", ""),
+                         ).narrowed(source=state.get("rv_source") or None,
+                                    flag=state.get("rv_flag") or None)
+
+
+# ---- actions (button callbacks) -------------------------------------------------------------
+
+def _advance(from_id: int) -> None:
+    state["rv_current"] = store.queue_step(get_db(), current_filter(), from_id)
+    state["rv_finding"] = None
+    state["rv_editing"] = None
+
+
+def set_status(pair_id: int, version: int, status: str) -> None:
+    db, who = get_db(), _who()
+    draft = drafts.get(db, who, pair_id) if state.get("rv_editing") == pair_id else None
+    changes: dict[str, str] = {"status": status}
+    base = version
+    if draft is not None:  # deciding while editing keeps what was typed
+        changes.update(draft.values)
+        base = draft.base_version
+    result = store.update_pair(db, pair_id, changes, expected_version=base, who=who)
+    if result in (store.OK, store.UNCHANGED):
+        if draft is not None:
+            drafts.discard(db, who, pair_id)
+        _advance(pair_id)
+    elif result == store.CONFLICT:
+        _notice("conflict", f"Pair {pair_id} was changed by someone else meanwhile; nothing "
+                "was applied. It is shown again with the current text.")
+    else:
+        _notice("error", f"Pair {pair_id} no longer exists.")
+
+
+def start_edit(pair_id: int, version: int) -> None:
+    db, who = get_db(), _who()
+    if drafts.get(db, who, pair_id) is None:
+        row = store.get_pair(db, pair_id)
+        if row is None:
+            return
+        drafts.save(db, who, pair_id, version, {f: row[f] or "" for f in store.TEXT_FIELDS})
+    state["rv_editing"] = pair_id
+
+
+def keep_draft(pair_id: int, name: str) -> None:
+    """A text box changed: store the draft at once (nothing typed is lost on a reload)."""
+    db, who = get_db(), _who()
+    draft = drafts.get(db, who, pair_id)
+    if draft is None:
+        return
+    values = dict(draft.values)
+    values[name] = state.get(_field_key(pair_id, name), values[name])
+    drafts.save(db, who, pair_id, draft.base_version, values)
+
+
+def save_draft(pair_id: int, approve: bool) -> None:
+    db, who = get_db(), _who()
+    for name in store.TEXT_FIELDS:  # the text box being typed in may not have blurred yet
+        if _field_key(pair_id, name) in state:
+            keep_draft(pair_id, name)
+    draft = drafts.get(db, who, pair_id)
+    if draft is None:
+        return
+    changes: dict[str, str] = dict(draft.values)
+    if approve:
+        changes["status"] = APPROVED
+    result = store.update_pair(db, pair_id, changes, expected_version=draft.base_version,
+                               who=who)
+    if result in (store.OK, store.UNCHANGED):
+        drafts.discard(db, who, pair_id)
+        if approve:
+            _advance(pair_id)
+        else:
+            state["rv_editing"] = None
+            _notice("ok", f"Saved pair {pair_id}.")
+    elif result == store.CONFLICT:
+        state["rv_editing"] = pair_id
+        _notice("conflict", f"Pair {pair_id} was changed by someone else after you started "
+                "editing. Your text is kept below: read their change, then apply yours "
+                "on top or discard it.")
+    else:
+        _notice("error", f"Pair {pair_id} no longer exists; your draft is kept.")
+
+
+def rebase_draft(pair_id: int) -> None:
+    db = get_db()
+    row = store.get_pair(db, pair_id)
+    if row is not None:
+        drafts.rebase(db, _who(), pair_id, int(row["version"]))
+        _notice("ok", "Your text now applies on top of the current version; save when ready.")
+
+
+def discard_draft(pair_id: int) -> None:
+    drafts.discard(get_db(), _who(), pair_id)
+    for name in store.TEXT_FIELDS:
+        state.pop(_field_key(pair_id, name), None)
+    state["rv_editing"] = None
+
+
+def step(pair_id: int, offset: int) -> None:
+    target = store.queue_step(get_db(), current_filter(), pair_id, offset)
+    if target is None:
+        _notice("ok", "That is the end of this queue." if offset > 0
+                else "That is the start of this queue.")
+        return
+    state["rv_current"], state["rv_finding"] = target, None
+    state["rv_editing"] = None
+
+
+def undo() -> None:
+    result = store.undo_last(get_db(), _who())
+    if result.nothing:
+        _notice("ok", "Nothing of yours to undo.")
+        return
+    if result.reverted:
+        state["rv_current"] = result.reverted[0]
+        state["rv_editing"] = None
+        _notice("ok", f"Undid your last {result.action} ({len(result.reverted)} pair"
+                f"{'s' if len(result.reverted) != 1 else ''}).")
+    if result.conflicts:
+        _notice("conflict", f"Not undone for pair(s) {', '.join(map(str, result.conflicts))}: "
+                "someone changed them after you.")
+
+
+def toggle_history() -> None:
+    state["rv_history_open"] = not state.get("rv_history_open", False)
+
+
+def restore(pair_id: int, version: int, current_version: int) -> None:
+    result = store.restore_version(get_db(), pair_id, version,
+                                   expected_version=current_version, who=_who())
+    _notice("ok" if result == store.OK else "conflict",
+            f"Restored version {version} of pair {pair_id}." if result == store.OK
+            else f"Version {version} was not restored ({result}).")
+
+
+def open_pair(pair_id: int, mode: str = "Focus") -> None:
+    state["rv_current"], state["rv_mode"] = int(pair_id), mode
+    state["rv_editing"] = None
+
+
+def _field_key(pair_id: int, name: str) -> str:
+    return f"rv_draft_{pair_id}_{name}"
+
+
+# ---- shared header ----------------------------------------------------------------------------
+
+def notices() -> None:
+    for kind, message in state.get("rv_notices", []):
+        if kind in ("ok", "unchanged"):
+            st.toast(message)
+        else:
+            st.warning(message)
+    state["rv_notices"] = []
+
+
+def filters(db) -> None:
+    f1, f2, f3, f4 = st.columns([1, 2, 1.4, 1.2])
+    f1.selectbox("Status", FILTERS, key="rv_status", on_change=_reset_position,
+                 format_func=lambda s: "all" if s == ALL else view.status_label(s))
+    f2.text_input("Search system, question and answer", key="rv_search",
+                  on_change=_reset_position, placeholder="words or part of a word, 한국어 too")
+    sources = [r[0] for r in db.execute(
+        "SELECT DISTINCT source FROM conversations ORDER BY rowid LIMIT 500").fetchall()]
+    f3.selectbox("Source file", ["", *sources], key="rv_source", on_change=_reset_position,
+                 format_func=lambda s: s or "all files")
+    f4.text_input("Flag", key="rv_flag", on_change=_reset_position,
+                  placeholder="e.g. unsupported_answer")
+
+
+def _reset_position() -> None:
+    state["rv_current"] = None
+    state["rv_page"] = 1
+    state["rv_after"], state["rv_prev_windows"] = 0, []
+    state.pop("rv_bulk", None)
+
+
+# ---- focus view -------------------------------------------------------------------------------
+
+def focus_view(db) -> None:
+    where = current_filter()
+    current = state.get("rv_current")
+    pair = store.get_pair(db, current) if current else None
+    if pair is None:
+        current = store.queue_first(db, where)
+        state["rv_current"] = current
+        pair = store.get_pair(db, current) if current else None
+    if pair is None:
+        _empty_queue(db, where)
+        return
+    pid, version = int(pair["id"]), int(pair["version"])
+    progress = store.progress(db, where)
+    in_queue = store.count(db, where)
+    matches = store.position_of(db, pid, where, 1) is not None
+    index = store.queue_index(db, where, pid) if matches else None
+    decided, since = store.pace(db, _who(), datetime.now(UTC).date().isoformat())
+    st.caption(f"{view.progress_line(progress, index, in_queue)} · "
+               f"{view.pace_line(decided, since, datetime.now(UTC))}")
+    finding = state.get("rv_finding")
+    if finding:
+        st.warning("Opened from an export finding:")
+        plain(finding)
+    conversation = store.get_conversation(db, pair["conversation_id"])
+    left, right = st.columns([1.05, 1], gap="large")
+    with left:
+        _pair_panel(db, pair, pid, version)
+    with right:
+        _source_panel(pair, conversation)
+    if state.get("rv_history_open"):
+        _history_panel(db, pair)
+
+
+def _empty_queue(db, where: PairFilter) -> None:
+    counts = store.status_counts(db)
+    if sum(counts.values()) == 0:
+        st.info("No pairs yet. Import conversation dumps and split them into pairs first.")
+        if st.button("Go to Import", type="primary", key="rv_empty_import"):
+            st.switch_page("pages/import.py")
+        return
+    st.success(f"Nothing left in this queue ({where.describe()}). "
+               f"{counts[APPROVED]:,} approved, {counts[PENDING]:,} pending overall.")
+    c1, c2, _ = st.columns([1, 1, 3])
+    if counts[PENDING] and where.statuses != (PENDING,):
+        c1.button("Review pending pairs", key="rv_empty_pending", type="primary",
+                  on_click=lambda: state.update(rv_status=PENDING, rv_search="", rv_source="",
+                                                rv_flag="", rv_current=None))
+    if counts[APPROVED] and c2.button("Go to Export", key="rv_empty_export"):
+        st.switch_page("pages/export.py")
+
+
+def _buttons(pid: int, version: int, editing: bool) -> None:
+    keys = view.KEYS
+    row1 = st.columns(5)
+    for col, (action, status) in zip(row1, (("approve", APPROVED), ("reject", REJECTED),
+                                            ("delete", DELETED)), strict=False):
+        shortcut, label = keys[action]
+        col.button(label, key=f"rv_{action}", shortcut=shortcut, width="stretch",
+                   type="primary" if action == "approve" else "secondary",
+                   on_click=set_status, args=(pid, version, status))
+    if editing:
+        shortcut, label = keys["save_next"]
+        row1[3].button("Save & approve", key="rv_save_next", shortcut=shortcut,
+                       width="stretch", help=label, on_click=save_draft, args=(pid, True))
+        row1[4].button("Save", key="rv_save", width="stretch", on_click=save_draft,
+                       args=(pid, False))
+    else:
+        shortcut, label = keys["edit"]
+        row1[3].button(label, key="rv_edit", shortcut=shortcut, width="stretch",
+                       on_click=start_edit, args=(pid, version))
+        shortcut, label = keys["skip"]
+        row1[4].button(label, key="rv_skip", shortcut=shortcut, width="stretch",
+                       on_click=step, args=(pid, 1))
+    row2 = st.columns(5)
+    for col, (action, callback, args) in zip(row2, (
+            ("previous", step, (pid, -1)), ("next", step, (pid, 1)), ("undo", undo, ()),
+            ("history", toggle_history, ())), strict=False):
+        shortcut, label = keys[action]
+        col.button(label, key=f"rv_{action}", shortcut=shortcut, width="stretch",
+                   on_click=callback, args=args)
+    row2[4].button("Conversation", key="rv_to_conversation", width="stretch",
+                   on_click=lambda: state.update(rv_mode="Conversation"))
+
+
+def _pair_panel(db, pair: dict, pid: int, version: int) -> None:
+    who = _who()
+    draft = drafts.get(db, who, pid)
+    editing = state.get("rv_editing") == pid or (draft is not None
+                                                  and state.get("rv_editing") is None
+                                                  and draft.base_version != version)
+    if editing:
+        state["rv_editing"] = pid
+    st.markdown(f"**Pair {pid}** · {view.status_label(pair['status'])} · version {version} · "
+                f"origin {pair['origin'] or '-'}")
+    _flags(pair)
+    if draft is not None and draft.base_version != version:
+        _stale_draft(db, pair, draft)
+    elif draft is not None and not editing:
+        st.info("You have an unsaved draft of this pair.")
+    _buttons(pid, version, editing)
+    if editing and draft is not None:
+        for name, height in (("system", 68), ("question", 110), ("answer", 220)):
+            key = _field_key(pid, name)
+            if key not in state:
+                state[key] = draft.values[name]
+            st.text_area(name.capitalize(), key=key, height=height, on_change=keep_draft,
+                         args=(pid, name))
+        st.button("Discard my changes", key="rv_discard", on_click=discard_draft,
+                  args=(pid,))
+        _focus_script("textarea[aria-label='Answer']", f"edit-{pid}")
+        return
+    with st.container(key="rv_pair_text"):
+        for name in ("system", "question", "answer"):
+            st.caption(name.capitalize())
+            plain(pair[name] or "")
+
+
+def _flags(pair: dict) -> None:
+    try:
+        flags = json.loads(pair.get("flags") or "[]")
+    except ValueError:
+        flags = []
+    for flag in flags if isinstance(flags, list) else []:
+        if isinstance(flag, dict):
+            st.error(f"⚑ {flag.get('code', 'flag')}")
+            plain(flag.get("detail") or "")
+
+
+def _stale_draft(db, pair: dict, draft: drafts.Draft) -> None:
+    changes = view.changes_since(store.history(db, int(pair["id"])), draft.base_version, _who())
+    st.warning(f"Someone changed this pair after you started editing (you began at version "
+               f"{draft.base_version}, it is now at {pair['version']}). Your text is kept.")
+    for change in changes:
+        plain(f"{change.who} changed {change.field} at {change.at}:")
+        plain_block("\n".join(change.diff))
+    c1, c2, _ = st.columns([1.3, 1, 2])
+    c1.button("Apply mine on top", key="rv_rebase", on_click=rebase_draft,
+              args=(int(pair["id"]),), type="primary")
+    c2.button("Discard mine", key="rv_discard_stale", on_click=discard_draft,
+              args=(int(pair["id"]),))
+
+
+def _source_panel(pair: dict, conversation: dict | None) -> None:
+    if conversation is None:
+        plain("The conversation of this pair is not in the database.")
+        return
+    st.markdown("**Source conversation**")
+    plain(f"{conversation['source'] or ''} · {conversation['locator'] or ''}")
+    turns = view.source_turns(conversation.get("turns"), pair.get("question_turns"),
+                              pair.get("answer_turns"))
+    st.html(_CSS)
+    with st.container(height=560, key="rv_source_box"):
+        if not turns:
+            plain_block(conversation.get("text") or "")
+        for turn in turns:
+            with st.container(key=turn.key, border=turn.mark is not None):
+                marker = {"question": "  ◀ question", "answer": "  ◀ answer"}.get(
+                    turn.mark or "", "")
+                st.caption(f"{turn.header}{marker}")
+                plain(turn.text)
+    first = view.first_marked(turns)
+    if first is not None:
+        _scroll_script(f".st-key-{first.key}", f"{pair['id']}-{first.key}")
+
+
+def _history_panel(db, pair: dict) -> None:
+    st.divider()
+    st.markdown(f"**History of pair {pair['id']}**")
+    versions = store.versions(db, int(pair["id"]))
+    for index, old in enumerate(versions):
+        newer = versions[index - 1] if index else None
+        title = (f"Version {old.version} · {old.action} by {old.who or '-'} · {old.at}"
+                 + (" (current)" if index == 0 else ""))
+        with st.expander(title, expanded=index < 2):
+            if newer is not None:
+                for name in ("status", *store.TEXT_FIELDS):
+                    if old.values[name] != newer.values[name]:
+                        plain(f"{name} in the next version:")
+                        plain_block("\n".join(text_diff(old.values[name],
+                                                        newer.values[name])))
+                st.button(f"Restore version {old.version}", key=f"rv_restore_{old.version}",
+                          on_click=restore,
+                          args=(int(pair["id"]), old.version, int(pair["version"])))
+            else:
+                plain(f"status {old.values['status']}")
+
+
+def _scroll_script(selector: str, token: str) -> None:
+    """Scroll the source box so the pair's first turn is in view (our own fixed script; the
+    selector is built from a turn index, never from data)."""
+    st.html(f"<script>/* {token} */ (() => {{ let tries = 0; const go = () => {{ "
+            f"const el = document.querySelector({json.dumps(selector)}); "
+            "if (el) { el.scrollIntoView({block: 'nearest'}); } "
+            "else if (tries++ < 40) { setTimeout(go, 50); } }; go(); })();</script>",
+            unsafe_allow_javascript=True)
+
+
+def _focus_script(selector: str, token: str) -> None:
+    """Put the cursor at the end of a text box, without selecting its text. The box may be
+    drawn after this script runs, so it looks for it for up to two seconds."""
+    st.html(f"<script>/* {token} */ (() => {{ let tries = 0; const go = () => {{ "
+            f"const el = document.querySelector({json.dumps(selector)}); "
+            "if (el) { if (document.activeElement !== el) { el.focus(); "
+            "el.setSelectionRange(el.value.length, el.value.length); } } "
+            "else if (tries++ < 40) { setTimeout(go, 50); } }; go(); })();</script>",
+            unsafe_allow_javascript=True)
+
+
+# ---- table view -------------------------------------------------------------------------------
+
+def table_view(db) -> None:
+    where = current_filter()
+    window = store.match_window(db, where, after_id=state.get("rv_after", 0))
+    total = window.matches
+    num_pages = max(1, -(-total // PAGE_SIZE))
+    if not isinstance(state.get("rv_page"), int) or not 1 <= state["rv_page"] <= num_pages:
+        state["rv_page"] = 1
+    _bulk_controls(db, where, total, window)
+    page = state["rv_page"]
+    rows = store.page(db, where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
+                      after_id=window.after_id, before_id=window.before_id)
+    state["rv_ids"] = [r["id"] for r in rows]
+    state["rv_versions"] = [r["version"] for r in rows]
+    where_note = f" · after pair {window.after_id}" if window.after_id else ""
+    st.caption(f"{window.label()} matching pairs{where_note} · page {page} of {num_pages} · "
+               f"{PAGE_SIZE} per page · Open shows a pair in full beside its source")
+    if window.more or state.get("rv_after"):
+        if window.more:
+            st.caption(f"The search stops counting after {store.COUNT_CAP:,} candidates; "
+                       "Next matches continues from there.")
+        w1, w2, _ = st.columns([1, 1, 4])
+        w1.button("Previous matches", key="rv_prev_window", on_click=_previous_window,
+                  disabled=not state.get("rv_after"))
+        w2.button("Next matches", key="rv_next_window", on_click=_next_window,
+                  args=(window.next() or 0,), disabled=not window.more)
+    if not rows:
+        plain("No pairs match this filter.")
+        return
+    sources = _sources_of(db, [r["conversation_id"] for r in rows])
+    frame = pd.DataFrame({
+        "open": pd.Series(["Open"] * len(rows), dtype="object"),
+        "id": pd.Series([r["id"] for r in rows], dtype="int64"),
+        "status": pd.Series([r["status"] for r in rows], dtype="object"),
+        "state": pd.Series([view.STATUS_ICONS.get(r["status"], "") for r in rows],
+                           dtype="object"),
+        "question": pd.Series([r["question"] or "" for r in rows], dtype="object"),
+        "answer": pd.Series([r["answer"] or "" for r in rows], dtype="object"),
+        "source": pd.Series([sources.get(r["conversation_id"], "") for r in rows],
+                            dtype="object"),
+        "version": pd.Series([r["version"] for r in rows], dtype="int64"),
+    })
+    editor_key = f"rv_editor_{state['rv_editor_gen']}"
+    st.data_editor(
+        frame, key=editor_key, on_change=_save_table_edits, args=(editor_key,),
+        num_rows="fixed", hide_index=True, row_height=64,
+        disabled=["id", "state", "question", "answer", "source", "version"],
+        column_config={
+            "open": st.column_config.ButtonColumn("", width="small", key="rv_open_click",
+                                                  on_click=_open_clicked),
+            "id": st.column_config.NumberColumn("ID", width="small", format="%d"),
+            "status": st.column_config.SelectboxColumn(
+                "Status", options=list(PAIR_STATUSES), required=True, width="small"),
+            "state": st.column_config.TextColumn("", width=36),
+            "question": st.column_config.TextColumn("Question", width="large"),
+            "answer": st.column_config.TextColumn("Answer", width="large"),
+            "source": st.column_config.TextColumn("Source (file · where)", width="medium"),
+            "version": st.column_config.NumberColumn("Ver.", width="small", format="%d"),
+        },
+        height=min(38 + 65 * len(rows), 720),
+    )
+    if num_pages > 1:
+        st.pagination(num_pages, key="rv_page")
+
+
+def _sources_of(db, conversation_ids: list[str]) -> dict[str, str]:
+    unique = sorted(set(conversation_ids))
+    if not unique:
+        return {}
+    marks = ",".join("?" * len(unique))
+    return {cid: f"{source} · {locator}" for cid, source, locator in db.execute(
+        f"SELECT id, source, locator FROM conversations WHERE id IN ({marks})", unique)}
+
+
+def _open_clicked() -> None:
+    click = state.get("rv_open_click")
+    ids = state.get("rv_ids", [])
+    row = getattr(click, "row", None) if click is not None else None
+    if row is None and isinstance(click, dict):
+        row = click.get("row")
+    if row is not None and 0 <= int(row) < len(ids):
+        open_pair(ids[int(row)])
+
+
+def _save_table_edits(key: str) -> None:
+    from ..review import table_edits as edits
+
+    changes = edits.edits_to_changes(state.get("rv_ids", []), state.get("rv_versions", []),
+                                     state.get(key))
+    if not changes:
+        return
+    outcomes = edits.apply_changes(get_db(), changes, who=_who())
+    state["rv_notices"] = [*state.get("rv_notices", []),
+                           *((o.result, edits.describe(o)) for o in outcomes)]
+    state["rv_editor_gen"] += 1
+
+
+def _next_window(after_id: int) -> None:
+    state["rv_prev_windows"] = [*state.get("rv_prev_windows", []), state.get("rv_after", 0)]
+    state["rv_after"], state["rv_page"] = after_id, 1
+
+
+def _previous_window() -> None:
+    earlier = list(state.get("rv_prev_windows", []))
+    state["rv_after"] = earlier.pop() if earlier else 0
+    state["rv_prev_windows"] = earlier
+    state["rv_page"] = 1
+
+
+def _bulk_controls(db, where: PairFilter, total: int, window: store.Window) -> None:
+    b = st.columns([1, 1, 1, 2.2])
+    for col, (new_status, verb) in zip(b, BULK_VERBS.items(), strict=False):
+        col.button(f"{verb} all matching", key=f"rv_bulk_{new_status}",
+                   disabled=total == 0 and not window.more and not state.get("rv_after"),
+                   on_click=_ask_bulk, args=(new_status,))
+    b[3].checkbox("Also change pairs already decided (approved, rejected, deleted)",
+                  key="rv_bulk_all_statuses")
+    bulk = state.get("rv_bulk")
+    if isinstance(bulk, store.BulkPreview):
+        st.warning(f"{BULK_VERBS[bulk.new_status]} {bulk.total:,} pairs "
+                   f"({bulk.where.describe()})?")
+        plain(f"Pairs that would change, by current status: {bulk.describe()}.")
+        c1, c2, _ = st.columns([1, 1, 4])
+        c1.button("Confirm", key="rv_bulk_confirm", type="primary", on_click=_confirm_bulk)
+        c2.button("Cancel", key="rv_bulk_cancel", on_click=lambda: state.pop("rv_bulk", None))
+
+
+def _ask_bulk(new_status: str) -> None:
+    where = current_filter()
+    if not state.get("rv_bulk_all_statuses"):
+        # A bulk action never overturns a decision unless the reviewer asked for it.
+        statuses = [s for s in (where.statuses or PAIR_STATUSES) if s == PENDING]
+        where = where.narrowed(statuses=tuple(statuses) or (PENDING,))
+        if statuses == [] and where.statuses:
+            where = where.narrowed(statuses=(PENDING,))
+    state["rv_bulk"] = store.preview_bulk(get_db(), where, new_status)
+
+
+def _confirm_bulk() -> None:
+    preview = state.pop("rv_bulk", None)
+    if not isinstance(preview, store.BulkPreview):
+        return
+    n = store.bulk_set_status(get_db(), preview.where, preview.new_status, who=_who())
+    message = f"Set {n} pairs to {preview.new_status}."
+    if n != preview.total:
+        message += f" ({preview.total} were confirmed; others changed meanwhile.)"
+    _notice("ok", message)
+    state["rv_editor_gen"] += 1
+
+
+# ---- conversation view --------------------------------------------------------------------------
+
+def conversation_view(db) -> None:
+    current = state.get("rv_current")
+    pair = store.get_pair(db, current) if current else None
+    if pair is None:
+        first = store.queue_first(db, PairFilter())
+        pair = store.get_pair(db, first) if first else None
+    if pair is None:
+        st.info("No pairs yet. Import and split conversations first.")
+        return
+    conversation = store.get_conversation(db, pair["conversation_id"])
+    if conversation is None:
+        plain("The conversation of this pair is not in the database.")
+        return
+    cid = conversation["id"]
+    pairs = store.pairs_of_conversation(db, cid)
+    live = [p for p in pairs if p["status"] != DELETED]
+    st.markdown(f"**{conversation['source']} · {conversation['locator']}** · "
+                f"{len(live)} pairs ({len(pairs) - len(live)} deleted)")
+    left, right = st.columns([1.1, 1], gap="large")
+    with right:
+        turns = view.source_turns(conversation.get("turns"), None, None)
+        with st.container(height=620, key="rv_source_box"):
+            for turn in turns:
+                st.caption(f"{turn.index}. {turn.header}")
+                plain(turn.text)
+    with left:
+        for index, p in enumerate(live):
+            pid = int(p["id"])
+            with st.container(border=True, key=f"rv_conv_pair_{pid}"):
+                st.markdown(f"**Pair {pid}** · {view.status_label(p['status'])}")
+                st.caption("Question")
+                plain(p["question"] or "")
+                st.caption("Answer")
+                plain(p["answer"] or "")
+                c = st.columns(5)
+                c[0].button("Open", key=f"rv_conv_open_{pid}", on_click=open_pair, args=(pid,))
+                c[1].button("Up", key=f"rv_conv_up_{pid}", disabled=index == 0,
+                            on_click=_move, args=(pid, -1))
+                c[2].button("Down", key=f"rv_conv_down_{pid}", disabled=index == len(live) - 1,
+                            on_click=_move, args=(pid, 1))
+                nxt = live[index + 1] if index + 1 < len(live) else None
+                c[3].button("Merge with next", key=f"rv_conv_merge_{pid}",
+                            disabled=nxt is None, on_click=_merge,
+                            args=(pid, int(nxt["id"]) if nxt else 0))
+                if c[4].button("Split…", key=f"rv_conv_split_{pid}"):
+                    state["rv_splitting"] = pid
+                if state.get("rv_splitting") == pid:
+                    _split_form(p)
+        with st.form("rv_add_pair", clear_on_submit=True):
+            st.markdown("**Add a pair the splitter missed**")
+            question = st.text_area("Question", key="rv_add_question", height=90)
+            answer = st.text_area("Answer", key="rv_add_answer", height=120)
+            if st.form_submit_button("Add pair"):
+                if question.strip() and answer.strip():
+                    new_id = store.add_manual_pair(db, cid, question.strip(), answer.strip(),
+                                                   who=_who())
+                    _notice("ok", f"Added pair {new_id}.")
+                    st.rerun()
+                else:
+                    st.error("A pair needs both a question and an answer.")
+
+
+def _split_form(pair: dict) -> None:
+    pid = int(pair["id"])
+    with st.form(f"rv_split_form_{pid}"):
+        plain("Edit the two halves; the first stays this pair, the second becomes a new one.")
+        q1 = st.text_area("First question", value=pair["question"] or "", height=80)
+        a1 = st.text_area("First answer", value=pair["answer"] or "", height=100)
+        q2 = st.text_area("Second question", value="", height=80)
+        a2 = st.text_area("Second answer", value="", height=100)
+        if st.form_submit_button("Split pair"):
+            result, new_id = store.split_pair(get_db(), pid,
+                                              expected_version=int(pair["version"]),
+                                              first=(q1, a1), second=(q2, a2), who=_who())
+            state["rv_splitting"] = None
+            _notice("ok" if result == store.OK else "conflict",
+                    f"Split pair {pid}; the second half is pair {new_id}." if new_id
+                    else f"Pair {pid} was not split ({result}).")
+            st.rerun()
+
+
+def _move(pair_id: int, offset: int) -> None:
+    if not store.move_pair(get_db(), pair_id, offset, who=_who()):
+        _notice("ok", "That pair cannot move further.")
+
+
+def _merge(first_id: int, second_id: int) -> None:
+    db = get_db()
+    a, b = store.get_pair(db, first_id), store.get_pair(db, second_id)
+    if a is None or b is None:
+        return
+    result = store.merge_pairs(db, first_id, second_id,
+                               versions={first_id: int(a["version"]),
+                                         second_id: int(b["version"])}, who=_who())
+    _notice("ok" if result == store.OK else "conflict",
+            f"Merged pair {second_id} into {first_id}." if result == store.OK
+            else f"Not merged ({result}).")
+
+
+# ---- trash ------------------------------------------------------------------------------------
+
+def trash_view(db) -> None:
+    rows = store.trash(db, limit=200)
+    if not rows:
+        st.info("The trash is empty: no pair has been deleted by a reviewer.")
+        return
+    st.caption(f"{len(rows)} deleted pair(s), newest first (the last 200).")
+    st.button("Restore all", key="rv_trash_all",
+              on_click=lambda: _notice("ok", f"Restored "
+                                       f"{store.restore_all_deleted(get_db(), who=_who())} "
+                                       "pairs."))
+    for row in rows:
+        pid = int(row["id"])
+        with st.container(border=True, key=f"rv_trash_{pid}"):
+            c1, c2 = st.columns([5, 1])
+            with c1:
+                plain(f"Pair {pid} · deleted by {row['deleted_by']} at {row['deleted_at']} · "
+                      f"was {row['status_before']}")
+                plain(row["question"] or "")
+            c2.button("Restore", key=f"rv_trash_restore_{pid}", on_click=_restore_deleted,
+                      args=(pid, int(row["version"])))
+
+
+def _restore_deleted(pair_id: int, version: int) -> None:
+    result = store.restore_deleted(get_db(), pair_id, expected_version=version, who=_who())
+    _notice("ok" if result == store.OK else "conflict",
+            f"Restored pair {pair_id}." if result == store.OK
+            else f"Pair {pair_id} was not restored ({result}).")
+
+
+VIEWS = {"Focus": focus_view, "Table": table_view, "Conversation": conversation_view,
+         "Trash": trash_view}
