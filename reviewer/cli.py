@@ -1,4 +1,4 @@
-"""Command-line interface: `reviewer import|split|status|export|validate|serve|demo`.
+"""Command-line interface: `reviewer import|split|status|export|validate|serve|demo|providers`.
 
 Each command lives in `reviewer/commands/<name>.py` and calls the same functions the
 Streamlit pages call; this module only assembles the group.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import demo, export, import_, serve, split, status, validate
+from .commands import demo, export, import_, providers, serve, split, status, validate
 from .commands.common import CliContext
 
 
@@ -28,7 +28,7 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     ctx.obj = CliContext(db_path)
 
 
-for _module in (import_, split, status, export, validate, serve, demo):
+for _module in (import_, split, status, export, validate, serve, demo, providers):
     cli.add_command(_module.command)
 
 

@@ -9,11 +9,13 @@ a reason; nothing raises out of `split`.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from openai.types.chat import ChatCompletion
 
+from ..llm.client import make_client
+from ..llm.endpoint import CUSTOM, Endpoint, without_credentials
+from ..llm.providers import OPENAI_BASE_URL
 from ..models import Conversation, SplitResult
 from .base import NotedResult, SplitterConfigError
 from .checks import AnswerError, check_answer, parse_answer
@@ -21,7 +23,6 @@ from .fewshot import DEFAULT_FEW_SHOT, load_few_shot
 from .prompt import PROMPT_VERSION, build_messages, prompt_prefix, response_format
 from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
-LOCAL_DUMMY_KEY = "not-needed"  # local servers (Ollama, llama.cpp, vLLM) ignore the key
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
 MAX_REASON_CHARS = 500
 
@@ -33,6 +34,7 @@ class LLMSplitter:
         self,
         model: str,
         *,
+        endpoint: Endpoint | None = None,
         base_url: str | None = None,
         api_key: str | None = None,
         few_shot: Path | str | None = None,
@@ -42,16 +44,20 @@ class LLMSplitter:
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
         temperature: float = 0.0,
     ) -> None:
+        """`endpoint` comes from `reviewer.llm.resolve_endpoint`; `base_url` / `api_key` build
+        one directly (code and tests that hold the key themselves)."""
         if not model:
             raise SplitterConfigError("no model given for the llm splitter")
-        if not api_key and not base_url:
-            raise SplitterConfigError(
-                "the llm splitter needs OPENAI_API_KEY, or a base URL of a local "
-                "OpenAI-compatible server (--base-url / OPENAI_BASE_URL)"
-            )
+        if endpoint is None:
+            if not api_key and not base_url:
+                raise SplitterConfigError(
+                    "the llm splitter needs an endpoint: a provider, or a base URL")
+            endpoint = Endpoint("openai" if not base_url else CUSTOM,
+                                base_url or OPENAI_BASE_URL, None, api_key)
         self.model = model
         self.name = f"llm:{model}"
-        self.base_url = base_url
+        self.endpoint = endpoint
+        self.base_url = endpoint.base_url
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
         self.max_output_tokens = int(max_output_tokens)
@@ -69,23 +75,20 @@ class LLMSplitter:
                 self.examples, self.few_shot_path = [], None
         self._prefix = prompt_prefix(self.examples)
         self._response_format = response_format()
-        self._secret = api_key or ""
-        self._client = openai.OpenAI(
-            api_key=api_key or LOCAL_DUMMY_KEY,
-            base_url=base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-        )
+        self._secret = endpoint.api_key or ""
+        self._client = make_client(endpoint, timeout=self.timeout, max_retries=self.max_retries)
 
     def __repr__(self) -> str:  # never show the key
-        return f"LLMSplitter(model={self.model!r}, base_url={self.base_url!r})"
+        return f"LLMSplitter(model={self.model!r}, base_url={self.endpoint.safe_url!r})"
 
     def settings(self) -> dict:
         """What a run records about this splitter. Contains no key."""
         return {
             "splitter": self.name,
             "model": self.model,
-            "base_url": _without_credentials(self.base_url),
+            "provider": self.endpoint.provider,
+            "base_url": without_credentials(self.base_url),
+            "key_env": self.endpoint.key_env,
             "prompt_version": PROMPT_VERSION,
             "few_shot": str(self.few_shot_path) if self.few_shot_path else None,
             "few_shot_examples": len(self.examples),
@@ -102,7 +105,7 @@ class LLMSplitter:
             "temperature": self.temperature,
         }
         # OpenAI's own API wants max_completion_tokens; local servers know max_tokens.
-        limit_key = "max_tokens" if self.base_url else "max_completion_tokens"
+        limit_key = "max_completion_tokens" if self.endpoint.is_openai else "max_tokens"
         kwargs[limit_key] = self.max_output_tokens
         return kwargs
 
@@ -145,17 +148,6 @@ class LLMSplitter:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
-
-
-def _without_credentials(url: str | None) -> str | None:
-    """Drop ``user:password@`` and the query string from a URL before it is recorded."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def describe_error(exc: Exception, timeout: float) -> str:

@@ -1,7 +1,7 @@
-"""LLM connection settings read from the environment.
+"""LLM splitter defaults and the settings read from the environment.
 
-The key is read when a splitter is built and handed straight to the client; it is never
-part of `settings()` dicts, run records, logs or exports.
+Keys are not read here: an endpoint's key is looked up by `reviewer.llm.resolve_endpoint`
+from the variable its provider names, and handed straight to the client.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ DEFAULT_MAX_RETRIES = 2  # the SDK's own default: 3 attempts in total
 
 
 def llm_settings_from_env() -> dict:
-    """``{"api_key", "base_url", "model"}`` from OPENAI_API_KEY / OPENAI_BASE_URL / REVIEWER_MODEL.
+    """``{"model", "base_url"}`` from REVIEWER_MODEL / OPENAI_BASE_URL (empty counts as unset).
 
-    Empty variables count as unset. The returned dict holds the key: pass it on, never store it.
+    A base URL from the environment is a custom endpoint: it never gets a key by itself.
     """
     return {
-        "api_key": os.environ.get("OPENAI_API_KEY") or None,
-        "base_url": os.environ.get("OPENAI_BASE_URL") or None,
         "model": os.environ.get("REVIEWER_MODEL") or DEFAULT_MODEL,
+        "base_url": os.environ.get("OPENAI_BASE_URL") or None,
     }
