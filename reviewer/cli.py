@@ -1,4 +1,5 @@
-"""Command-line interface: `reviewer import|split|status|export|validate|serve|demo|providers`.
+"""Command-line interface: `reviewer import|split|status|export|validate|serve|demo`, plus
+`providers` and `llm-calls`.
 
 Each command lives in `reviewer/commands/<name>.py` and calls the same functions the
 Streamlit pages call; this module only assembles the group.
@@ -9,7 +10,17 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import demo, export, import_, providers, serve, split, status, validate
+from .commands import (
+    demo,
+    export,
+    import_,
+    llm_calls,
+    providers,
+    serve,
+    split,
+    status,
+    validate,
+)
 from .commands.common import CliContext
 
 
@@ -28,7 +39,7 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     ctx.obj = CliContext(db_path)
 
 
-for _module in (import_, split, status, export, validate, serve, demo, providers):
+for _module in (import_, split, status, export, validate, serve, demo, providers, llm_calls):
     cli.add_command(_module.command)
 
 

@@ -52,6 +52,13 @@ class Endpoint:
     def is_local(self) -> bool:
         return is_loopback_url(self.base_url)
 
+    @property
+    def token_limit_param(self) -> str:
+        """OpenAI and Azure OpenAI want max_completion_tokens; other servers know max_tokens."""
+        host = urlsplit(self.base_url).hostname or ""
+        openai_style = self.is_openai or host.endswith(".openai.azure.com")
+        return "max_completion_tokens" if openai_style else "max_tokens"
+
     def to_dict(self) -> dict:
         return {"provider": self.provider, "base_url": self.safe_url, "key_env": self.key_env}
 

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from ..audit import finish_run, record_events, start_run
 from ..db import connect, now_iso
+from ..llm.calls import recording_calls
 from ..models import Conversation, SplitResult, conversation_from_row, normalise_text
 from .base import Splitter
 from .lease import Heartbeat, SplitBusy, claim
@@ -123,7 +124,7 @@ def split_pending(
         report = SplitReport(skipped=everything - len(ids), run_id=run_id)
         writer = _Writer(db, splitter.name, report)
         try:
-            with Heartbeat(Path(db_path), run_id):
+            with Heartbeat(Path(db_path), run_id), recording_calls(splitter, db_path, run_id):
                 _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress)
         except BaseException as exc:
             finish_run(db, report.run_id, _counts(report), status="failed",

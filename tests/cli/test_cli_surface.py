@@ -19,8 +19,8 @@ COMMANDS = sorted(cli.commands)
 
 
 def test_expected_commands_exist():
-    assert set(COMMANDS) == {"demo", "export", "import", "providers", "serve", "split", "status",
-                             "validate"}
+    assert set(COMMANDS) == {"demo", "export", "import", "llm-calls", "providers", "serve",
+                             "split", "status", "validate"}
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -5,6 +5,7 @@ own key and only that."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,11 @@ def test_cli_named_provider_gets_its_own_key(db_path, fake_openai, secrets, monk
     result = cli_split(db_path, "--provider", "lab", "--providers", str(path))
     assert result.exit_code == 0, result.output
     assert fake_openai.authorizations() == [f"Bearer {OWN_SECRET}"]
+    with opened(db_path) as db:  # the call was recorded (provider, key variable: no key)
+        assert [tuple(r) for r in db.execute("SELECT provider, endpoint FROM llm_calls")] == [
+            ("lab", fake_openai.base_url)]
+        settings = db.execute("SELECT settings FROM runs WHERE kind='split'").fetchone()[0]
+        assert json.loads(settings)["key_env"] == "OWN_PROVIDER_KEY"
     assert_no_key_in_files(db_path, OPENAI_SECRET, OWN_SECRET)
 
 
