@@ -13,6 +13,9 @@ from typing import Any, Protocol, runtime_checkable
 
 Message = dict[str, Any]  # {"role": ..., "content": ...}
 
+DEFAULT_TIMEOUT = 120.0  # seconds per request; local CPU models need tens of seconds
+DEFAULT_MAX_RETRIES = 2  # the SDK's own default: 3 attempts in total
+
 
 class LLMError(Exception):
     """A call that produced no usable response (API error, timeout, unreadable body).

@@ -15,14 +15,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..db import now_iso
-from .base import CallTags, Completion, LLMError, Message, wants_json
+from .base import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    CallTags,
+    Completion,
+    LLMError,
+    Message,
+    wants_json,
+)
 from .calls import CallSink, make_record
 from .client import make_client
 from .endpoint import Endpoint
 from .errors import MAX_REASON_CHARS, to_llm_error
-
-DEFAULT_TIMEOUT = 120.0
-DEFAULT_MAX_RETRIES = 2
 
 
 class OpenAICompatibleModel:
