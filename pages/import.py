@@ -55,17 +55,40 @@ ui.plain(f"Conversations: {conv['pending']} pending, {conv['split']} split, "
 kind = st.radio("Splitter", ["rules", "llm"], horizontal=True, key="split_kind",
                 format_func=lambda k: {"rules": "Rules (offline)",
                                        "llm": "LLM (OpenAI-compatible)"}[k])
-model = base_url = None
+model = provider = base_url = None
+llm_ready = True
 if kind == "llm":
+    from reviewer.llm import (
+        CUSTOM,
+        ProvidersError,
+        custom_endpoint_allowed,
+        load_providers,
+        provider_status,
+    )
     from reviewer.splitting import llm_settings_from_env
 
-    env = llm_settings_from_env()  # holds the key: used for the hint below, never shown
+    try:
+        table = load_providers()
+    except ProvidersError as exc:
+        st.error("The providers file cannot be used.")
+        ui.plain(str(exc))
+        table = {}
+    # Keys come only from the variable a configured provider names. A URL typed here (offered
+    # only when the server was started with --allow-custom-endpoint) never gets one.
+    options = list(table) + ([CUSTOM] if custom_endpoint_allowed() else [])
     m1, m2 = st.columns(2)
-    model = m1.text_input("Model", value=env["model"], key="split_model")
-    base_url = m2.text_input("Base URL (empty: OpenAI)", value=env["base_url"] or "",
-                             key="split_base_url")
-    ui.plain("API key: " + ("taken from OPENAI_API_KEY in the environment."
-                            if env["api_key"] else "OPENAI_API_KEY is not set in the environment."))
+    model = m1.text_input("Model", value=llm_settings_from_env()["model"], key="split_model")
+    provider = m2.selectbox(
+        "Endpoint", options, key="split_provider",
+        format_func=lambda name: ("Custom URL (no API key)" if name == CUSTOM
+                                  else f"{name}: {provider_status(table[name]).where}"))
+    if provider == CUSTOM:
+        base_url = st.text_input("Base URL (gets no API key)", key="split_base_url",
+                                 placeholder="http://127.0.0.1:8000/v1")
+        ui.plain("API key: none (a URL typed here never gets one).")
+    elif provider:
+        ui.plain(provider_status(table[provider]).key_line)
+    llm_ready = provider is not None
 o1, o2, o3 = st.columns(3)
 concurrency = o1.number_input("Concurrency", min_value=1, max_value=64, value=8, step=1,
                               key="split_concurrency")
@@ -75,12 +98,13 @@ redo = o3.checkbox("Redo already split (keeps reviewed pairs)", key="split_redo"
 current = jobs.store.active(ctx.db, "split")
 busy = current is not None
 
-if st.button("Split", type="primary", key="split_go", disabled=busy):
+if st.button("Split", type="primary", key="split_go", disabled=busy or not llm_ready):
     from reviewer.splitting import make_splitter, split_pending
 
     try:
-        # The key is read from the environment by make_splitter, never from the page.
-        splitter = make_splitter(kind, model=(model or None), base_url=(base_url or None))
+        # The key is looked up by make_splitter from the provider's variable, never on the page.
+        splitter = make_splitter(kind, model=(model or None), provider=provider,
+                                 base_url=(base_url or None))
     except Exception as exc:  # bad settings: say why, keep the page alive
         st.error(f"Cannot start the {kind} splitter.")
         ui.plain(f"{type(exc).__name__}: {exc}")

@@ -1,4 +1,5 @@
-"""Overview: how far the data has come (pairs per status, conversations per split status)."""
+"""Overview: how far the data has come (pairs per status, conversations per split status)
+and what the model calls so far used and cost."""
 
 import json
 
@@ -6,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from reviewer import ui
+from reviewer.llm.usage import format_usd, spend_rows, spend_summary
 from reviewer.review import store
 from reviewer.runs import recent_runs
 
@@ -26,6 +28,21 @@ cols = st.columns(len(conv_counts) + 1)
 cols[0].metric("All conversations", sum(conv_counts.values()))
 for col, (status, n) in zip(cols[1:], conv_counts.items(), strict=True):
     col.metric(f"Split: {status}", n)
+
+st.subheader("Model calls")
+spend = spend_summary(ctx.db)
+if spend.calls:
+    cols = st.columns(4)
+    cols[0].metric("Calls", spend.calls)
+    cols[1].metric("Tokens in", spend.input_tokens)
+    cols[2].metric("Tokens out", spend.output_tokens)
+    cols[3].metric("Estimated cost", format_usd(spend.cost_usd))
+    st.dataframe(pd.DataFrame(spend_rows(spend)), hide_index=True)
+    ui.plain("Costs are estimates from the model price table (fine-tuned inference prices, an "
+             "upper bound for base models); servers on this machine cost 0; models the table "
+             "does not know are counted as unpriced. Details: reviewer llm-calls.")
+else:
+    ui.plain("No model calls yet.")
 
 st.subheader("Recent runs")
 runs = recent_runs(ctx.db, limit=20)

@@ -9,7 +9,20 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import demo, export, import_, jobs, pairs, runs, serve, split, status, validate
+from .commands import (
+    demo,
+    export,
+    import_,
+    jobs,
+    llm_calls,
+    pairs,
+    providers,
+    runs,
+    serve,
+    split,
+    status,
+    validate,
+)
 from .commands.common import CliContext
 
 
@@ -28,7 +41,8 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     ctx.obj = CliContext(db_path)
 
 
-for _module in (import_, split, status, pairs, runs, jobs, export, validate, serve, demo):
+for _module in (import_, split, status, pairs, runs, jobs, export, validate, serve, demo,
+                providers, llm_calls):
     cli.add_command(_module.command)
 
 

@@ -226,6 +226,37 @@ def m005_runs_heartbeat(db: Database) -> None:
 
 
 @migrations()
+def m006_llm_calls(db: Database) -> None:
+    """One row per model call: what it was for, which model and endpoint, tokens, latency,
+    how it finished, an estimated cost, the error if any. Never a key."""
+    db.table("llm_calls").create(
+        {
+            "id": int,
+            "at": str,  # when the call started (UTC)
+            "purpose": str,  # split | eval | ...
+            "model": str,
+            "provider": str,  # provider name, or "custom" for a bare URL
+            "endpoint": str,  # base URL without credentials
+            "prompt_version": str,
+            "request_hash": str,  # sha256 of model, messages, format and limits
+            "subject": str,  # conversation id, eval item, ...
+            "run_id": int,
+            "input_tokens": int,
+            "output_tokens": int,
+            "latency_ms": float,
+            "finish_reason": str,
+            "cost_usd": float,  # estimate; NULL when the price is unknown
+            "error": str,
+            "response_id": str,
+        },
+        pk="id",
+        not_null={"at", "purpose", "model", "provider"},
+    )
+    db.table("llm_calls").create_index(["run_id"])
+    db.table("llm_calls").create_index(["model", "provider"])
+
+
+@migrations()
 def m007_jobs(db: Database) -> None:
     """Long work that must survive a restart (local splits now; batch splits, fine-tunes and
     evaluations next). Owned by `reviewer.jobs.store`."""

@@ -106,6 +106,7 @@ def conversation_from_row(row: dict) -> Conversation:
         fmt=row.get("fmt") or "",
         title=row.get("title") or "",
         external_id=row.get("external_id") or "",
+        meta={"id": row["id"]} if row.get("id") else {},
     )
 
 

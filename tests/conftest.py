@@ -20,6 +20,9 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEWER_DB", str(tmp_path / "reviewer.db"))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("REVIEWER_ALLOW_CUSTOM_ENDPOINT", raising=False)
+    # No providers file in the test's dir: the built-in providers apply unless a test writes one.
+    monkeypatch.setenv("REVIEWER_PROVIDERS", str(tmp_path / "providers.toml"))
 
 
 @pytest.fixture(autouse=True)

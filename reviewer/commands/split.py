@@ -46,9 +46,18 @@ class _Progress:
               show_default=True, help="Offline rules, or an OpenAI-compatible chat model.")
 @click.option("--model", default=None,
               help="Model for --splitter llm (default: $REVIEWER_MODEL, else gpt-4o-mini).")
+@click.option("--provider", default=None,
+              help="A configured endpoint (see `reviewer providers list`); it gets the key its "
+                   "entry names. Default: openai, or $OPENAI_BASE_URL without a key if set.")
 @click.option("--base-url", default=None,
-              help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 "
-                   "(default: $OPENAI_BASE_URL). The key comes from $OPENAI_API_KEY only.")
+              help="Any OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1. "
+                   "It gets no key unless --api-key-env names one.")
+@click.option("--api-key-env", default=None, metavar="NAME",
+              help="Environment variable holding the key for --base-url "
+                   "(OPENAI_API_KEY only for https://api.openai.com).")
+@click.option("--providers", "providers_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Providers file (default: $REVIEWER_PROVIDERS, else data/providers.toml).")
 @click.option("--few-shot", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Few-shot examples (JSONL in the export format; default data/few_shot.jsonl).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
@@ -63,17 +72,19 @@ class _Progress:
 @pass_cli
 @click.pass_context
 def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
-            base_url: str | None, few_shot: Path | None, concurrency: int,
+            provider: str | None, base_url: str | None, api_key_env: str | None,
+            providers_file: Path | None, few_shot: Path | None, concurrency: int,
             timeout: float | None, retry_failed: bool, redo: bool, as_json: bool,
             who: str) -> None:
     """Split pending conversations into question/answer pairs.
 
     Exits 1 when any conversation failed (each is listed with its reason), 2 when the
-    splitter cannot be set up (no key, unreadable few-shot file).
+    splitter cannot be set up (no key, unknown provider, unreadable few-shot file).
     """
     try:
-        splitter = make_splitter(kind, model=model, few_shot=few_shot, base_url=base_url,
-                                 timeout=timeout)
+        splitter = make_splitter(kind, model=model, few_shot=few_shot, provider=provider,
+                                 base_url=base_url, api_key_env=api_key_env,
+                                 providers_file=providers_file, timeout=timeout)
     except (FewShotError, SplitterConfigError) as exc:
         click.echo(f"Error: {exc}", err=True)
         ctx.exit(2)

@@ -39,11 +39,15 @@ def make_splitter(
     *,
     model: str | None = None,
     few_shot: Path | None = None,
+    provider: str | None = None,
     base_url: str | None = None,
-    api_key: str | None = None,
+    api_key_env: str | None = None,
+    providers_file: Path | None = None,
     timeout: float | None = None,
 ) -> Splitter:
-    """Build a splitter. For "llm", unset values fall back to the environment.
+    """Build a splitter. For "llm", the endpoint is a configured `provider` or a `base_url`
+    (which gets no key unless `api_key_env` names one); the model falls back to
+    ``$REVIEWER_MODEL``. See `reviewer.llm.resolve_endpoint` for the key rules.
 
     Raises `SplitterConfigError` (with `FewShotError` for a bad few-shot file).
     """
@@ -52,14 +56,19 @@ def make_splitter(
 
         return RulesSplitter()
     if kind == "llm":
+        from ..llm import EndpointError, ProvidersError, load_providers, resolve_endpoint
         from .llm import LLMSplitter
         from .settings import DEFAULT_TIMEOUT, llm_settings_from_env
 
-        env = llm_settings_from_env()
+        try:
+            endpoint = resolve_endpoint(provider=provider, base_url=base_url,
+                                        api_key_env=api_key_env,
+                                        providers=load_providers(providers_file))
+        except (EndpointError, ProvidersError) as exc:
+            raise SplitterConfigError(str(exc)) from None
         return LLMSplitter(
-            model=model or env["model"],
-            base_url=base_url or env["base_url"],
-            api_key=api_key or env["api_key"],
+            model=model or llm_settings_from_env()["model"],
+            endpoint=endpoint,
             few_shot=few_shot,
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
         )

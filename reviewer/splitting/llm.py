@@ -1,19 +1,21 @@
-"""LLM splitter: any OpenAI-compatible chat endpoint through the `openai` SDK.
+"""LLM splitter: the split prompt and the checks on its answer, on top of `reviewer.llm`.
 
-One client is shared by all worker threads (its HTTP pool is thread-safe and allows far
-more than the run's concurrency). Every failure — API errors after the SDK's retries,
-timeouts, truncated, refused or malformed answers — becomes a failed `SplitResult` with
-a reason; nothing raises out of `split`.
+The model layer makes the call (and records it); this module builds the messages, asks for
+strict JSON, and judges the answer. Every failure (API errors after the SDK's retries,
+timeouts, truncated, refused, filtered, malformed or ungrounded answers) becomes a failed
+`SplitResult` with a reason; nothing raises out of `split`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import openai
-from openai.types.chat import ChatCompletion
-
+from ..llm.base import CallTags, ChatModel, Completion, LLMError
+from ..llm.calls import CallSink
+from ..llm.endpoint import CUSTOM, Endpoint
+from ..llm.errors import MAX_REASON_CHARS
+from ..llm.openai_compat import OpenAICompatibleModel
+from ..llm.providers import OPENAI_BASE_URL
 from ..models import Conversation, SplitResult
 from .base import NotedResult, SplitterConfigError
 from .checks import AnswerError, check_answer, parse_answer
@@ -21,9 +23,8 @@ from .fewshot import DEFAULT_FEW_SHOT, load_few_shot
 from .prompt import PROMPT_VERSION, build_messages, prompt_prefix, response_format
 from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
-LOCAL_DUMMY_KEY = "not-needed"  # local servers (Ollama, llama.cpp, vLLM) ignore the key
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
-MAX_REASON_CHARS = 500
+PURPOSE = "split"
 
 
 class LLMSplitter:
@@ -31,8 +32,10 @@ class LLMSplitter:
 
     def __init__(
         self,
-        model: str,
+        model: str | None = None,
         *,
+        llm: ChatModel | None = None,
+        endpoint: Endpoint | None = None,
         base_url: str | None = None,
         api_key: str | None = None,
         few_shot: Path | str | None = None,
@@ -42,20 +45,24 @@ class LLMSplitter:
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
         temperature: float = 0.0,
     ) -> None:
-        if not model:
-            raise SplitterConfigError("no model given for the llm splitter")
-        if not api_key and not base_url:
-            raise SplitterConfigError(
-                "the llm splitter needs OPENAI_API_KEY, or a base URL of a local "
-                "OpenAI-compatible server (--base-url / OPENAI_BASE_URL)"
-            )
-        self.model = model
-        self.name = f"llm:{model}"
-        self.base_url = base_url
-        self.timeout = float(timeout)
-        self.max_retries = int(max_retries)
+        """Give a ready `llm`, or a model name with an `endpoint` (from
+        `reviewer.llm.resolve_endpoint`) or with `base_url` / `api_key` (code and tests that
+        hold the key themselves)."""
+        if llm is None:
+            if not model:
+                raise SplitterConfigError("no model given for the llm splitter")
+            if endpoint is None:
+                if not api_key and not base_url:
+                    raise SplitterConfigError(
+                        "the llm splitter needs an endpoint: a provider, or a base URL")
+                endpoint = Endpoint("openai" if not base_url else CUSTOM,
+                                    base_url or OPENAI_BASE_URL, None, api_key)
+            llm = OpenAICompatibleModel(model, endpoint, timeout=timeout,
+                                        max_retries=max_retries, temperature=temperature)
+        self.llm = llm
+        self.model = llm.model_id
+        self.name = f"llm:{self.model}"
         self.max_output_tokens = int(max_output_tokens)
-        self.temperature = temperature
         if examples is not None:
             self.few_shot_path: Path | None = None
             self.examples = examples
@@ -69,115 +76,58 @@ class LLMSplitter:
                 self.examples, self.few_shot_path = [], None
         self._prefix = prompt_prefix(self.examples)
         self._response_format = response_format()
-        self._secret = api_key or ""
-        self._client = openai.OpenAI(
-            api_key=api_key or LOCAL_DUMMY_KEY,
-            base_url=base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-        )
 
     def __repr__(self) -> str:  # never show the key
-        return f"LLMSplitter(model={self.model!r}, base_url={self.base_url!r})"
+        return f"LLMSplitter({self.llm!r})"
 
     def settings(self) -> dict:
         """What a run records about this splitter. Contains no key."""
+        model_settings: dict = getattr(self.llm, "settings", dict)()
         return {
+            **model_settings,
             "splitter": self.name,
             "model": self.model,
-            "base_url": _without_credentials(self.base_url),
+            "provider": self.llm.provider,
             "prompt_version": PROMPT_VERSION,
             "few_shot": str(self.few_shot_path) if self.few_shot_path else None,
             "few_shot_examples": len(self.examples),
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
             "max_output_tokens": self.max_output_tokens,
         }
 
-    def request_kwargs(self, conversation: Conversation) -> dict:
-        kwargs: dict = {
-            "model": self.model,
-            "messages": build_messages(conversation, prefix=self._prefix),
-            "response_format": self._response_format,
-            "temperature": self.temperature,
-        }
-        # OpenAI's own API wants max_completion_tokens; local servers know max_tokens.
-        limit_key = "max_tokens" if self.base_url else "max_completion_tokens"
-        kwargs[limit_key] = self.max_output_tokens
-        return kwargs
+    def record_calls_to(self, sink: CallSink | None) -> CallSink | None:
+        """Send the model's call records to `sink`; returns the sink it replaces."""
+        previous = getattr(self.llm, "call_log", None)
+        self.llm.call_log = sink  # type: ignore[attr-defined]
+        return previous
 
     def split(self, conversation: Conversation) -> SplitResult:
         if not conversation.turns:
             return SplitResult(error="empty conversation: no turns")
+        subject = conversation.meta.get("id") or conversation.content_id()
         try:
-            # `post` sends the body as built: the typed `create` first walks every message
-            # and the whole schema through its parameter transform, which costs more CPU
-            # per call than everything else here and limits throughput at high concurrency.
-            # Retries, timeouts and error classes are the same.
-            response = self._client.post(
-                "/chat/completions", body=self.request_kwargs(conversation),
-                cast_to=ChatCompletion,
-            )
-        except Exception as exc:  # every API/transport problem fails this conversation only
-            return SplitResult(error=self._redact(describe_error(exc, self.timeout)))
-        return self._read(response, conversation)
+            completion = self.llm.complete(
+                build_messages(conversation, prefix=self._prefix),
+                response_format=self._response_format, max_tokens=self.max_output_tokens,
+                tags=CallTags(PURPOSE, subject, PROMPT_VERSION))
+        except LLMError as exc:
+            return SplitResult(error=exc.reason)
+        except Exception as exc:  # a model bug fails this conversation only
+            reason = f"unexpected error calling the model: {type(exc).__name__}: {exc}"
+            return SplitResult(error=self.llm.redact(reason)[:MAX_REASON_CHARS])
+        return self._read(completion, conversation)
 
-    def _read(self, response, conversation: Conversation) -> SplitResult:
-        choices = getattr(response, "choices", None) or []
-        if not choices:
-            return SplitResult(error="the API returned no choices")
-        choice = choices[0]
-        message = choice.message
-        if choice.finish_reason == "length":
+    def _read(self, completion: Completion, conversation: Conversation) -> SplitResult:
+        if completion.truncated:
             return SplitResult(
                 error="truncated: the answer hit the output token limit (finish_reason=length)"
             )
-        if choice.finish_reason == "content_filter":
+        if completion.finish_reason == "content_filter":
             return SplitResult(error="blocked by the provider's content filter")
-        refusal = getattr(message, "refusal", None)
-        if refusal:
-            return SplitResult(error=self._redact(f"model refused: {refusal}"[:MAX_REASON_CHARS]))
+        if completion.refusal:
+            return SplitResult(error=self.llm.redact(
+                f"model refused: {completion.refusal}")[:MAX_REASON_CHARS])
         try:
-            checked = check_answer(parse_answer(message.content), conversation)
+            checked = check_answer(parse_answer(completion.text), conversation)
         except AnswerError as exc:
-            return SplitResult(error=self._redact(str(exc)[:MAX_REASON_CHARS]))
+            return SplitResult(error=self.llm.redact(str(exc))[:MAX_REASON_CHARS])
         return NotedResult(pairs=checked.pairs, notes=checked.dropped)
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._secret, "***") if self._secret else text
-
-
-def _without_credentials(url: str | None) -> str | None:
-    """Drop ``user:password@`` and the query string from a URL before it is recorded."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def describe_error(exc: Exception, timeout: float) -> str:
-    """A short, key-free reason for an exception raised by the SDK call."""
-    if isinstance(exc, openai.APITimeoutError):
-        return f"API timeout: no answer within {timeout:g} s (after retries)"
-    if isinstance(exc, openai.APIConnectionError):
-        return f"API connection error: {exc.__cause__ or exc}"[:MAX_REASON_CHARS]
-    if isinstance(exc, openai.RateLimitError):
-        code = f" ({exc.code})" if exc.code else ""
-        return f"rate limited: HTTP 429{code} after retries: {_api_message(exc)}"
-    if isinstance(exc, openai.APIStatusError):
-        return f"API error HTTP {exc.status_code}: {_api_message(exc)}"
-    if isinstance(exc, ValueError):  # the response body itself was not JSON
-        return f"API returned an unreadable response: {exc}"[:MAX_REASON_CHARS]
-    return f"unexpected error calling the API: {type(exc).__name__}: {exc}"[:MAX_REASON_CHARS]
-
-
-def _api_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])[:MAX_REASON_CHARS]
-    return str(exc.message)[:MAX_REASON_CHARS]

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..db import connect, now_iso
+from ..llm.calls import recording_calls
 from ..models import Conversation, SplitResult, conversation_from_row
 from ..review import store
 from ..review.statuses import SPLIT_DONE, SPLIT_FAILED, SPLIT_PENDING
@@ -125,7 +126,7 @@ def split_pending(
         report = SplitReport(skipped=everything - len(ids), run_id=run_id)
         writer = _Writer(db, splitter.name, report)
         try:
-            with Heartbeat(Path(db_path), run_id):
+            with Heartbeat(Path(db_path), run_id), recording_calls(splitter, db_path, run_id):
                 _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress)
         except BaseException as exc:
             finish_run(db, run_id, _counts(report), status="failed",

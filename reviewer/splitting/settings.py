@@ -1,25 +1,20 @@
-"""LLM connection settings read from the environment.
+"""LLM splitter defaults and the settings read from the environment.
 
-The key is read when a splitter is built and handed straight to the client; it is never
-part of `settings()` dicts, run records, logs or exports.
+Neither endpoints nor keys are read here: `reviewer.llm.resolve_endpoint` picks the endpoint
+and looks the key up in the variable its provider names.
 """
 
 from __future__ import annotations
 
 import os
 
+from ..llm.base import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+
 DEFAULT_MODEL = "gpt-4o-mini"
-DEFAULT_TIMEOUT = 120.0  # seconds per request; local CPU models need tens of seconds
-DEFAULT_MAX_RETRIES = 2  # the SDK's own default: 3 attempts in total
+
+__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_MODEL", "DEFAULT_TIMEOUT", "llm_settings_from_env"]
 
 
 def llm_settings_from_env() -> dict:
-    """``{"api_key", "base_url", "model"}`` from OPENAI_API_KEY / OPENAI_BASE_URL / REVIEWER_MODEL.
-
-    Empty variables count as unset. The returned dict holds the key: pass it on, never store it.
-    """
-    return {
-        "api_key": os.environ.get("OPENAI_API_KEY") or None,
-        "base_url": os.environ.get("OPENAI_BASE_URL") or None,
-        "model": os.environ.get("REVIEWER_MODEL") or DEFAULT_MODEL,
-    }
+    """``{"model"}`` from REVIEWER_MODEL (empty counts as unset)."""
+    return {"model": os.environ.get("REVIEWER_MODEL") or DEFAULT_MODEL}

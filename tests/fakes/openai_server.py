@@ -47,6 +47,15 @@ class RecordedRequest:
     def messages(self) -> list[dict]:
         return self.body.get("messages", []) if isinstance(self.body, dict) else []
 
+    def header(self, name: str) -> str | None:
+        """A request header by case-insensitive name (None when it was not sent)."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+    @property
+    def authorization(self) -> str | None:
+        return self.header("authorization")
+
 
 @dataclass
 class Reply:
@@ -203,6 +212,17 @@ class FakeOpenAIServer:
     def chat_requests(self) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    def authorizations(self) -> list[str | None]:
+        """The Authorization header of every recorded request, in arrival order."""
+        with self._lock:
+            return [r.authorization for r in self.requests]
+
+    def received(self, secret: str) -> bool:
+        """True if `secret` appeared anywhere in a recorded request (headers or body)."""
+        with self._lock:
+            return any(secret in json.dumps([r.headers, r.body], ensure_ascii=False)
+                       for r in self.requests)
 
     @property
     def base_url(self) -> str:

@@ -37,3 +37,15 @@ def test_queue_then_chooser_then_default(fake_openai):
     said = [c.chat.completions.create(model=m, messages=[{"role": "user", "content": "hi"}])
             .choices[0].message.content for m in ("c", "c", "x")]
     assert said == ["first", "chosen", "default"]
+
+
+def test_authorization_of_every_request_is_recorded(fake_openai):
+    openai.OpenAI(base_url=fake_openai.base_url, api_key="first", max_retries=0).models.list()
+    c = openai.OpenAI(base_url=fake_openai.base_url, api_key="second", max_retries=0)
+    c.chat.completions.create(model="m", messages=[{"role": "user", "content": "키 없음"}])
+    assert fake_openai.authorizations() == ["Bearer first", "Bearer second"]
+    last = fake_openai.requests[-1]
+    assert last.header("AUTHORIZATION") == last.authorization == "Bearer second"
+    assert last.header("x-not-sent") is None
+    assert fake_openai.received("second") and fake_openai.received("키 없음")
+    assert not fake_openai.received("third")

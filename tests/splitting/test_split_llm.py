@@ -7,9 +7,12 @@ import pytest
 from fakes import Reply
 from splitting_samples import EN_TURNS, KO_TURNS
 
+from reviewer.llm import LLMError
+from reviewer.llm.fake import FakeModel, filtered, refused, truncated
 from reviewer.models import Conversation, Turn
 from reviewer.splitting import SplitterConfigError, make_splitter
 from reviewer.splitting.llm import LLMSplitter
+from reviewer.splitting.prompt import PROMPT_VERSION
 
 
 def conv(turns) -> Conversation:
@@ -172,7 +175,7 @@ def test_make_splitter_reads_env_and_needs_key_or_url(monkeypatch, fake_openai):
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
     monkeypatch.setenv("REVIEWER_MODEL", "local-model")
     built = make_splitter("llm", timeout=3)
-    assert built.name == "llm:local-model" and built.timeout == 3
+    assert built.name == "llm:local-model" and built.llm.timeout == 3
     assert built.split(conv(EN_TURNS)).ok
     assert fake_openai.chat_requests()[0].body["model"] == "local-model"
 
@@ -180,3 +183,73 @@ def test_make_splitter_reads_env_and_needs_key_or_url(monkeypatch, fake_openai):
 def test_recorded_base_url_drops_credentials():
     llm = LLMSplitter("m", base_url="http://user:pw@127.0.0.1:9/v1?token=abc")
     assert llm.settings()["base_url"] == "http://127.0.0.1:9/v1"
+
+
+# ---- prompt + parse on an in-process model (no HTTP) --------------------------------------
+
+def on_fake(*replies, **kwargs) -> tuple[LLMSplitter, FakeModel]:
+    model = FakeModel(*replies, **kwargs)
+    return LLMSplitter(llm=model), model
+
+
+def test_the_splitter_asks_the_model_for_strict_json_with_its_tags():
+    llm, model = on_fake(answer("About DHCP on the W5500.", (EN_TURNS[0][1], EN_TURNS[1][1])))
+    conversation = conv(EN_TURNS)
+    result = llm.split(conversation)
+    assert result.ok and llm.name == "llm:fake-model"
+    (call,) = model.calls
+    assert call.response_format["json_schema"]["strict"] is True
+    assert call.max_tokens == 4096
+    assert (call.tags.purpose, call.tags.subject, call.tags.prompt_version) == (
+        "split", conversation.content_id(), PROMPT_VERSION)
+    assert call.messages[-1]["role"] == "user" and EN_TURNS[0][1] in call.messages[-1]["content"]
+
+
+def test_the_stored_conversation_id_is_the_subject():
+    llm, model = on_fake(answer("About DHCP on the W5500.", (EN_TURNS[0][1], EN_TURNS[1][1])))
+    conversation = conv(EN_TURNS)
+    conversation.meta["id"] = "conv-42"
+    llm.split(conversation)
+    assert model.calls[0].tags.subject == "conv-42"
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    (truncated('{"system": "x", "pa'), "truncated: the answer hit the output token limit"),
+    (filtered(), "blocked by the provider's content filter"),
+    (refused("정책상 처리할 수 없습니다."), "model refused: 정책상 처리할 수 없습니다."),
+    ("", "empty answer from the model"),
+    ('{"system": "x", "pairs": [', "answer is not valid JSON"),
+    ({"system": "x"}, "does not match the schema"),
+    (answer("About W5500.", (EN_TURNS[0][1], "Bake the board at 200 degrees for an hour.")),
+     "answer not found in the engineer's turns"),
+    (LLMError("API error HTTP 503: overloaded", "http_status"), "API error HTTP 503: overloaded"),
+])
+def test_every_bad_answer_fails_the_conversation_with_a_reason(reply, reason):
+    llm, _ = on_fake(reply)
+    result = llm.split(conv(EN_TURNS))
+    assert not result.ok and not result.pairs and reason in result.error
+
+
+def test_a_model_that_crashes_fails_one_conversation_without_raising():
+    def explode(messages):
+        raise RuntimeError("bug in the model layer")
+
+    llm, _ = on_fake(explode)
+    result = llm.split(conv(KO_TURNS))
+    assert result.error == ("unexpected error calling the model: RuntimeError: "
+                            "bug in the model layer")
+
+
+def test_an_empty_conversation_never_reaches_the_model():
+    llm, model = on_fake()
+    assert llm.split(conv([])).error == "empty conversation: no turns"
+    assert model.calls == []
+
+
+def test_settings_name_the_model_and_prompt_but_no_key():
+    secret = "sk-" + "settings-check-55"
+    llm = LLMSplitter("m", base_url="http://127.0.0.1:9/v1", api_key=secret)
+    settings = llm.settings()
+    assert settings["provider"] == "custom" and settings["prompt_version"] == PROMPT_VERSION
+    assert settings["timeout"] == 120.0 and settings["max_retries"] == 2
+    assert secret not in json.dumps(settings) and secret not in repr(llm)

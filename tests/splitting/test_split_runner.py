@@ -169,11 +169,11 @@ def test_progress_is_called_from_one_thread(db_path, add_conversation, fake_open
 
 def test_api_key_never_reaches_the_database(db_path, add_conversation, fake_openai, monkeypatch):
     secret = "sk-" + "live-DO-NOT-STORE-9f8e7d"  # built at run time: no key-like literal in git
-    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    monkeypatch.setenv("LOCAL_TEST_KEY", secret)  # named for this URL, so it is sent
     add_conversation(EN_TURNS)
     add_conversation([("customer", "W5500?")], locator="line 3")
     fake_openai.default = Reply.error(400, message=f"invalid key {secret}")
-    llm = make_splitter("llm", base_url=fake_openai.base_url)
+    llm = make_splitter("llm", base_url=fake_openai.base_url, api_key_env="LOCAL_TEST_KEY")
     first = split_pending(db_path, llm)  # failures whose server message echoes the key
     assert first.failed == 2 and all("***" in reason for _, reason in first.failures)
     fake_openai.default = Reply.correct()

@@ -107,13 +107,16 @@ def test_split_in_progress_shows_progress_and_blocks_a_second_start(db, db_path)
 
 
 def test_llm_split_from_the_page_against_an_openai_compatible_server(db, db_path, fake_openai,
-                                                                     monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+                                                                     monkeypatch, tmp_path):
+    providers = tmp_path / "providers.toml"
+    providers.write_text(f'[providers.local]\nbase_url = "{fake_openai.base_url}"\n',
+                         encoding="utf-8")
+    monkeypatch.setenv("REVIEWER_PROVIDERS", str(providers))
     at = open_page("import.py")
     at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
     at.button(key="import_go").click().run()
     at.radio(key="split_kind").set_value("llm").run()
-    assert at.text_input(key="split_base_url").value == fake_openai.base_url
+    assert at.selectbox(key="split_provider").value == "local"
     at.text_input(key="split_model").set_value("local-model").run()
     at.button(key="split_go").click().run()
     job = jobs.store.latest(db, "split")

@@ -1,0 +1,122 @@
+"""A `ChatModel` for any OpenAI-compatible chat endpoint, through the SDK's typed
+``client.chat.completions.create``.
+
+One client per model, shared by every worker thread (its HTTP pool is thread-safe). The
+SDK retries 429/5xx and timeouts itself (`max_retries`); what is left becomes an `LLMError`
+with a key-free reason. Every call, answered or not, is handed to the call log if one is
+attached (see `reviewer.llm.calls`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ..db import now_iso
+from .base import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    CallTags,
+    Completion,
+    LLMError,
+    Message,
+    wants_json,
+)
+from .calls import CallSink, make_record
+from .client import make_client
+from .endpoint import Endpoint
+from .errors import MAX_REASON_CHARS, to_llm_error
+
+
+class OpenAICompatibleModel:
+    def __init__(self, model_id: str, endpoint: Endpoint, *, timeout: float = DEFAULT_TIMEOUT,
+                 max_retries: int = DEFAULT_MAX_RETRIES, temperature: float | None = 0.0,
+                 call_log: CallSink | None = None) -> None:
+        self.model_id = model_id
+        self.endpoint = endpoint
+        self.provider = endpoint.provider
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.temperature = temperature
+        self.call_log = call_log
+        self._secret = endpoint.api_key or ""
+        self._client = make_client(endpoint, timeout=self.timeout, max_retries=self.max_retries)
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"OpenAICompatibleModel({self.model_id!r}, {self.endpoint.safe_url!r})"
+
+    def settings(self) -> dict:
+        """What a run records about this model. Contains no key."""
+        return {"model": self.model_id, **self.endpoint.to_dict(), "timeout": self.timeout,
+                "max_retries": self.max_retries}
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        response_format: dict | None = None,
+        max_tokens: int | None = None,
+        tags: CallTags | None = None,
+    ) -> Completion:
+        request: dict[str, Any] = {"model": self.model_id, "messages": list(messages)}
+        if self.temperature is not None:
+            request["temperature"] = self.temperature
+        if response_format is not None:
+            request["response_format"] = response_format
+        if max_tokens is not None:
+            request[self.endpoint.token_limit_param] = int(max_tokens)
+        sink = self.call_log  # a call started under a run is recorded there, even if late
+        started_at, started = now_iso(), time.perf_counter()
+        try:
+            response = self._client.chat.completions.create(**request)
+            completion = _completion(response, time.perf_counter() - started, response_format)
+        except Exception as exc:  # every API/transport problem becomes a key-free LLMError
+            error = exc if isinstance(exc, LLMError) else to_llm_error(exc, self.timeout)
+            error.reason = self.redact(error.reason)
+            self._log(sink, tags, request, started_at, time.perf_counter() - started,
+                      error=error.reason)
+            raise LLMError(error.reason, error.kind) from None
+        self._log(sink, tags, request, started_at, completion.latency_s, completion=completion)
+        return completion
+
+    def _log(self, sink: CallSink | None, tags: CallTags | None, request: dict,
+             started_at: str, latency_s: float, *, completion: Completion | None = None,
+             error: str | None = None) -> None:
+        if sink is None:
+            return
+        sink.record(make_record(
+            model=self.model_id, provider=self.provider, endpoint=self.endpoint.safe_url,
+            local=self.endpoint.is_local, tags=tags, request=request, started_at=started_at,
+            latency_s=latency_s, completion=completion, error=error))
+
+
+def _completion(response: Any, latency_s: float, response_format: dict | None) -> Completion:
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        raise LLMError("the API returned no choices", "no_choices")
+    choice = choices[0]
+    message = choice.message
+    text = getattr(message, "content", None)
+    usage = getattr(response, "usage", None)
+    parsed = parse_error = None
+    if wants_json(response_format) and text is not None and choice.finish_reason != "length":
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            parse_error = f"not valid JSON: {exc}"[:MAX_REASON_CHARS]
+    return Completion(
+        text=text,
+        finish_reason=choice.finish_reason,
+        input_tokens=getattr(usage, "prompt_tokens", None),
+        output_tokens=getattr(usage, "completion_tokens", None),
+        latency_s=latency_s,
+        response_id=getattr(response, "id", None),
+        refusal=getattr(message, "refusal", None),
+        parsed=parsed,
+        parse_error=parse_error,
+    )
