@@ -1,0 +1,12 @@
+"""Offline scoring of a model's answers against reference answers (English and Korean).
+
+Embedders: `UseEmbedder` (default, bundled weights, no network), `ApiEmbedder` (any
+OpenAI-compatible ``/v1/embeddings``), `HashingEmbedder` (deterministic, for tests).
+"""
+
+from .api_embedder import ApiEmbedder, EmbeddingError
+from .embedder import Embedder
+from .hash_embedder import HashingEmbedder
+from .use_embedder import UseEmbedder
+
+__all__ = ["ApiEmbedder", "Embedder", "EmbeddingError", "HashingEmbedder", "UseEmbedder"]
