@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from embeddings_server import EmbeddingsServer
 
-from reviewer.evaluation import HashingEmbedder, UseEmbedder
+from reviewer.evaluation import HashingEmbedder, LexicalScorer, UseEmbedder
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +20,11 @@ def use_embedder() -> UseEmbedder:
     embedder = UseEmbedder()
     embedder.embed(["load the model once"])
     return embedder
+
+
+@pytest.fixture(scope="session")
+def lexical() -> LexicalScorer:
+    return LexicalScorer(meteor=False)
 
 
 @pytest.fixture
