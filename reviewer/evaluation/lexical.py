@@ -92,8 +92,9 @@ class LexicalScorer:
             raise RuntimeError("METEOR needs NLTK's WordNet data, which is not installed")
         self.meteor_enabled = meteor
         self._chrf = CHRF()
-        self._sentence_bleu = BLEU(tokenize="none", effective_order=True)
-        self._corpus_bleu = BLEU(tokenize="none")
+        # force: the input is tokenized on purpose, so no "forgot to detokenize" warning.
+        self._sentence_bleu = BLEU(tokenize="none", effective_order=True, force=True)
+        self._corpus_bleu = BLEU(tokenize="none", force=True)
         self._rouge = {
             lang: RougeScorer(["rougeL"], tokenizer=_RougeTokenizer(lang))
             for lang in TOKENIZER_NAMES
