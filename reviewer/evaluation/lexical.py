@@ -76,6 +76,12 @@ class LexicalScores:
     meteor: float | None
 
 
+@dataclass(frozen=True)
+class LexicalRun:
+    items: list[LexicalScores]
+    corpus: dict[str, dict[str, float]]  # "all", "ko", "en" -> {"chrf", "bleu"}
+
+
 class LexicalScorer:
     """Per-item and corpus-level overlap metrics with fixed, recorded settings.
 
@@ -111,27 +117,46 @@ class LexicalScorer:
         }
 
     def score(self, reference: str, answer: str, language: Language) -> LexicalScores:
-        if not answer.strip() or not reference.strip():
-            return LexicalScores(0.0, 0.0, 0.0, 0.0 if self._meteor_applies(language) else None)
-        ref_tokens, answer_tokens = tokenize(reference, language), tokenize(answer, language)
-        chrf = self._chrf.sentence_score(answer, [reference]).score
-        bleu = self._sentence_bleu.sentence_score(answer_tokens, [ref_tokens]).score
-        rouge = self._rouge[language].score(reference, answer)["rougeL"].fmeasure
-        meteor = self._meteor(reference, answer) if self._meteor_applies(language) else None
-        return LexicalScores(chrf, bleu, rouge, meteor)
+        return self.score_all([reference], [answer], [language]).items[0]
 
-    def corpus(
+    def score_all(
         self, references: Sequence[str], answers: Sequence[str], languages: Sequence[Language]
-    ) -> dict[str, float]:
-        """Corpus chrF and BLEU over all items (sums of n-gram statistics, not means)."""
-        if not references:
-            return {}
-        tokenized_refs = [tokenize(r, lang) for r, lang in zip(references, languages, strict=True)]
-        tokenized_answers = [tokenize(a, lang) for a, lang in zip(answers, languages, strict=True)]
-        return {
-            "chrf": self._chrf.corpus_score(list(answers), [list(references)]).score,
-            "bleu": self._corpus_bleu.corpus_score(tokenized_answers, [tokenized_refs]).score,
+    ) -> LexicalRun:
+        """Every item's scores, and corpus chrF and BLEU for all items and per language.
+
+        Corpus scores sum the items' n-gram statistics (they are not means of item scores).
+        A blank answer or reference scores 0 on its own but still counts in the corpus.
+        """
+        if not len(references) == len(answers) == len(languages):
+            raise ValueError("references, answers and languages must be the same length")
+        chrf_stats = _segment_stats(self._chrf, list(answers), list(references))
+        bleu_stats = _segment_stats(
+            self._sentence_bleu,
+            [tokenize(a, lang) for a, lang in zip(answers, languages, strict=True)],
+            [tokenize(r, lang) for r, lang in zip(references, languages, strict=True)],
+        )
+        items = []
+        for i, (reference, answer, language) in enumerate(
+                zip(references, answers, languages, strict=True)):
+            meteor_applies = self.meteor_enabled and language == "en"
+            if not answer.strip() or not reference.strip():
+                items.append(LexicalScores(0.0, 0.0, 0.0, 0.0 if meteor_applies else None))
+                continue
+            items.append(LexicalScores(
+                chrf=_score_from(self._chrf, [chrf_stats[i]]),
+                bleu=_score_from(self._sentence_bleu, [bleu_stats[i]]),
+                rouge_l=self._rouge[language].score(reference, answer)["rougeL"].fmeasure,
+                meteor=self._meteor(reference, answer) if meteor_applies else None,
+            ))
+        groups: dict[str, list[int]] = {"all": list(range(len(items)))} if items else {}
+        for i, language in enumerate(languages):
+            groups.setdefault(language, []).append(i)
+        corpus = {
+            group: {"chrf": _score_from(self._chrf, [chrf_stats[i] for i in indexes]),
+                    "bleu": _score_from(self._corpus_bleu, [bleu_stats[i] for i in indexes])}
+            for group, indexes in groups.items()
         }
+        return LexicalRun(items, corpus)
 
     def metadata(self) -> dict:
         """Everything that decides a lexical score; runs are only comparable when it matches."""
@@ -154,9 +179,6 @@ class LexicalScorer:
                        if self.meteor_enabled else None),
         }
 
-    def _meteor_applies(self, language: Language) -> bool:
-        return self.meteor_enabled and language == "en"
-
     def _meteor(self, reference: str, answer: str) -> float:
         from nltk.translate.meteor_score import meteor_score
 
@@ -165,3 +187,19 @@ class LexicalScorer:
 
 def _settings(metric: object, *names: str) -> str:
     return " ".join(f"{name}={getattr(metric, name)}" for name in names)
+
+
+# sacrebleu computes a score in two steps: match statistics per segment, then a score from
+# their sum. Its public calls redo the first step on every call; keeping the per-item
+# statistics gives the item scores and every corpus score (all items, each language) from
+# one pass. These two helpers are the only places that use its (underscored) internals,
+# which is safe with the version pinned exactly; a test checks the results against
+# sacrebleu's public sentence_score and corpus_score.
+def _segment_stats(metric: BLEU | CHRF, hypotheses: list[str], references: list[str]) -> list:
+    if not hypotheses:
+        return []
+    return metric._extract_corpus_statistics(hypotheses, [references])
+
+
+def _score_from(metric: BLEU | CHRF, stats: list) -> float:
+    return float(metric._aggregate_and_compute(stats).score)

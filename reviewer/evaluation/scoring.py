@@ -137,16 +137,16 @@ def score_items(
         detect_language(e.reference if e.reference.strip() else e.answer, korean_min_hangul_share)
         for e in evals
     ]
-    cosines = cosine_scores(embedder, [e.reference for e in evals], [e.answer for e in evals])
+    references, answers = [e.reference for e in evals], [e.answer for e in evals]
+    cosines = cosine_scores(embedder, references, answers)
+    lexical_run = lexical.score_all(references, answers, languages)
     scored = []
-    for e, language, cosine in zip(evals, languages, cosines, strict=True):
-        lex = lexical.score(e.reference, e.answer, language)
+    for e, language, cosine, lex in zip(evals, languages, cosines, lexical_run.items, strict=True):
         scored.append(ItemScore(
             item_id=e.item_id, question=e.question, language=language, cosine=float(cosine),
             chrf=lex.chrf, bleu=lex.bleu, rouge_l=lex.rouge_l, meteor=lex.meteor,
             tokenizers={"cosine": embedder.name, **lexical.item_tokenizers(language)},
         ))
-    corpus = _corpus_scores(lexical, evals, languages)
     metadata = scoring_metadata(embedder, lexical,
                                 korean_min_hangul_share=korean_min_hangul_share)
     means = {}
@@ -156,22 +156,7 @@ def score_items(
         if ci is not None:
             means[metric] = ci
     summary = RunSummary(
-        n=len(scored), languages=dict(Counter(languages)), means=means, corpus=corpus,
+        n=len(scored), languages=dict(Counter(languages)), means=means, corpus=lexical_run.corpus,
         cosine_histogram=cosine_histogram(cosines), ci_method=CI_METHOD, confidence=confidence,
     )
     return ScoredRun(scored, summary, metadata)
-
-
-def _corpus_scores(
-    lexical: LexicalScorer, evals: list[EvalItem], languages: list[Language]
-) -> dict[str, dict[str, float]]:
-    groups: dict[str, list[int]] = {"all": list(range(len(evals)))}
-    for i, language in enumerate(languages):
-        groups.setdefault(language, []).append(i)
-    out = {}
-    for group, indexes in groups.items():
-        if indexes:
-            out[group] = lexical.corpus([evals[i].reference for i in indexes],
-                                        [evals[i].answer for i in indexes],
-                                        [languages[i] for i in indexes])
-    return out

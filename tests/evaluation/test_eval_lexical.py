@@ -5,6 +5,7 @@ from __future__ import annotations
 import nltk
 import pytest
 from rouge_score.rouge_scorer import RougeScorer
+from sacrebleu.metrics import BLEU, CHRF
 
 from reviewer.evaluation import LexicalScorer, detect_language, hangul_share
 from reviewer.evaluation.lexical import rouge_tokens, tokenize
@@ -67,13 +68,39 @@ def test_blank_answer_scores_zero(lexical):
     assert (scores.chrf, scores.bleu, scores.rouge_l, scores.meteor) == (0.0, 0.0, 0.0, None)
 
 
-def test_corpus_scores_sum_statistics_over_mixed_languages(lexical):
-    refs = [KO_REF, "Restart the router and wait a minute."]
-    answers = [KO_HYP, "Restart the router, then wait one minute."]
-    corpus = lexical.corpus(refs, answers, ["ko", "en"])
-    assert set(corpus) == {"chrf", "bleu"}
-    assert 0 < corpus["bleu"] < 100 and 0 < corpus["chrf"] < 100
-    assert lexical.corpus([], [], []) == {}
+REFS = [KO_REF, "Restart the router and wait a minute.", "라우터를 껐다 켜 주세요.",
+        "Firmware 2.4 fixes the SPI timeout."]
+ANSWERS = [KO_HYP, "Restart the router, then wait one minute.", "", "Update to firmware 2.4."]
+LANGS = ["ko", "en", "ko", "en"]
+
+
+def test_scores_match_sacrebleus_public_calls(lexical):
+    run = lexical.score_all(REFS, ANSWERS, LANGS)
+    for ref, answer, lang, item in zip(REFS, ANSWERS, LANGS, run.items, strict=True):
+        if not answer:
+            continue
+        tokenizer = {"ko": "ko-mecab", "en": "13a"}[lang]
+        assert item.chrf == pytest.approx(CHRF().sentence_score(answer, [ref]).score)
+        assert item.bleu == pytest.approx(
+            BLEU(tokenize=tokenizer, effective_order=True).sentence_score(answer, [ref]).score)
+    for group, indexes in {"all": [0, 1, 2, 3], "ko": [0, 2], "en": [1, 3]}.items():
+        refs, answers = [REFS[i] for i in indexes], [ANSWERS[i] for i in indexes]
+        assert run.corpus[group]["chrf"] == pytest.approx(
+            CHRF().corpus_score(answers, [refs]).score), group
+        if group != "all":  # one tokenizer for the whole group
+            tokenizer = {"ko": "ko-mecab", "en": "13a"}[group]
+            assert run.corpus[group]["bleu"] == pytest.approx(
+                BLEU(tokenize=tokenizer).corpus_score(answers, [refs]).score), group
+    assert 0 < run.corpus["all"]["bleu"] < 100
+
+
+def test_a_blank_answer_scores_zero_but_counts_in_the_corpus(lexical):
+    run = lexical.score_all(REFS, ANSWERS, LANGS)
+    assert run.items[2] == lexical.score(REFS[2], "", "ko")
+    with_blank = run.corpus["ko"]["chrf"]
+    without = lexical.score_all([REFS[0]], [ANSWERS[0]], ["ko"]).corpus["ko"]["chrf"]
+    assert with_blank < without
+    assert lexical.score_all([], [], []).corpus == {}
 
 
 def test_item_tokenizers_name_what_each_metric_used(lexical):
