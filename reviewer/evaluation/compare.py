@@ -65,7 +65,8 @@ def compare_runs(
             f"runs cover different items (only in base: {only_base}, only in tuned: {only_tuned})"
         )
     ids = [item.item_id for item in base.items]
-    improved, regressed = [], []
+    improved: list[Flip] = []
+    regressed: list[Flip] = []
     stayed_good = stayed_weak = 0
     for item_id in ids:
         before, after = base_items[item_id].value(metric), tuned_items[item_id].value(metric)
