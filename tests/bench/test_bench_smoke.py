@@ -14,6 +14,7 @@ import pytest
 from reviewer.paths import PROJECT_DIR
 
 BENCHES = {
+    "eval_bench.py": ["ratio", "items_per_s"],
     "import_bench.py": ["ratio"],
     "split_bench.py": ["ratio"],
     "review_page_bench.py": ["ratio", "ratio_search", "ratio_last_page"],
