@@ -10,7 +10,7 @@ made-up sentence appended), question and answer swapped, an answer or question t
 the wrong side, greeting exchanges, a duplicate question, personal data, too many tokens,
 and wrong or out-of-range provenance.
 
-    python bench/flags_bench.py [--quick] [--seed N]
+    python bench/flags_bench.py [--quick] [--seed N] [--rounds R]
 
 Prints ``name: value`` lines: per flag precision, recall and counts (a case counts for a
 flag when its label holds that flag), how often provenance_for finds the splitter's turns,
@@ -45,6 +45,7 @@ TOKEN_LIMIT = 4096
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _PRODUCT = re.compile(r"\b[A-Z][A-Za-z]*-?\d+[A-Za-z]*\b")
+_FIGURE = re.compile(r"(?<![\w.])\d{2,3}(?:\.\d)?(?![\d.])")  # "33", "220", "4.7"-like
 
 
 @dataclass
@@ -370,6 +371,13 @@ def build_cases(conversations: list[Conversation], pairs: list[Pair], rng: rando
                  answer=rng.choice(IN_CONTEXT_KO if ko else IN_CONTEXT_EN).format(a=a, b=b, c=c))
         case("unsupported_appended_numbers", {F.UNSUPPORTED_ANSWER},
              answer=pair.answer + " " + fill(APPENDED_KO if ko else APPENDED_EN, rng, product))
+        figures = _FIGURE.findall(pair.answer)
+        if figures:
+            figure = rng.choice(figures)
+            wrong = str(int(figure.replace(".", "")) + rng.randint(1, 9))
+            wrong = wrong[:1] + "." + wrong[1:] if "." in figure else wrong
+            case("unsupported_changed_number", {F.UNSUPPORTED_ANSWER},
+                 answer=pair.answer.replace(figure, wrong, 1))
         plain = rng.choice(FAKE_PLAIN_KO if ko else FAKE_PLAIN_EN).split(". ")[0].rstrip(".")
         case("unsupported_appended_plain", {F.UNSUPPORTED_ANSWER},
              answer=pair.answer + " " + plain + ".")
@@ -436,8 +444,9 @@ def build_cases(conversations: list[Conversation], pairs: list[Pair], rng: rando
 
 # ---- scoring -------------------------------------------------------------------------------
 
-def run(cases: list[Case]) -> tuple[list[set[str]], float]:
-    results = []
+def run(cases: list[Case]) -> tuple[list[set[str]], list[str], float]:
+    """Flag codes per case, which check raised unsupported_answer (or ""), seconds taken."""
+    results, reasons = [], []
     started = time.perf_counter()
     for c in cases:
         found = F.compute_flags(c.question, c.answer, c.system, c.turns,
@@ -445,7 +454,23 @@ def run(cases: list[Case]) -> tuple[list[set[str]], float]:
                                 other_questions=c.other_questions, token_count=c.token_count,
                                 token_limit=TOKEN_LIMIT)
         results.append({f.code for f in found})
-    return results, time.perf_counter() - started
+        detail = next((f.detail for f in found if f.code == F.UNSUPPORTED_ANSWER), "")
+        reasons.append("" if not detail else "sentence" if detail.startswith("the sentence")
+                       else "number" if detail.startswith("the answer's number") else "whole")
+    return results, reasons, time.perf_counter() - started
+
+
+def unsupported_reasons(cases: list[Case], reasons: list[str]) -> None:
+    """Which check caught each kind of unsupported answer: the whole answer's support, one
+    sentence's, or a number found nowhere in the conversation."""
+    print("# unsupported_answer by check: kind, whole, sentence, number, missed")
+    table: dict[str, Counter[str]] = {}
+    for c, reason in zip(cases, reasons, strict=True):
+        if F.UNSUPPORTED_ANSWER in c.expected:
+            table.setdefault(c.kind, Counter())[reason or "missed"] += 1
+    for kind, counts in table.items():
+        print(f"#   {kind:34s} {counts['whole']:4d} {counts['sentence']:4d} "
+              f"{counts['number']:4d} {counts['missed']:4d}")
 
 
 def ratio(a: int, b: int) -> float:
@@ -514,44 +539,56 @@ def sweep(cases: list[Case]) -> None:
     for n in range(3, 9):
         scores = [(F.measure(c.question, c.answer, c.turns, n=n).answer_engineer,
                    c.kind in positive) for c in chosen]
-        for step in range(1, 10):
-            t = step / 10
+        for step in range(3, 11):
+            t = step / 20
             tp = sum(1 for s, pos in scores if s < t and pos)
             fp = sum(1 for s, pos in scores if s < t and not pos)
             fn = sum(1 for s, pos in scores if s >= t and pos)
-            print(f"#   n={n} t={t:.1f} precision={ratio(tp, tp + fp):.3f} "
+            print(f"#   n={n} t={t:.2f} precision={ratio(tp, tp + fp):.3f} "
                   f"recall={ratio(tp, tp + fn):.3f}")
         grounded = min(s for s, pos in scores if not pos)
         unsupported = max(s for s, pos in scores if pos)
         print(f"sweep_n{n}_lowest_grounded: {grounded:.3f}")
         print(f"sweep_n{n}_highest_unsupported: {unsupported:.3f}")
         print(f"sweep_n{n}_margin: {grounded - unsupported:.3f}")
+    borrowed = [F.measure(c.question, c.answer, c.turns).question_customer for c in cases
+                if c.kind == "question_from_other_conversation"]
+    reworded = [F.measure(c.question, c.answer, c.turns).question_customer for c in cases
+                if c.kind in ("clean", "reworded_question")]
+    print(f"question_lowest_grounded: {min(reworded):.3f}")
+    print(f"question_highest_borrowed: {max(borrowed):.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 conversations (smoke run)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of random injections, seeds seed, seed+1, … (quick: 1)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
 
     conversations = load_conversations()
     pairs, untraced = clean_pairs(conversations)
+    rounds = 1 if args.quick else max(1, args.rounds)
     if args.quick:
         keep = set(rng.sample(range(len(conversations)), min(8, len(conversations))))
         pairs = [p for p in pairs if p.conversation in keep]
-    cases = build_cases(conversations, pairs, rng)
-    results, seconds = run(cases)
+    cases = [case for r in range(rounds)
+             for case in build_cases(conversations, pairs, random.Random(args.seed + r))]
+    results, reasons, seconds = run(cases)
 
     print(f"conversations: {len(conversations)}")
     print(f"clean_pairs: {len(pairs)}")
+    print(f"rounds: {rounds}")
     print(f"untraced_pairs: {untraced}")
     print(f"cases: {len(cases)}")
     print(f"gram: {F.GRAM}")
     print(f"min_answer_support: {F.MIN_ANSWER_SUPPORT}")
     print(f"min_question_support: {F.MIN_QUESTION_SUPPORT}")
-    print(f"min_sentence_support: {F.MIN_SENTENCE_SUPPORT}")
+    print(f"min_sentence_units: {F.MIN_SENTENCE_UNITS}")
     score(cases, results)
+    unsupported_reasons(cases, reasons)
     greeting_texts(pairs)
     provenance_accuracy(conversations, pairs)
     print(f"ms_per_pair: {1000 * seconds / max(1, len(cases)):.3f}")

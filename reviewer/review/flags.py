@@ -52,20 +52,20 @@ SEVERITY: dict[str, str] = {
 }
 FLAG_CODES: tuple[str, ...] = tuple(SEVERITY)
 
-# Thresholds, read off bench/flags_bench.py (its sweep prints the whole trade-off). Support
-# is the share of a text's 5-grams found on one side of the conversation.
-# An answer less supported than this by the engineer's turns is unsupported: answers from
-# another conversation or made up reach at most 0.24 there, faithful rewordings 0.39 and up.
-MIN_ANSWER_SUPPORT = 0.3
-# The same for a question and the customer's turns (borrowed questions reach 0.20, reworded
-# ones 0.52 and up).
-MIN_QUESTION_SUPPORT = 0.35
+# Thresholds, read off bench/flags_bench.py (five rounds of injected faults on the samples;
+# its sweep prints the whole trade-off). Support is the share of a text's 5-grams found on
+# one side of the conversation; each threshold sits midway in the gap the benchmark shows.
+# Answers from another conversation or made up reach at most 0.27 support in the engineer's
+# turns, faithful rewordings 0.39 and up.
+MIN_ANSWER_SUPPORT = 0.33
+# Questions borrowed from another conversation reach at most 0.29 in the customer's turns,
+# reworded ones 0.52 and up.
+MIN_QUESTION_SUPPORT = 0.4
 # One sentence of at least this many units (letters and digits, Hangul as jamo; about eight
-# English words or sixteen Hangul syllables) supported less than MIN_SENTENCE_SUPPORT makes
-# the answer unsupported too: it catches a made-up sentence added to a true answer (0.16 at
-# most in the benchmark; reworded sentences of that length 0.41 and up).
+# English words or sixteen Hangul syllables) supported less than MIN_ANSWER_SUPPORT makes the
+# answer unsupported too: it catches a made-up sentence added to a true answer (at most 0.19
+# in the benchmark; reworded sentences of that length 0.41 and up).
 MIN_SENTENCE_UNITS = 40
-MIN_SENTENCE_SUPPORT = 0.15
 # A text belongs to the other side when that side holds at least this much of it and
 # SIDE_MARGIN more than its own side does (clean questions share at most 0.41 with the
 # engineer's turns, clean answers 0.48 with the customer's).
@@ -136,15 +136,18 @@ def measure(question: str, answer: str, turns: Sequence[Turn], *, n: int = GRAM)
 
 def provenance_for(question: str, answer: str, turns: Sequence[Turn]
                    ) -> tuple[list[int], list[int]]:
-    """The turn indices that best hold the question and the answer (empty when none do).
+    """The turn indices that best hold the question and the answer.
 
     For pairs stored without provenance and for checking turns an LLM claims. Turns are
     chosen greedily by how much of the text they add; on a tie a customer turn is preferred
-    for the question and an engineer turn for the answer.
+    for the question and an engineer turn for the answer. A text the conversation does not
+    hold (less than MIN_QUESTION_SUPPORT / MIN_ANSWER_SUPPORT of it) gets no turns.
     """
     conv = _prepared(tuple(turns))
-    return (covering_turns(Piece.of(question), conv.pieces, prefer=conv.customer_ids),
-            covering_turns(Piece.of(answer), conv.pieces, prefer=conv.engineer_ids))
+    return (covering_turns(Piece.of(question), conv.pieces, prefer=conv.customer_ids,
+                           min_share=MIN_QUESTION_SUPPORT),
+            covering_turns(Piece.of(answer), conv.pieces, prefer=conv.engineer_ids,
+                           min_share=MIN_ANSWER_SUPPORT))
 
 
 def compute_flags(question: str, answer: str, system: str, turns: Sequence[Turn], *,
@@ -236,7 +239,7 @@ def _unsupported(conv: _Conversation, support: float, answer: str, side: str) ->
         if len(piece.units) < MIN_SENTENCE_UNITS:
             continue
         held = conv.engineer.containment(piece)
-        if held < MIN_SENTENCE_SUPPORT:
+        if held < MIN_ANSWER_SUPPORT:
             return (f"the sentence “{_shorten(sentence)}” is not in {side} (only {_pct(held)} "
                     f"of its {GRAM}-letter sequences are)")
     invented = sorted(numbers(answer) - conv.numbers)
@@ -274,7 +277,7 @@ def _provenance_flags(conv: _Conversation, q: Piece, a: Piece,
         held = conv.side(claimed).containment(piece)
         overall = conv.everything.containment(piece)
         if held < minimum or held * 2 < overall:
-            best = covering_turns(piece, conv.pieces, prefer=prefer)
+            best = covering_turns(piece, conv.pieces, prefer=prefer, min_share=minimum)
             problems.append(
                 f"{name} turns {list(claimed)} hold {_pct(held)} of its text; best match "
                 f"is turns {best}")
@@ -297,6 +300,20 @@ def _greeting(question: str, answer: str) -> Flag | None:
 def question_key(question: str) -> str:
     """What two questions must share to be duplicates: letters and digits, case-folded."""
     return units(question)
+
+
+def duplicate_groups(questions: Sequence[str]) -> dict[str, list[int]]:
+    """Indices of the questions sharing a `question_key`, for keys held by two or more.
+
+    Checking many pairs at once: pass each pair's group, without itself, as its
+    `other_questions`, instead of every other question (linear instead of quadratic).
+    """
+    groups: dict[str, list[int]] = {}
+    for index, question in enumerate(questions):
+        key = question_key(question)
+        if key:
+            groups.setdefault(key, []).append(index)
+    return {key: found for key, found in groups.items() if len(found) > 1}
 
 
 def _duplicate(key: str, other_questions: Iterable[str]) -> Flag | None:
