@@ -88,38 +88,55 @@ def _flag(code: str, detail: str) -> Flag:
 
 @dataclass(frozen=True, slots=True)
 class Support:
-    """How much of the question and the answer each side of the conversation holds."""
+    """How much of the question and the answer each side of the conversation holds.
+
+    The question is looked up in the customer's turns, the answer in the engineer's, each
+    with the turns of unknown speakers added (they may be either); the other side's values
+    are the plain customer or engineer turns.
+    """
 
     question_customer: float
     question_engineer: float
     answer_customer: float
     answer_engineer: float
-    roles_known: bool  # both sides have turns; otherwise both values are the whole talk
+    roles_known: bool  # both sides have turns; otherwise the sides are the whole talk
 
 
 class _Conversation:
-    """A conversation's turns prepared once: one piece per turn, the two sides."""
+    """A conversation's turns prepared once: one piece per turn, the sides to look in."""
 
     def __init__(self, turns: tuple[Turn, ...], n: int):
-        self.n = n
         self.size = len(turns)
         self.pieces = tuple(Piece.of(t.text, n) for t in turns)
-        self.customer_ids = [i for i, t in enumerate(turns) if t.role == CUSTOMER]
-        self.engineer_ids = [i for i, t in enumerate(turns) if t.role == ENGINEER]
-        talk = [i for i, t in enumerate(turns) if t.role != SYSTEM] or list(range(len(turns)))
-        self.everything = Side(self.pieces[i] for i in talk)
-        customer = Side(self.pieces[i] for i in self.customer_ids)
-        engineer = Side(self.pieces[i] for i in self.engineer_ids)
-        self.roles_known = bool(customer) and bool(engineer)
-        self.customer = customer if customer else self.everything
-        self.engineer = engineer if engineer else self.everything
+        roles = [t.role for t in turns]
+        self.customer_ids = [i for i, role in enumerate(roles) if role == CUSTOMER]
+        self.engineer_ids = [i for i, role in enumerate(roles) if role == ENGINEER]
+        unknown = [i for i, role in enumerate(roles) if role not in (CUSTOMER, ENGINEER, SYSTEM)]
+        talk = [i for i, role in enumerate(roles) if role != SYSTEM] or list(range(len(turns)))
+        self.everything = self.side(talk)
+        self.customer = self.side(self.customer_ids)
+        self.engineer = self.side(self.engineer_ids)
+        self.roles_known = bool(self.customer) and bool(self.engineer)
+        self.asked, self.asked_name = self._source(self.customer_ids, unknown, "customer")
+        self.replied, self.replied_name = self._source(self.engineer_ids, unknown, "engineer")
+        if not self.roles_known:
+            self.customer = self.engineer = self.everything
         self.numbers: frozenset[str] = frozenset().union(*(numbers(t.text) for t in turns))
+
+    def _source(self, own: list[int], unknown: list[int], who: str) -> tuple[Side, str]:
+        """Where one speaker's text is looked up, and how a flag names it."""
+        side = self.side(own)
+        if not side:
+            return self.everything, "the conversation"
+        if unknown:
+            return self.side(sorted(own + unknown)), f"the {who}'s and unlabelled turns"
+        return side, f"the {who}'s turns"
 
     def side(self, indices: Iterable[int]) -> Side:
         return Side(self.pieces[i] for i in indices)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def _prepared(turns: tuple[Turn, ...], n: int = GRAM) -> _Conversation:
     # Splits and edits check several pairs of one conversation in a row; Turn is frozen, so
     # the tuple of turns is its own cache key.
@@ -130,8 +147,8 @@ def measure(question: str, answer: str, turns: Sequence[Turn], *, n: int = GRAM)
     """The support figures the side flags are decided on (also used by the benchmark)."""
     conv = _prepared(tuple(turns), n)
     q, a = Piece.of(question, n), Piece.of(answer, n)
-    return Support(conv.customer.containment(q), conv.engineer.containment(q),
-                   conv.customer.containment(a), conv.engineer.containment(a), conv.roles_known)
+    return Support(conv.asked.containment(q), conv.engineer.containment(q),
+                   conv.customer.containment(a), conv.replied.containment(a), conv.roles_known)
 
 
 def provenance_for(question: str, answer: str, turns: Sequence[Turn]
@@ -193,8 +210,8 @@ def _side_flags(conv: _Conversation, q: Piece, a: Piece, answer: str
     """Flags on where the texts come from; also which texts were already found misplaced."""
     flags: list[Flag] = []
     misplaced: set[str] = set()
-    q_cust, q_eng = conv.customer.containment(q), conv.engineer.containment(q)
-    a_cust, a_eng = conv.customer.containment(a), conv.engineer.containment(a)
+    q_cust, q_eng = conv.asked.containment(q), conv.engineer.containment(q)
+    a_cust, a_eng = conv.customer.containment(a), conv.replied.containment(a)
     if (conv.roles_known and not q.empty and not a.empty
             and q_eng >= MIN_OTHER_SIDE and a_cust >= MIN_OTHER_SIDE
             and q_eng > q_cust + SIDE_MARGIN and a_cust > a_eng + SIDE_MARGIN):
@@ -203,15 +220,13 @@ def _side_flags(conv: _Conversation, q: Piece, a: Piece, answer: str
             f"the customer's) and the answer in the customer's ({_pct(a_cust)} vs "
             f"{_pct(a_eng)} in the engineer's)")))
         return flags, {"question", "answer"}
-    engineer_side = "the engineer's turns" if conv.roles_known else "the conversation"
-    customer_side = "the customer's turns" if conv.roles_known else "the conversation"
     if not a.empty:
         if conv.roles_known and a_cust >= MIN_OTHER_SIDE and a_cust > a_eng + SIDE_MARGIN:
             flags.append(_flag(ANSWER_FROM_CUSTOMER, (
                 f"{_pct(a_cust)} of the answer's {GRAM}-letter sequences are in the customer's "
                 f"turns, only {_pct(a_eng)} in the engineer's")))
         else:
-            reason = _unsupported(conv, a_eng, answer, engineer_side)
+            reason = _unsupported(conv, a_eng, answer)
             if reason:
                 flags.append(_flag(UNSUPPORTED_ANSWER, reason))
         if flags:
@@ -226,19 +241,20 @@ def _side_flags(conv: _Conversation, q: Piece, a: Piece, answer: str
             misplaced.add("question")
             flags.append(_flag(QUESTION_NOT_FROM_CUSTOMER, (
                 f"only {_pct(q_cust)} of the question's {GRAM}-letter sequences appear in "
-                f"{customer_side}")))
+                f"{conv.asked_name}")))
     return flags, misplaced
 
 
-def _unsupported(conv: _Conversation, support: float, answer: str, side: str) -> str | None:
+def _unsupported(conv: _Conversation, support: float, answer: str) -> str | None:
     """Why the answer is not backed by the engineer's turns, or None when it is."""
+    side = conv.replied_name
     if support < MIN_ANSWER_SUPPORT:
         return f"only {_pct(support)} of the answer's {GRAM}-letter sequences appear in {side}"
     for sentence in sentences(answer):
         piece = Piece.of(sentence)
         if len(piece.units) < MIN_SENTENCE_UNITS:
             continue
-        held = conv.engineer.containment(piece)
+        held = conv.replied.containment(piece)
         if held < MIN_ANSWER_SUPPORT:
             return (f"the sentence “{_shorten(sentence)}” is not in {side} (only {_pct(held)} "
                     f"of its {GRAM}-letter sequences are)")

@@ -160,6 +160,16 @@ def test_without_speaker_roles_the_whole_conversation_is_the_source():
     assert "the conversation" in flags[0].detail
 
 
+def test_turns_of_unknown_speakers_may_hold_the_answer_or_the_question():
+    turns = [EN[0], dataclasses.replace(EN[1], role="unknown"), EN[2], EN[3]]
+    assert compute_flags(EN[0].text, EN[1].text, "", turns) == []
+    flags = compute_flags(EN[0].text, MADE_UP["en"], "", turns)
+    assert codes(flags) == [F.UNSUPPORTED_ANSWER]
+    assert "the engineer's and unlabelled turns" in flags[0].detail
+    asked = [dataclasses.replace(EN[0], role="unknown"), EN[1], EN[2], EN[3]]
+    assert compute_flags(EN[0].text, EN[1].text, "", asked) == []
+
+
 # ---- question_not_from_customer, swapped, answer_from_customer -----------------------------
 
 @pytest.mark.parametrize("lang", LANGS)
