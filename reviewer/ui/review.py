@@ -17,6 +17,7 @@ import streamlit as st
 from ..presenters import review as view
 from ..review import PAIR_STATUSES, PairFilter, drafts, store
 from ..review.diffs import text_diff
+from ..review.flags import FLAG_CODES
 from ..review.statuses import ALL, APPROVED, DELETED, PENDING, REJECTED
 from . import get_db, plain, plain_block, reviewer_name
 
@@ -211,8 +212,8 @@ def filters(db) -> None:
         "SELECT DISTINCT source FROM conversations ORDER BY rowid LIMIT 500").fetchall()]
     f3.selectbox("Source file", ["", *sources], key="rv_source", on_change=_reset_position,
                  format_func=lambda s: s or "all files")
-    f4.text_input("Flag", key="rv_flag", on_change=_reset_position,
-                  placeholder="e.g. unsupported_answer")
+    f4.selectbox("Risk flag", ["", *FLAG_CODES], key="rv_flag", on_change=_reset_position,
+                 format_func=lambda code: code.replace("_", " ") if code else "any or none")
 
 
 def _reset_position() -> None:
@@ -347,9 +348,13 @@ def _flags(pair: dict) -> None:
     except ValueError:
         flags = []
     for flag in flags if isinstance(flags, list) else []:
-        if isinstance(flag, dict):
-            st.error(f"⚑ {flag.get('code', 'flag')}")
-            plain(flag.get("detail") or "")
+        if isinstance(flag, dict) and flag.get("code") in FLAG_CODES:
+            code = str(flag["code"])  # one of ours, safe to format
+            severity = flag.get("severity") if flag.get("severity") in ("high", "medium",
+                                                                        "low") else ""
+            with st.container(border=True, key=f"rv_flag_{code}"):
+                st.markdown(f":red[**⚑ {code.replace('_', ' ')}**] · {severity}")
+                plain(flag.get("detail") or "")
 
 
 def _stale_draft(db, pair: dict, draft: drafts.Draft) -> None:
@@ -469,6 +474,7 @@ def table_view(db) -> None:
         "status": pd.Series([r["status"] for r in rows], dtype="object"),
         "state": pd.Series([view.STATUS_ICONS.get(r["status"], "") for r in rows],
                            dtype="object"),
+        "flags": pd.Series([view.flag_summary(r.get("flags")) for r in rows], dtype="object"),
         "question": pd.Series([r["question"] or "" for r in rows], dtype="object"),
         "answer": pd.Series([r["answer"] or "" for r in rows], dtype="object"),
         "source": pd.Series([sources.get(r["conversation_id"], "") for r in rows],
@@ -479,7 +485,7 @@ def table_view(db) -> None:
     st.data_editor(
         frame, key=editor_key, on_change=_save_table_edits, args=(editor_key,),
         num_rows="fixed", hide_index=True, row_height=64,
-        disabled=["id", "state", "question", "answer", "source", "version"],
+        disabled=["id", "state", "flags", "question", "answer", "source", "version"],
         column_config={
             "open": st.column_config.ButtonColumn("", width="small", key="rv_open_click",
                                                   on_click=_open_clicked),
@@ -487,6 +493,7 @@ def table_view(db) -> None:
             "status": st.column_config.SelectboxColumn(
                 "Status", options=list(PAIR_STATUSES), required=True, width="small"),
             "state": st.column_config.TextColumn("", width=36),
+            "flags": st.column_config.TextColumn("Flags", width="small"),
             "question": st.column_config.TextColumn("Question", width="large"),
             "answer": st.column_config.TextColumn("Answer", width="large"),
             "source": st.column_config.TextColumn("Source (file · where)", width="medium"),
