@@ -133,6 +133,24 @@ class _LineFeed:
         self.row = []
 
 
+def _quote_runs_away(feed: _LineFeed, delimiter: str) -> bool:
+    """Whether the current row is an opened quote that swallowed the lines after it.
+
+    Python's csv module is lenient: an unclosed quote reads on to the end of the file, or
+    to the next quote anywhere, even one in the middle of a later row. A row over several
+    lines is therefore checked again strictly (its quoted fields must close right before a
+    delimiter or the line end); a one-line row only when the file ended inside it.
+    """
+    if len(feed.row) == 1:
+        return feed.ran_out and _ends_inside_quotes(feed.text(), delimiter)
+    try:
+        records = list(csv.reader([line for _, line in feed.row], delimiter=delimiter,
+                                  strict=True))
+    except csv.Error:
+        return True
+    return len(records) != 1
+
+
 def _ends_inside_quotes(text: str, delimiter: str) -> bool:
     """Whether `text` (one CSV row) ends inside a quoted field, read the way Python's csv
     module reads it: a quote opens a field only as the field's first character."""
@@ -183,11 +201,11 @@ def _rows(feed: _LineFeed, delimiter: str) -> Iterator[tuple[int, list[str] | No
             return
         except csv.Error as exc:
             cells, error = None, str(exc)
-        if error is None and not feed.ran_out:
+        if error is None and len(feed.row) == 1 and not feed.ran_out:
             yield number, cells, None
             continue
         first_line = feed.row[0][0] if feed.row else 0
-        if feed.row and _ends_inside_quotes(feed.text(), delimiter):
+        if feed.row and _quote_runs_away(feed, delimiter):
             recovered += 1
             if recovered > MAX_UNCLOSED_QUOTES:
                 yield number, None, ("unclosed_quote", f"{MAX_UNCLOSED_QUOTES} unclosed quotes "
@@ -195,15 +213,16 @@ def _rows(feed: _LineFeed, delimiter: str) -> Iterator[tuple[int, list[str] | No
                                      "was not read")
                 return
             yield number, None, ("unclosed_quote", f"opens a quote at line {first_line} that "
-                                 "is never closed; the row was skipped and the lines after "
-                                 "it read again")
+                                 "is never properly closed; the row was skipped and the "
+                                 "lines after it read again")
             feed.read_again_after_first_line()
             reader = csv.reader(feed, delimiter=delimiter)
             continue
         if error is None:
             yield number, cells, None  # a last row without a line break
             continue
-        yield number, None, ("malformed_row", f"malformed CSV row at line {first_line}: {error}")
+        yield number, None, ("malformed_row", f"malformed CSV row at line {first_line}: "
+                                              f"{error}")
         if len(feed.row) > 1:
             feed.read_again_after_first_line()
             reader = csv.reader(feed, delimiter=delimiter)
