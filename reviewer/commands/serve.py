@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -13,16 +15,34 @@ from ..db import DB_ENV_VAR, connect
 from ..paths import APP_FILE, PROJECT_DIR
 from .common import CliContext, pass_cli
 
+# Names a browser on this machine uses. A request naming any other host (a page on another
+# site whose name was rebound to this machine) gets no app session.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+_HOST_NAME = re.compile(r"^(?:\*|(?:\*\.)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|"
+                        r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$")
 
-def streamlit_command(port: int, address: str) -> list[str]:
+
+def allowed_hosts(address: str, extra: Sequence[str] = ()) -> list[str]:
+    """Loopback names, the address the server listens on (unless it is every interface),
+    and the names given with --allowed-host; in that order, without repeats."""
+    names = [*LOOPBACK_HOSTS]
+    if address not in WILDCARD_ADDRESSES:
+        names.append(address.strip("[]"))
+    names.extend(extra)
+    return list(dict.fromkeys(name.lower() for name in names))
+
+
+def streamlit_command(port: int, address: str, hosts: Sequence[str] = ()) -> list[str]:
     return [
         sys.executable, "-m", "streamlit", "run", str(APP_FILE),
         f"--server.port={port}", f"--server.address={address}",
         "--server.headless=true", "--browser.gatherUsageStats=false",
+        *(f"--server.allowedHosts={name}" for name in allowed_hosts(address, hosts)),
     ]
 
 
-def run_app(db_path: Path, *, port: int, address: str) -> int:
+def run_app(db_path: Path, *, port: int, address: str, hosts: Sequence[str] = ()) -> int:
     """Run the app in the foreground until interrupted; returns streamlit's exit code."""
     if not APP_FILE.exists():
         raise click.ClickException(
@@ -32,14 +52,34 @@ def run_app(db_path: Path, *, port: int, address: str) -> int:
     env = {**os.environ, DB_ENV_VAR: str(db_path.resolve())}
     click.echo(f"reviewer: database {db_path}")
     click.echo(f"reviewer: open http://{address}:{port} in your browser (Ctrl+C stops)")
+    if address in WILDCARD_ADDRESSES and not hosts:
+        click.echo("reviewer: listening on every interface, but only "
+                   f"{', '.join(LOOPBACK_HOSTS)} are accepted as host names; add "
+                   "--allowed-host NAME for the name your team opens")
     try:
         # cwd = project dir so .streamlit/config.toml (safe server defaults) applies.
-        return subprocess.call(streamlit_command(port, address), env=env, cwd=PROJECT_DIR)
+        return subprocess.call(streamlit_command(port, address, hosts), env=env,
+                               cwd=PROJECT_DIR)
     except KeyboardInterrupt:
         return 0
 
 
+def _check_hosts(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+                 ) -> tuple[str, ...]:
+    for name in value:
+        if not _HOST_NAME.match(name):
+            raise click.BadParameter(
+                f"{name!r} is not a host name (give a name such as review.example.com or "
+                "*.example.com, without scheme, port or path)", ctx=ctx, param=param)
+    return value
+
+
 def server_options(func):
+    func = click.option(
+        "--allowed-host", "hosts", multiple=True, callback=_check_hosts, metavar="NAME",
+        help="Also accept this host name (repeatable; '*.example.com' for subdomains), e.g. "
+             "the name colleagues open when the app runs behind a real hostname. Loopback "
+             "names and --address are always accepted.")(func)
     func = click.option("--address", default="127.0.0.1", show_default=True,
                         help="Interface to listen on.")(func)
     func = click.option("--port", default=8501, show_default=True, type=int)(func)
@@ -49,6 +89,6 @@ def server_options(func):
 @click.command("serve")
 @server_options
 @pass_cli
-def command(ctx: CliContext, port: int, address: str) -> None:
+def command(ctx: CliContext, port: int, address: str, hosts: tuple[str, ...]) -> None:
     """Start the review app (Streamlit) on the selected database."""
-    sys.exit(run_app(ctx.db_path, port=port, address=address))
+    sys.exit(run_app(ctx.db_path, port=port, address=address, hosts=hosts))
