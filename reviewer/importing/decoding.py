@@ -4,7 +4,8 @@ The whole file is validated (streaming, in chunks) before parsing starts, so a f
 either decoded in full with one encoding or rejected; it is never half mis-decoded.
 CP949 decodes many arbitrary byte strings, so it is only accepted when UTF-8 fails *and*
 the result looks like Korean text: no control characters, and the non-ASCII characters are
-mostly Hangul.
+mostly Hangul. A refusal names the line and byte offset of the first problem; UTF-16 without
+a byte-order mark is recognised by its NUL bytes.
 """
 
 from __future__ import annotations
