@@ -43,7 +43,8 @@ class LimitedReader(io.RawIOBase):
             return 0
         if len(data) > self._left:
             raise FileRejected(
-                f"{self._label} is larger than {human_bytes(self._limit)}; refused"
+                f"{self._label} is larger than {human_bytes(self._limit)}; refused",
+                rule="too_large",
             )
         self._left -= len(data)
         view[: len(data)] = data
@@ -76,10 +77,11 @@ class Source:
 def check_size(name: str, size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise FileRejected(
-            f"file is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; refused"
+            f"file is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; refused",
+            rule="too_large",
         )
     if size == 0:
-        raise FileRejected("file is empty")
+        raise FileRejected("file is empty", rule="empty_file")
 
 
 def source_from_path(path: Path, name: str, max_bytes: int) -> Source:

@@ -129,6 +129,8 @@ def parse_transcript(lines: Iterable[str], source: str, fmt: str
     block = _Block()
     number = 0
     for number, line in enumerate(lines, start=1):
+        if line.startswith("\ufeff"):  # files joined with `cat` keep each one's BOM
+            line = line[1:]
         if _SEPARATOR.match(line):
             yield from _emit(block, source, fmt)
             block = _Block()
@@ -152,7 +154,7 @@ def _emit(block: _Block, source: str, fmt: str) -> Iterator[Conversation | Rejec
     locator = f"line {block.start_line}"
     turns = block.finish()
     if not turns:
-        yield Rejection(source, locator, NO_TURNS)
+        yield Rejection(source, locator, NO_TURNS, "no_turns")
         return
     title = block.title or (block.preamble[0][:200] if block.preamble else "")
     meta = {"preamble": block.preamble} if block.preamble else {}

@@ -26,8 +26,9 @@ KEYS: dict[str, tuple[str, str]] = {
     "history": ("H", "History"),
 }
 
+# Plain symbols every text font has (no emoji font is needed to tell them apart).
 STATUS_ICONS: dict[str, str] = {
-    PENDING: "⏳", APPROVED: "✅", REJECTED: "⛔", DELETED: "🗑",
+    PENDING: "○", APPROVED: "✓", REJECTED: "✗", DELETED: "–",
 }
 
 

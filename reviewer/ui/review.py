@@ -277,36 +277,35 @@ def _empty_queue(db, where: PairFilter) -> None:
 
 
 def _buttons(pid: int, version: int, editing: bool) -> None:
+    """The action bar: decisions first, then moving through the queue. Buttons size to their
+    labels and wrap, so every label and its key stay readable."""
     keys = view.KEYS
-    row1 = st.columns(5)
-    for col, (action, status) in zip(row1, (("approve", APPROVED), ("reject", REJECTED),
-                                            ("delete", DELETED)), strict=False):
-        shortcut, label = keys[action]
-        col.button(label, key=f"rv_{action}", shortcut=shortcut, width="stretch",
-                   type="primary" if action == "approve" else "secondary",
-                   on_click=set_status, args=(pid, version, status))
-    if editing:
-        shortcut, label = keys["save_next"]
-        row1[3].button("Save & approve", key="rv_save_next", shortcut=shortcut,
-                       width="stretch", help=label, on_click=save_draft, args=(pid, True))
-        row1[4].button("Save", key="rv_save", width="stretch", on_click=save_draft,
-                       args=(pid, False))
-    else:
-        shortcut, label = keys["edit"]
-        row1[3].button(label, key="rv_edit", shortcut=shortcut, width="stretch",
-                       on_click=start_edit, args=(pid, version))
-        shortcut, label = keys["skip"]
-        row1[4].button(label, key="rv_skip", shortcut=shortcut, width="stretch",
-                       on_click=step, args=(pid, 1))
-    row2 = st.columns(5)
-    for col, (action, callback, args) in zip(row2, (
-            ("previous", step, (pid, -1)), ("next", step, (pid, 1)), ("undo", undo, ()),
-            ("history", toggle_history, ())), strict=False):
-        shortcut, label = keys[action]
-        col.button(label, key=f"rv_{action}", shortcut=shortcut, width="stretch",
-                   on_click=callback, args=args)
-    row2[4].button("Conversation", key="rv_to_conversation", width="stretch",
-                   on_click=lambda: state.update(rv_mode="Conversation"))
+
+    def button(action: str, callback, args=(), *, label: str | None = None,
+               primary: bool = False) -> None:
+        shortcut, name = keys[action]
+        st.button(label or name, key=f"rv_{action}", shortcut=shortcut, width="content",
+                  type="primary" if primary else "secondary", on_click=callback, args=args,
+                  help=name if label else None)
+
+    with st.container(horizontal=True, key="rv_actions"):
+        button("approve", set_status, (pid, version, APPROVED), primary=True)
+        button("reject", set_status, (pid, version, REJECTED))
+        button("delete", set_status, (pid, version, DELETED))
+        if editing:
+            button("save_next", save_draft, (pid, True), label="Save & approve", primary=True)
+            st.button("Save", key="rv_save", width="content", on_click=save_draft,
+                      args=(pid, False))
+        else:
+            button("edit", start_edit, (pid, version))
+            button("skip", step, (pid, 1))
+    with st.container(horizontal=True, key="rv_moves"):
+        button("previous", step, (pid, -1))
+        button("next", step, (pid, 1))
+        button("undo", undo)
+        button("history", toggle_history)
+        st.button("Conversation", key="rv_to_conversation", width="content",
+                  on_click=lambda: state.update(rv_mode="Conversation"))
 
 
 def _pair_panel(db, pair: dict, pid: int, version: int) -> None:

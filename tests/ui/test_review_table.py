@@ -26,7 +26,7 @@ def test_first_page_shows_source_and_read_only_texts(db):
     assert list(editor.value.columns) == ["open", "id", "status", "state", "flags", "question",
                                           "answer", "source", "version"]
     assert editor.value["source"].tolist()[0] == "dump.txt · line 1"
-    assert editor.value["state"].tolist()[0] == "⏳"
+    assert editor.value["state"].tolist()[0] == "○"
 
 
 def test_paging(db):
