@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from ..catalog import DEFAULT_MODEL, MODELS, resolve_model
 from ..tokens import get_encoding
 from . import dedupe
 from .collect import FINDINGS_PER_RULE, SYSTEM_TEXTS, Collector, Keys, Part, Sink
 from .findings import ERROR, Finding, ValidationReport, error, warning
-from .models import DEFAULT_MODEL, MODELS, resolve_model
 from .profiles import get_profile
 from .reader import file_findings, iter_raw_lines, parse_line
 from .stats import token_summary
