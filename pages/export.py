@@ -47,6 +47,7 @@ if st.button("Build and validate", type="primary", key="ex_build"):
     else:
         state["ex_result"] = {
             "data": kept.data, "report": kept.report.to_json(), "ok": kept.ok, "model": model,
+            "token_counts": kept.report.token_counts,
             "copy": str(kept.path) if kept.path else None,
             "manifest": str(kept.manifest) if kept.manifest else None,
             "file_name": kept.path.name if kept.path else None, "run_id": kept.run_id,
@@ -96,8 +97,7 @@ if result:
     ch1, ch2 = st.columns(2)
     with ch1:
         st.markdown("**Tokens per example**")
-        hist = export_view.histogram(
-            export_view.example_token_counts(result["data"], result["model"] or None))
+        hist = export_view.histogram(result.get("token_counts") or [])
         if hist:
             st.bar_chart(pd.DataFrame(hist), x="tokens", y="examples", sort=False)
         elif not result["data"]:

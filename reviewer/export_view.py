@@ -5,7 +5,6 @@ metrics. Kept here so the page stays a thin layout and this logic is unit-tested
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,41 +75,6 @@ def export_and_keep(db: Database, *, who: str, directory: Path | None = None,
 def pair_link(pair_id: int | None) -> str | None:
     """Relative link that opens the Review page positioned on a pair."""
     return f"{REVIEW_URL}?pair={int(pair_id)}" if pair_id is not None else None
-
-
-def _line_texts(obj: Any) -> list[dict] | None:
-    """Chat messages of an exported line, or a pseudo message list for prompt/completion."""
-    if not isinstance(obj, dict):
-        return None
-    if isinstance(obj.get("messages"), list):
-        return obj["messages"]
-    texts = [v for k in ("prompt", "completion", "text") if isinstance(v := obj.get(k), str)]
-    if texts:
-        return [{"role": "user", "content": t} for t in texts]
-    return None
-
-
-def example_token_counts(data: bytes, model: str | None = None) -> list[int]:
-    """Tokens per example line of an export (the cookbook chat count), for the histogram.
-
-    Lines that are not JSON objects with messages are skipped; the validation report names
-    them. Uses the exact offline tokenizer for the model's encoding.
-    """
-    from .tokens import count_chat_tokens, encoding_name_for_model, get_encoding
-
-    enc = get_encoding(encoding_name_for_model(model))
-    counts: list[int] = []
-    for raw in data.splitlines():
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except ValueError:
-            continue
-        messages = _line_texts(obj)
-        if messages is not None:
-            counts.append(count_chat_tokens(messages, enc))
-    return counts
 
 
 def histogram(values: Sequence[int], bins: int = 20) -> list[dict]:

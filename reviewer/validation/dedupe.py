@@ -55,29 +55,36 @@ _NONE = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
 
 def normalise(text: str) -> str:
     """Case-folded, whitespace collapsed."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text.casefold()  # printable: no whitespace but single inner spaces
     return " ".join(text.split()).casefold()
 
 
 class Keys:
-    """Keys of an example's texts for the file-wide checks; system prompts repeat, so their
-    keys are cached."""
+    """Keys of an example's texts for the file-wide checks; system prompts repeat, so theirs
+    are cached."""
 
     def __init__(self) -> None:
-        self.systems: dict[str, int] = {}
+        self.systems: dict[str, tuple[str, int]] = {}
+
+    def _system(self, text: str) -> tuple[str, int]:
+        hit = self.systems.get(text)
+        if hit is None:
+            norm = normalise(text)
+            hit = (norm, hash(norm))
+            if len(self.systems) < SYSTEM_TEXTS:
+                self.systems[text] = hit
+        return hit
 
     def system(self, text: str) -> int:
-        key = self.systems.get(text)
-        if key is None:
-            key = hash(normalise(text))
-            if len(self.systems) < SYSTEM_TEXTS:
-                self.systems[text] = key
-        return key
+        return self._system(text)[1]
 
     def example(self, view: ExampleView) -> tuple[int, int, bytes]:
         """``(exact key, answer key, MinHash text)``: the exact key covers the roles and every
         counted string, the answer key the assistant text; the MinHash text is the user and
         assistant text (its first ``MAX_TEXT_BYTES``)."""
-        strings = [normalise(s) for s in view.strings]
+        strings = [self._system(s)[0] if s is view.system else normalise(s)
+                   for s in view.strings]
         answers = [normalise(s) for s in view.assistant]
         users = {id(u) for u in view.user}
         text = " ".join([n for s, n in zip(view.strings, strings, strict=True)

@@ -2,11 +2,11 @@
 API-key-like strings, payment card numbers (Luhn-checked) and Korean resident registration
 numbers. Matches are reported masked; the original value never reaches the report.
 
-Each kind is one row of :data:`KINDS`: its pattern, and an anchor — a short pattern that
-every match contains (an ``@`` for an email, a run of digits for a phone number). The
-pattern only runs on text where its anchor is found, which keeps the scan cheap on ordinary
-prose; ``test_val_pii`` checks each row's anchor against matches of its pattern. Patterns
-use ASCII classes: a Hangul particle right after a number ("010-1234-5678로") must not hide it.
+Each row of :data:`KINDS` is a kind's pattern and its anchor: a short pattern that every
+match contains (``@`` for an email, a run of digits for a phone number). A pattern only runs
+on text where its anchor is found, which keeps the scan cheap on ordinary prose; the tests
+check every row's anchor against matches of its pattern. Patterns use ASCII classes: a
+Hangul particle right after a number ("010-1234-5678로") must not hide it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _ipv6_ok(value: str) -> bool:
 
 
 def _key_ok(value: str) -> bool:
-    if value.startswith(("sk-", "AKIA", "gh", "xox")) or re.fullmatch(r"[0-9a-fA-F]+", value):
+    if re.fullmatch(r"[0-9a-fA-F]+", value):
         return True
     # base64-like: needs a mix of upper, lower and digits to not be a long word/path
     return (any(c.isdigit() for c in value) and any(c.isupper() for c in value)
@@ -55,8 +55,7 @@ def _key_ok(value: str) -> bool:
 @dataclass(frozen=True)
 class Kind:
     name: str
-    label: str
-    anchor: re.Pattern[str]
+    anchor: re.Pattern[str]  # found in every match of the pattern; best a literal (fast)
     pattern: re.Pattern[str]
     accept: Callable[[str], bool] = lambda value: True
 
@@ -65,34 +64,39 @@ def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.VERBOSE | re.ASCII)
 
 
-_NUMBER = _re(r"\d[\d ()-]{6,}\d")  # eight or more digits, spaces, brackets and dashes
+# Seven or more digits, spaces, brackets, dots and dashes: phone, card and resident numbers,
+# and IPv4 addresses all have such a run.
+_DIGITS = _re(r"\d[\d ().-]{5,}\d")
 
-# In priority order: where matches of two kinds overlap, the earlier row's is kept.
+# In priority order: where matches of two rows overlap, the earlier row's is kept.
 KINDS: tuple[Kind, ...] = (
-    Kind("email", "email address", _re("@"), _re(
+    Kind("email", _re("@"), _re(
         r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")),
-    Kind("rrn", "resident registration number", _NUMBER, _re(
+    Kind("rrn", _DIGITS, _re(
         r"(?<![\d-])\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-[1-8]\d{6}(?![\d-])")),
-    Kind("api_key", "API-key-like string", _re(r"sk-|AKIA|gh[pousr]_|xox[abprs]-"), _re(r"""
-        \bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|\bAKIA[0-9A-Z]{16}\b
-        |\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}"""), _key_ok),
-    Kind("api_key", "API-key-like string", _re(r"[A-Za-z0-9+/_-]{32}"), _re(
+    Kind("api_key", _re("sk-"), _re(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}")),
+    Kind("api_key", _re("AKIA"), _re(r"\bAKIA[0-9A-Z]{16}\b")),
+    Kind("api_key", _re("gh[pousr]_"), _re(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b")),
+    Kind("api_key", _re("xox[abprs]-"), _re(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    Kind("api_key", _re(r"[A-Za-z0-9+/_-]{32}"), _re(
         r"\b[0-9a-fA-F]{32,}\b|(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{40,}={0,2}"), _key_ok),
-    Kind("phone", "phone number", _NUMBER, _re(r"""
+    Kind("phone", _DIGITS, _re(r"""
         (?<![\w+])(?:\+82[ -]?(?:0?1[016789]|0?[2-6]\d?)[ -]?\d{3,4}[ -]?\d{4}
         |01[016789][ -]?\d{3,4}[ -]?\d{4}|0(?:2|[3-6][1-5]|70)[ )-]\d{3,4}-\d{4}
         |\+\d{1,3}[ -]\d{1,4}[ -]\d{3,4}[ -]\d{3,4}|\(\d{3}\)[ ]?\d{3}-\d{4}
         |\d{3}-\d{3}-\d{4})(?![\w-])""")),
-    Kind("card", "card number", _NUMBER, _re(
+    Kind("card", _DIGITS, _re(
         r"(?<![\d-])\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}(?![\d-])"), _card_ok),
-    Kind("ipv4", "IPv4 address", _re(r"\d\.\d+\.\d"), _re(r"""
+    Kind("ipv4", _DIGITS, _re(r"""
         (?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}
         (?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])""")),
-    Kind("ipv6", "IPv6 address", _re(r":[0-9A-Fa-f]{0,4}:"), _re(
+    Kind("ipv6", _re(r":[0-9A-Fa-f]{0,4}:"), _re(
         r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])"),
         _ipv6_ok),
 )
-_LABEL = {k.name: k.label for k in KINDS}
+LABELS = {"email": "email address", "phone": "phone number", "ipv4": "IPv4 address",
+          "ipv6": "IPv6 address", "api_key": "API-key-like string", "card": "card number",
+          "rrn": "resident registration number"}
 
 
 def mask(value: str) -> str:
@@ -132,4 +136,4 @@ def scan_texts(texts: list[str]) -> dict[str, list[str]]:
 
 
 def label(kind: str) -> str:
-    return _LABEL.get(kind, kind)
+    return LABELS.get(kind, kind)

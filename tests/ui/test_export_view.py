@@ -1,4 +1,3 @@
-import json
 from dataclasses import asdict, dataclass
 
 from reviewer import export_view as ev
@@ -22,14 +21,6 @@ def test_histogram_buckets_cover_all_values():
     assert hist[0]["tokens"].startswith("10")
     assert ev.histogram([]) == []
     assert ev.histogram([7, 7]) == [{"tokens": "7–7", "examples": 2}]
-
-
-def test_example_token_counts_reads_chat_lines():
-    line = {"messages": [{"role": "user", "content": "안녕하세요"},
-                         {"role": "assistant", "content": "hello"}]}
-    data = (json.dumps(line, ensure_ascii=False) + "\n\nnot json\n").encode()
-    counts = ev.example_token_counts(data, "gpt-4o-mini")
-    assert len(counts) == 1 and counts[0] > 6
 
 
 def test_findings_rows_and_filters():
