@@ -249,7 +249,7 @@ def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
                 if problem:
                     out.append(error(line, "invalid_tool_calls", f"{where}: {problem}", pair_id))
                 else:
-                    for call in calls:
+                    for call in calls or ():
                         strings.append(call["function"]["name"])
                         strings.append(call["function"]["arguments"])
             if isinstance(fcall, dict):

@@ -159,7 +159,7 @@ def _band_pairs(col: np.ndarray, low: np.ndarray) -> list[tuple[np.ndarray, ...]
     run_start = np.flatnonzero(new_run)
     pos = np.arange(col.size) - run_start[np.cumsum(new_run) - 1]  # position inside the run
     members = np.flatnonzero(pos >= 1)
-    found = []
+    found: list[tuple[np.ndarray, ...]] = []
     for d in range(1, MAX_BUCKET + 1):
         members = members[pos[members] >= d]
         if not members.size:
@@ -196,7 +196,7 @@ def cross_pairs(keys_a: np.ndarray, low_a: np.ndarray, keys_b: np.ndarray,
                 low_b: np.ndarray) -> tuple[np.ndarray, ...]:
     """Near duplicates between two sets: for each row of ``b`` with a match, the most similar
     row of ``a`` (up to ``MAX_BUCKET`` candidates per bucket); arrays sorted by ``b``."""
-    found = []
+    found: list[tuple[np.ndarray, ...]] = []
     for band in range(keys_a.shape[1] if keys_a.size and keys_b.size else 0):
         order = np.argsort(keys_a[:, band], kind="stable")
         sorted_keys = keys_a[order, band]

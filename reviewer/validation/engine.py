@@ -39,6 +39,7 @@ BATCH = 1024          # examples per token-counting and MinHash batch
 SYSTEM_TEXTS = 10_000  # distinct system prompts whose text is kept for the report
 
 COLUMNS = ("lines", "pair_ids", "total", "assistant", "messages", "exact", "answers")
+PairId = Callable[[Any], "int | None"]  # a column row -> the pair id behind it
 
 
 def pii_findings(line: int, view: ExampleView, pair_id: int | None) -> list[Finding]:
@@ -206,14 +207,15 @@ class Validation:
         return ValidationReport(summary, findings, total.tolist())
 
     def _report(self, rule: str, rows: np.ndarray, make: Callable[[Any], Finding]) -> None:
-        """Findings for ``rows`` (in line order); only the listed ones are built."""
+        """Findings ``make(row)`` for ``rows`` (in line order); only the listed ones are
+        built, the rest counted."""
         room = self.sink.room(rule)
         listed = [make(r) for r in rows[:max(room, 1)]]  # one at least, for its severity
         self.sink.add(listed[:room])
         if rows.size > room:
             self.sink.count(rule, listed[0].severity, int(rows.size - room))
 
-    def _duplicates(self, lines: np.ndarray, exact: np.ndarray, pid) -> None:
+    def _duplicates(self, lines: np.ndarray, exact: np.ndarray, pid: PairId) -> None:
         first_of = np.arange(exact.size)
         for group in dedupe.exact_groups(exact):
             first_of[group[1:]] = group[0]
@@ -230,14 +232,12 @@ class Validation:
         a, b, sims = dedupe.near_pairs(keys, low)
         keep = first_of[b] == b  # exact duplicates are reported as such
         a, b, sims = a[keep], b[keep], sims[keep]
-        similarity = dict(zip(b.tolist(), sims.tolist(), strict=True))
-        earlier = dict(zip(b.tolist(), a.tolist(), strict=True))
-        self._report("near_duplicate", b, lambda r: warning(
-            int(lines[r]), "near_duplicate",
-            f"near-duplicate of line {int(lines[earlier[int(r)]])} (estimated similarity "
-            f"{similarity[int(r)]:.2f}; {dedupe.METHOD})", pid(r)))
+        self._report("near_duplicate", np.arange(b.size), lambda i: warning(
+            int(lines[b[i]]), "near_duplicate",
+            f"near-duplicate of line {int(lines[a[i]])} (estimated similarity {sims[i]:.2f}; "
+            f"{dedupe.METHOD})", pid(b[i])))
 
-    def _repeated_answers(self, lines: np.ndarray, answers: np.ndarray, pid) -> None:
+    def _repeated_answers(self, lines: np.ndarray, answers: np.ndarray, pid: PairId) -> None:
         n = answers.size
         for group in dedupe.exact_groups(answers):
             if group.size >= REPEATED_ANSWER_MIN and (group.size >= 50 or group.size / n >= 0.01):

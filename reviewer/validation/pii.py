@@ -109,7 +109,7 @@ def mask(value: str) -> str:
 
 def scan(text: str) -> Iterator[tuple[str, str]]:
     """Yield ``(kind, masked match)`` for personal data found in ``text``, in text order."""
-    found = []  # (start, row, end, value): every match, accepted or not
+    found: list[tuple[int, int, int, str]] = []  # (start, row, end, value): every match
     anchored: dict[re.Pattern[str], bool] = {}  # rows may share an anchor
     for row, kind in enumerate(KINDS):
         hit = anchored.get(kind.anchor)
