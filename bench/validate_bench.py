@@ -16,7 +16,12 @@ prints one metric per line:
 Each side runs ``--repeat`` times, interleaved so a busy moment hurts both alike; the best
 time of each is used. The validator runs in a fresh process each time (its own peak memory).
 
-Flags: --quick (2,000 examples, one round, for smoke tests), --examples N, --repeat N.
+With --datasketch (the package installed by hand), the near-duplicate part alone is also
+done with datasketch's MinHash and MinHashLSH in a fresh process, printing its seconds and
+peak memory: the reason this project keeps its own numpy MinHash.
+
+Flags: --quick (2,000 examples, one round, for smoke tests), --examples N, --repeat N,
+--datasketch.
 """
 
 from __future__ import annotations
@@ -136,11 +141,48 @@ def validate_in_fresh_process(path: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+DATASKETCH = """
+import json, resource, sys, time
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+sys.path.insert(0, {root!r})
+from reviewer.validation.dedupe import normalise
+base = MinHash(num_perm=32, seed=1)
+lsh = MinHashLSH(num_perm=32, params=(8, 4))
+start = time.perf_counter()
+with open({path!r}, encoding="utf-8") as fh:
+    for i, line in enumerate(fh):
+        msgs = json.loads(line)["messages"]
+        text = normalise(" ".join(m["content"] for m in msgs if m["role"] != "system"))
+        shingles = np.array([hash(text[j:j + 5]) & 0xFFFFFFFF for j in range(len(text) - 4)],
+                            dtype=np.uint64)
+        m = MinHash(num_perm=32, seed=1, hashfunc=int, permutations=base.permutations,
+                    scheme=base.scheme)
+        m.update_batch(shingles)
+        lsh.query(m)
+        lsh.insert(i, m, check_duplication=False)
+print(json.dumps({{"seconds": time.perf_counter() - start,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+"""
+
+
+def datasketch_near_duplicates(path: Path) -> dict:
+    """datasketch (not a dependency; installed by hand) doing the near-duplicate part alone:
+    MinHash of 5-character shingles with a fast hash, MinHashLSH 8x4 query + insert."""
+    code = DATASKETCH.format(root=str(ROOT), path=str(path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"datasketch run failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--examples", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=None)
+    ap.add_argument("--datasketch", action="store_true",
+                    help="also time datasketch's MinHash LSH on the same examples")
     args = ap.parse_args()
     n = args.examples or (2_000 if args.quick else 200_000)
     repeat = args.repeat or (1 if args.quick else 3)
@@ -163,6 +205,10 @@ def main() -> None:
         print(f"floor: {min(batch_t) / ours:.2f}")
         print(f"peak_rss_mb: {max(r['peak_kb'] for r in runs) / 1024:.0f}")
         print(f"findings: {runs[-1]['findings']}")
+        if args.datasketch:
+            ds = datasketch_near_duplicates(path)
+            print(f"datasketch_near_dup_s: {ds['seconds']:.2f}")
+            print(f"datasketch_peak_rss_mb: {ds['peak_kb'] / 1024:.0f}")
 
 
 if __name__ == "__main__":
