@@ -91,8 +91,7 @@ if result:
     ch1, ch2 = st.columns(2)
     with ch1:
         st.markdown("**Tokens per example**")
-        hist = view.histogram(
-            view.example_token_counts(result["data"], result["model"] or None))
+        hist = view.histogram(result.get("token_counts") or [])
         if hist:
             st.bar_chart(pd.DataFrame(hist), x="tokens", y="examples", sort=False)
         elif not result["data"]:

@@ -5,7 +5,6 @@ summary metrics. Building and keeping the export itself is `reviewer.exporting`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ def result_state(kept: KeptExport, model: str | None) -> dict[str, Any]:
     """A kept export as plain session state (bytes, the report as JSON, where it went)."""
     return {
         "data": kept.data, "report": kept.report.to_json(), "ok": kept.ok, "model": model,
+        "token_counts": list(kept.report.token_counts),
         "copy": str(kept.path) if kept.path else None,
         "manifest": str(kept.manifest) if kept.manifest else None,
         "file_name": kept.path.name if kept.path else None, "run_id": kept.run_id,
@@ -58,41 +58,6 @@ def result_state(kept: KeptExport, model: str | None) -> dict[str, Any]:
 def pair_link(pair_id: int | None) -> str | None:
     """Relative link that opens the Review page positioned on a pair."""
     return f"{REVIEW_URL}?pair={int(pair_id)}" if pair_id is not None else None
-
-
-def _line_texts(obj: Any) -> list[dict] | None:
-    """Chat messages of an exported line, or a pseudo message list for prompt/completion."""
-    if not isinstance(obj, dict):
-        return None
-    if isinstance(obj.get("messages"), list):
-        return obj["messages"]
-    texts = [v for k in ("prompt", "completion", "text") if isinstance(v := obj.get(k), str)]
-    if texts:
-        return [{"role": "user", "content": t} for t in texts]
-    return None
-
-
-def example_token_counts(data: bytes, model: str | None = None) -> list[int]:
-    """Tokens per example line of an export (the cookbook chat count), for the histogram.
-
-    Lines that are not JSON objects with messages are skipped; the validation report names
-    them. Uses the exact offline tokenizer for the model's encoding.
-    """
-    from ..tokens import count_chat_tokens, encoding_name_for_model, get_encoding
-
-    enc = get_encoding(encoding_name_for_model(model))
-    counts: list[int] = []
-    for raw in data.splitlines():
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except ValueError:
-            continue
-        messages = _line_texts(obj)
-        if messages is not None:
-            counts.append(count_chat_tokens(messages, enc))
-    return counts
 
 
 def histogram(values: Sequence[int], bins: int = 20) -> list[dict]:

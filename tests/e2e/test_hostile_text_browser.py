@@ -135,7 +135,8 @@ def grid_cells(page: Page) -> list[str]:
 
 def expect_editor(page: Page, pair: tuple[str, str, str]) -> None:
     """In edit mode the text boxes hold the pair's texts exactly (values, not markup)."""
-    page.keyboard.press("e")
+    wait_idle(page)
+    page.locator(".st-key-rv_edit button").click()
     for field, value in zip(("System", "Question", "Answer"), pair, strict=True):
         expect(page.get_by_label(field, exact=True)).to_have_value(value, timeout=30_000)
 

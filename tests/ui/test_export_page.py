@@ -6,6 +6,7 @@ from ui_helpers import open_page, seed
 
 from reviewer.review import store
 from reviewer.runs import recent_runs
+from reviewer.tokens import count_chat_tokens, get_encoding
 
 
 def approve(db, ids):
@@ -42,6 +43,10 @@ def test_export_offers_download_and_keeps_a_copy(db, db_path):
     assert questions == {f"How do I fix issue {i}?" for i in range(12)}
     assert at.session_state["ex_result"]["data"] == copies[0].read_bytes()
     assert at.session_state["ex_result"]["file_name"] == copies[0].name
+    # the histogram's token counts are the validation's, one per line, exact
+    enc = get_encoding("o200k_base")
+    assert at.session_state["ex_result"]["token_counts"] == [
+        count_chat_tokens(line["messages"], enc) for line in lines]
     # the kept copy is written like the CLI export: manifest beside it and a run row
     manifest_path = copies[0].with_name(copies[0].stem + ".manifest.json")
     assert manifest_path.exists()

@@ -1,4 +1,3 @@
-import json
 from dataclasses import asdict, dataclass
 
 from reviewer.exporting import ExportOptions, KeptExport
@@ -24,14 +23,6 @@ def test_histogram_buckets_cover_all_values():
     assert hist[0]["tokens"].startswith("10")
     assert ev.histogram([]) == []
     assert ev.histogram([7, 7]) == [{"tokens": "7–7", "examples": 2}]
-
-
-def test_example_token_counts_reads_chat_lines():
-    line = {"messages": [{"role": "user", "content": "안녕하세요"},
-                         {"role": "assistant", "content": "hello"}]}
-    data = (json.dumps(line, ensure_ascii=False) + "\n\nnot json\n").encode()
-    counts = ev.example_token_counts(data, "gpt-4o-mini")
-    assert len(counts) == 1 and counts[0] > 6
 
 
 def test_findings_rows_and_filters():
@@ -95,7 +86,7 @@ def test_result_state_is_plain_data(tmp_path):
                       7)
     state = ev.result_state(kept, "gpt-4o")
     assert state == {"data": b"x\n", "report": report.to_json(), "ok": True, "model": "gpt-4o",
-                     "copy": str(tmp_path / "a.jsonl"),
+                     "token_counts": [], "copy": str(tmp_path / "a.jsonl"),
                      "manifest": str(tmp_path / "a.manifest.json"), "file_name": "a.jsonl",
                      "run_id": 7}
     refused = ev.result_state(KeptExport(False, b"", report, None, None, 8), None)
