@@ -81,7 +81,6 @@ def test_form_options_map_the_page_form(tmp_path):
     assert unchecked.few_shot is None
 
 
-@dataclass
 def test_result_state_is_plain_data(tmp_path):
     report = ValidationReport(summary={"examples": 0}, findings=[])
     kept = KeptExport(True, b"x\n", report, tmp_path / "a.jsonl", tmp_path / "a.manifest.json",
