@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..models import Conversation
 from .errors import FileRejected
@@ -101,6 +101,8 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, archive_name: str,
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
             raise FileRejected(f"cannot read archive member: {exc}",
                                rule="invalid_archive") from exc
-        return LimitedReader(raw, info.file_size, "archive member")  # type: ignore[return-value]
+        member: Any = raw  # a zip member stream reads like any binary file
+        limited: Any = LimitedReader(member, info.file_size, "archive member")
+        return limited
 
     yield from parse_member(Source(name, info.file_size, opener, None))

@@ -236,7 +236,7 @@ def _cell(cells: list[str], index: int | None) -> str:
 
 def _long_form(rows, header, source, speaker, text) -> Iterator[Conversation | Rejection]:
     conv_id = _find(header, "id", {speaker, text})
-    time, title = _find(header, "time"), _find(header, "title")
+    time, title_column = _find(header, "time"), _find(header, "title")
     groups: dict[str, tuple[int, str, list[Turn]]] = {}
     for number, cells, problem in rows:
         locator = f"row {number}"
@@ -264,7 +264,7 @@ def _long_form(rows, header, source, speaker, text) -> Iterator[Conversation | R
         turn = Turn((role_for(label) or UNKNOWN) if label else UNKNOWN, words, label,
                     _cell(cells, time) or None)
         if key not in groups:
-            groups[key] = (number, _cell(cells, title), [])
+            groups[key] = (number, _cell(cells, title_column), [])
         groups[key][2].append(turn)
     for key, (first_row, title, turns) in groups.items():
         yield Conversation(source=source, locator=f"row {first_row}", turns=turns, fmt="csv",

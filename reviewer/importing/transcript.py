@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..models import Conversation, Turn
 from .report import Rejection
@@ -60,7 +61,7 @@ def parse_turn_line(line: str) -> LineTurn | None:
     if match:
         timestamp = _timestamp(match)
         if timestamp is not False:
-            mark = match["mark"]
+            mark = match["mark"]  # (timestamp is now str | None)
             return LineTurn(marker_role(mark) or UNKNOWN, mark.upper() if len(mark) == 1
                             else mark, timestamp or None, match["text"].strip())
     match = _LABELLED.match(line)
@@ -75,7 +76,7 @@ def parse_turn_line(line: str) -> LineTurn | None:
     return LineTurn(role, speaker, timestamp or None, text)
 
 
-def _timestamp(match: re.Match[str]) -> str | None | bool:
+def _timestamp(match: re.Match[str]) -> str | None | Literal[False]:
     """The timestamp text; False when a bracketed prefix is not a time at all."""
     if match["ts"] is not None:
         value = match["ts"].strip()
