@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from ..validation.profiles import PROFILES
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, output_options
 
 
 @click.command("validate")
@@ -21,25 +21,23 @@ from ..validation.profiles import PROFILES
               help="Few-shot JSONL file; examples must follow its template.")
 @click.option("--epochs", type=click.IntRange(1, 50), default=None,
               help="Epochs for the cost estimate (default: the cookbook heuristic).")
-@click.option("--json", "as_json", is_flag=True, help="Print {summary, findings} as JSON.")
+@click.option("--per-conversation-system", is_flag=True,
+              help="System lines differ by design (one summary per conversation): do not warn "
+                   "about inconsistent system prompts.")
+@output_options
 def command(file: Path, target: str, model: str | None, few_shot: Path | None,
-            epochs: int | None, as_json: bool) -> None:
+            epochs: int | None, per_conversation_system: bool, out: Output) -> None:
     """Check FILE against the fine-tuning rules. Exit 0 = ready, 1 = errors, 2 = cannot read."""
+    from ..fewshot import FewShotError
     from ..tokens import TokenizerUnavailable
-    from ..validation import FewShotFileError, ReadError, validate_file
+    from ..validation import ReadError, validate_file
 
     try:
         report = validate_file(file, target=target, model=model, few_shot=few_shot,
-                               epochs=epochs)
-    except (ReadError, FewShotFileError, TokenizerUnavailable) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+                               epochs=epochs, per_conversation_system=per_conversation_system)
+    except (ReadError, FewShotError, TokenizerUnavailable) as exc:
+        out.fail(str(exc), EXIT_USAGE)
     except MemoryError:
-        click.echo(f"Error: not enough memory to validate {file}", err=True)
-        sys.exit(2)
-    if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=None))
-    else:
-        for line in report.lines():
-            click.echo(line)
-    sys.exit(0 if report.ok else 1)
+        out.fail(f"not enough memory to validate {file}", EXIT_USAGE)
+    out.emit(report.to_json(), report.lines)
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)

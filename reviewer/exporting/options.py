@@ -22,7 +22,8 @@ class ExportOptions:
 
     `holdout` is a fraction (0<F<1) or a count of examples kept for a validation file;
     `few_shot` is a file whose template every line must follow; `epochs` None means the
-    cookbook heuristic. Raises `ExportOptionError` for values that can never work.
+    cookbook heuristic; `per_conversation_system` says whether system lines differ by design.
+    Raises `ExportOptionError` for values that can never work.
     """
 
     target: str = "openai"
@@ -32,6 +33,9 @@ class ExportOptions:
     multi_turn: bool = False
     few_shot: Path | None = None
     epochs: int | None = None
+    # None: decided by the data (pairs from split conversations carry one system line per
+    # conversation by design, so differing system lines are not a warning for them).
+    per_conversation_system: bool | None = None
 
     def __post_init__(self) -> None:
         if self.target not in PROFILES:
@@ -64,4 +68,5 @@ class ExportOptions:
             "multi_turn": self.multi_turn,
             "few_shot": str(self.few_shot) if self.few_shot else None,
             "epochs": self.epochs,
+            "per_conversation_system": self.per_conversation_system,
         }

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..review.store import iter_approved
+from ..fewshot import FewShotError, load_few_shot
+from ..review.store import approved_from_splits, iter_approved
 from ..runs import finish_run, start_run
-from ..splitting.fewshot import FewShotError, load_few_shot
 from ..validation import (
     Finding,
     ValidationReport,
@@ -172,6 +172,11 @@ def prepare_export(
         except FewShotError as exc:
             raise ExportOptionError(str(exc)) from None
     examples = list(build_examples(iter_approved(db), multi_turn=options.multi_turn))
+    # Split conversations carry one summary line each by design; datasets imported as ready
+    # pairs are expected to share their system prompt, so only they are warned about it.
+    per_conversation_system = options.per_conversation_system
+    if per_conversation_system is None:
+        per_conversation_system = approved_from_splits(db)
     paths = output_paths(Path(out or "export.jsonl"), holdout=options.holdout is not None)
     extra: list[Finding] = []
     if options.holdout is None:
@@ -188,7 +193,8 @@ def prepare_export(
         objects, problems = _render(members, options.target)
         part = Part(role, members, objects)
         report = validate_objects(_items(part), target=options.target, model=options.model,
-                                  few_shot_examples=few_shot_examples, epochs=options.epochs)
+                                  few_shot_examples=few_shot_examples, epochs=options.epochs,
+                                  per_conversation_system=per_conversation_system)
         findings = problems + list(report.findings)
         summary = dict(report.summary)
         summary["errors"] = int(summary.get("errors", 0)) + len(problems)

@@ -554,6 +554,15 @@ def count_approved(db: Database) -> int:
     return status_counts(db).get(APPROVED, 0)
 
 
+def approved_from_splits(db: Database) -> bool:
+    """Whether most approved pairs came from splitting conversations (rules, an LLM, or a
+    reviewer's own additions) rather than from a dataset imported as ready pairs."""
+    split, imported = db.execute(
+        "SELECT total(origin IS NULL OR origin != 'import'), total(origin = 'import')"
+        " FROM pairs WHERE status = ?", [APPROVED]).fetchone()
+    return bool(split) and split >= imported
+
+
 def approved_fingerprint(db: Database) -> str:
     """Changes whenever the approved set or an approved pair's text changes: a report built
     from the approved pairs is stale once this differs from the value it was built with.

@@ -1,7 +1,7 @@
 """Splitting conversations into question/answer pairs: offline rules or an LLM."""
 
+from ..fewshot import DEFAULT_FEW_SHOT, FewShotError, load_few_shot
 from .base import NotedResult, Splitter, SplitterConfigError, make_splitter
-from .fewshot import DEFAULT_FEW_SHOT, FewShotError, load_few_shot
 from .lease import SplitBusy
 from .runner import SplitReport, split_pending
 from .settings import DEFAULT_MODEL, llm_settings_from_env

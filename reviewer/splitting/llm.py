@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..fewshot import DEFAULT_FEW_SHOT, load_few_shot
 from ..llm.base import CallTags, ChatModel, Completion, LLMError
 from ..llm.calls import CallSink
 from ..llm.endpoint import CUSTOM, Endpoint
@@ -19,7 +20,6 @@ from ..llm.providers import OPENAI_BASE_URL
 from ..models import Conversation, SplitResult
 from .base import NotedResult, SplitterConfigError
 from .checks import AnswerError, check_answer, parse_answer
-from .fewshot import DEFAULT_FEW_SHOT, load_few_shot
 from .prompt import PROMPT_VERSION, build_messages, prompt_prefix, response_format
 from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 

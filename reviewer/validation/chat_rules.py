@@ -89,6 +89,19 @@ def special_token_findings(line: int, obj: Any, pair_id: int | None) -> list[Fin
     return []
 
 
+def invalid_text_findings(line: int, obj: Any, pair_id: int | None) -> list[Finding]:
+    """A lone surrogate (``\\ud800`` escaped in JSON) is not Unicode text: no tokenizer or
+    trainer can encode it."""
+    for text in iter_strings(obj):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return [error(line, "invalid_text",
+                          f"text holds a lone surrogate escape at character {exc.start}; "
+                          "it is not valid Unicode", pair_id)]
+    return []
+
+
 def _text_parts(content: Any) -> list[str] | None:
     """Strings of a content value, or None if the shape is not a valid content array."""
     if isinstance(content, str):

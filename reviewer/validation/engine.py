@@ -24,7 +24,7 @@ import numpy as np
 from ..catalog import DEFAULT_MODEL, MODELS, resolve_model
 from ..tokens import get_encoding, token_counts
 from . import dedupe, pii
-from .chat_rules import ExampleView, special_token_findings
+from .chat_rules import ExampleView, invalid_text_findings, special_token_findings
 from .findings import ERROR, Finding, Sink, ValidationReport, error, warning
 from .legacy import LegacyState
 from .profiles import get_profile
@@ -58,7 +58,10 @@ class Validation:
 
     def __init__(self, *, target: str = "openai", model: str | None = None,
                  few_shot_examples: list[list[dict]] | None = None,
-                 epochs: int | None = None) -> None:
+                 epochs: int | None = None, per_conversation_system: bool = False) -> None:
+        # A split dataset's system line summarises its own conversation by design; only a
+        # dataset meant to share one system prompt is warned about several.
+        self.per_conversation_system = per_conversation_system
         self.profile = get_profile(target)  # a fresh instance: profiles may keep state
         self.target = target
         self.model, self.info, self.encoding, self.encoding_known = resolve_model(model)
@@ -86,6 +89,8 @@ class Validation:
         findings, view = self.profile.check(line, obj, pair_id)
         if raw is None or b"|" in raw or b"\\u" in raw:
             findings += special_token_findings(line, obj, pair_id)
+        if raw is None or b"\\ud" in raw.lower():
+            findings += invalid_text_findings(line, obj, pair_id)
         messages = obj.get("messages") if isinstance(obj, dict) else None
         if self.orders is not None and isinstance(messages, list):
             findings += check_template(line, messages, self.orders, pair_id)
@@ -248,7 +253,7 @@ class Validation:
                                        pid(group[0]))])
 
     def _systems(self, keys: np.ndarray) -> None:
-        if not keys.size:
+        if not keys.size or self.per_conversation_system:
             return
         values, counts = np.unique(keys, return_counts=True)
         if values.size > 1:
@@ -263,24 +268,27 @@ class Validation:
 def validate_objects(items: Iterable[tuple[int, Any, int | None]], *, target: str = "openai",
                      model: str | None = None,
                      few_shot_examples: list[list[dict]] | None = None,
-                     epochs: int | None = None) -> ValidationReport:
+                     epochs: int | None = None,
+                     per_conversation_system: bool = False) -> ValidationReport:
     """Validate in-memory examples: ``(line number, parsed object, pair id or None)``."""
     run = Validation(target=target, model=model, few_shot_examples=few_shot_examples,
-                     epochs=epochs)
+                     epochs=epochs, per_conversation_system=per_conversation_system)
     for line, obj, pair_id in items:
         run.add(line, obj, pair_id)
     return run.finish()
 
 
 def validate_file(path: Path | str, *, target: str = "openai", model: str | None = None,
-                  few_shot: Path | None = None, epochs: int | None = None) -> ValidationReport:
+                  few_shot: Path | None = None, epochs: int | None = None,
+                  per_conversation_system: bool = False) -> ValidationReport:
     """Validate a JSONL file, streaming it line by line. Raises ``ReadError`` (I/O) and
-    ``FewShotFileError`` (bad few-shot file)."""
-    from .template import load_few_shot_file
+    ``FewShotError`` (bad few-shot file)."""
+    from ..fewshot import load_few_shot
 
     path = Path(path)
-    examples = load_few_shot_file(few_shot) if few_shot else None
-    run = Validation(target=target, model=model, few_shot_examples=examples, epochs=epochs)
+    examples = load_few_shot(few_shot, strict=False) if few_shot else None
+    run = Validation(target=target, model=model, few_shot_examples=examples, epochs=epochs,
+                     per_conversation_system=per_conversation_system)
     run.sink.add(file_findings(path))
     for number, raw in iter_raw_lines(path):
         obj, finding = parse_line(number, raw)

@@ -12,50 +12,10 @@ exactly.
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
 from typing import Any
 
+from ..importing.speakers import has_marker
 from .findings import Finding, error
-
-_MARKER = re.compile(r"(?m)^\s*[QA]\s*\)")
-
-
-class FewShotFileError(Exception):
-    """The few-shot file is missing, unreadable or not chat JSONL."""
-
-
-def load_few_shot_file(path: Path | str) -> list[list[dict]]:
-    """Read a few-shot JSONL file (one ``{"messages": [...]}`` per line)."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise FewShotFileError(f"cannot read few-shot file {p}: {exc.strerror or exc}") from exc
-    examples: list[list[dict]] = []
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FewShotFileError(f"few-shot file {p} is not UTF-8") from exc
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise FewShotFileError(f"few-shot file {p} line {number}: not JSON ({exc})") from exc
-        msgs = obj.get("messages") if isinstance(obj, dict) else None
-        if not isinstance(msgs, list) or not msgs or not all(
-                isinstance(m, dict) and isinstance(m.get("role"), str)
-                and isinstance(m.get("content"), str) for m in msgs):
-            raise FewShotFileError(
-                f"few-shot file {p} line {number}: needs messages with string role and content")
-        examples.append(msgs)
-    if not examples:
-        raise FewShotFileError(f"few-shot file {p} has no examples")
-    return examples
-
 
 Pattern = tuple[tuple[str, ...], tuple[str, ...], bool]  # head, body or round, repeats
 _ROUND = ("user", "assistant")
@@ -111,7 +71,7 @@ def check_template(line: int, messages: list[Any], orders: set[Pattern],
             if not content.strip():
                 out.append(error(line, "template_empty_field",
                                  f"message {i} ({msg.get('role')}) is empty", pair_id))
-            elif _MARKER.search(content):
+            elif has_marker(content):
                 out.append(error(line, "template_marker",
                                  f"message {i} ({msg.get('role')}) still has a Q)/A) marker",
                                  pair_id))

@@ -349,3 +349,23 @@ def test_export_reads_the_template_leniently(db, seed, tmp_path):
     result = export_dataset(db, tmp_path / "t.jsonl", ExportOptions(few_shot=few))
     assert not result.ok
     assert {f.rule for f in result.report.errors} == {"template_role_order"}
+
+
+def test_differing_system_lines_warn_only_for_imported_datasets(db, tmp_path):
+    from reviewer.exporting.service import prepare_export
+    from reviewer.review import store
+
+    db.execute("INSERT INTO conversations (id, text, turns, imported_at) VALUES"
+               " ('c', 't', '[]', 'now')")
+    def add(origin: str) -> None:
+        store.add_pairs(db, [store.NewPair("c", f"Summary about topic {i}.", f"Question {i}?",
+                                           f"Answer number {i}.", status="approved",
+                                           origin=origin) for i in range(12)], who="seed")
+
+    add("rules")  # a split dataset: one summary line per conversation, by design
+    rules = {f.rule for f in prepare_export(db).report.findings}
+    assert "inconsistent_system" not in rules
+    forced = prepare_export(db, ExportOptions(per_conversation_system=False))
+    assert "inconsistent_system" in {f.rule for f in forced.report.findings}
+    db.execute("UPDATE pairs SET origin = 'import'")  # a dataset imported as ready pairs
+    assert "inconsistent_system" in {f.rule for f in prepare_export(db).report.findings}

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from reviewer.fewshot import MAX_FEW_SHOT_BYTES
 from reviewer.splitting import DEFAULT_FEW_SHOT, FewShotError, load_few_shot
-from reviewer.splitting.fewshot import MAX_FEW_SHOT_BYTES
 from reviewer.splitting.summary import is_korean
 
 

@@ -12,7 +12,6 @@ import json
 import tempfile
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -124,8 +123,6 @@ SURROGATE_LINE = ('{"messages": [{"role": "user", "content": "printer \\ud800 ja
                   '{"role": "assistant", "content": "Clear the tray."}]}')
 
 
-@pytest.mark.xfail(strict=True, reason="validate does not flag a lone surrogate escape in "
-                   "message content (not valid Unicode; the import refuses it)")
 def test_lone_surrogate_in_content_is_an_error():
     lines = [good_line(i, "q", "a") for i in range(12)]
     lines.insert(4, SURROGATE_LINE)

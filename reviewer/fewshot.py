@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-DEFAULT_FEW_SHOT = Path(__file__).resolve().parents[2] / "data" / "few_shot.jsonl"
+DEFAULT_FEW_SHOT = Path(__file__).resolve().parents[1] / "data" / "few_shot.jsonl"
 MAX_FEW_SHOT_BYTES = 1_000_000  # examples go into every prompt; a huge file is a mistake
 CHAT_ROLES = ("system", "user", "assistant")
 
