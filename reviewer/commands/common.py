@@ -100,12 +100,16 @@ def _cell(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def output_options(func: F) -> F:
-    """Adds ``--json`` and hands the command an `Output` as ``out``."""
+def output_options(func: F | None = None, *, arg: str = "out") -> Any:
+    """Adds ``--json`` and hands the command an `Output` as ``out`` (or ``arg``, for a
+    command whose own argument is called ``out``)."""
 
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-    @functools.wraps(func)
-    def wrapper(*args: Any, as_json: bool = False, **kwargs: Any) -> Any:
-        return func(*args, out=Output(as_json=as_json), **kwargs)
+    def decorate(command: F) -> F:
+        @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+        @functools.wraps(command)
+        def wrapper(*args: Any, as_json: bool = False, **kwargs: Any) -> Any:
+            return command(*args, **{arg: Output(as_json=as_json)}, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(func) if func is not None else decorate

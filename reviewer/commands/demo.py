@@ -9,7 +9,7 @@ import click
 
 from ..db import connect
 from ..paths import DEMO_DB, SAMPLES_DIR
-from .common import CliContext, pass_cli
+from .common import CliContext, CliError, pass_cli
 from .serve import run_app, server_options
 
 
@@ -50,9 +50,9 @@ def command(ctx: CliContext, no_serve: bool, force: bool, port: int, address: st
     """
     db_path = Path(ctx.db_option) if ctx.db_option else DEMO_DB
     if ctx.db_option and db_path.exists() and not force:
-        raise click.ClickException(f"{db_path} exists; pass --force to replace it with demo data")
+        raise CliError(f"{db_path} exists; pass --force to replace it with demo data")
     if not SAMPLES_DIR.is_dir():
-        raise click.ClickException(f"sample directory not found: {SAMPLES_DIR}")
+        raise CliError(f"sample directory not found: {SAMPLES_DIR}")
     for line in build_demo(db_path):
         click.echo(line)
     if not no_serve:

@@ -8,7 +8,6 @@ Exit 0 written, 1 refused because of validation errors (nothing written), 2 usag
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,7 @@ import click
 from ..exporting.holdout import HoldoutError, parse_holdout
 from ..exporting.options import ExportOptionError, ExportOptions
 from ..exporting.service import ExportResult, export_dataset
-from .common import CliContext, pass_cli
-
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
+from .common import EXIT_FINDINGS, EXIT_USAGE, CliContext, Output, output_options, pass_cli
 
 
 class HoldoutParam(click.ParamType):
@@ -32,14 +28,6 @@ class HoldoutParam(click.ParamType):
             return parse_holdout(value)
         except HoldoutError as exc:
             self.fail(str(exc), param, ctx)
-
-
-def _fail(message: str, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps({"ok": False, "error": message}, ensure_ascii=False))
-    else:
-        click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 def _money(value: Any) -> str:
@@ -120,37 +108,33 @@ def summary_lines(result: ExportResult) -> list[str]:
               default=None, help="Few-shot JSONL file whose template every line must follow.")
 @click.option("--epochs", type=click.IntRange(1, 50), default=None,
               help="Epochs for the cost estimate (default: the cookbook heuristic).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@output_options(arg="output")
 @pass_cli
 def command(cli: CliContext, out: Path, target: str, model: str | None,
             holdout: float | int | None, seed: int, multi_turn: bool,
-            few_shot: Path | None, epochs: int | None, as_json: bool) -> None:
+            few_shot: Path | None, epochs: int | None, output: Output) -> None:
     """Export approved pairs to OUT (JSONL), validated first; refuses on any error."""
     try:
         db = cli.open_db()
     except click.ClickException as exc:
-        _fail(exc.message, as_json)
+        output.fail(exc.message, EXIT_USAGE)
     try:
         options = ExportOptions(target=target, model=model, holdout=holdout, seed=seed,
                                 multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
         result = export_dataset(db, out, options, who="cli")
     except ExportOptionError as exc:
-        _fail(str(exc), as_json)
+        output.fail(str(exc), EXIT_USAGE)
     except OSError as exc:
-        _fail(f"cannot write {out}: {exc.strerror or exc}", as_json)
+        output.fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_USAGE)
     finally:
         db.close()
-    if as_json:
-        click.echo(json.dumps({
-            "ok": result.ok,
-            "files": [str(p) for p in result.files],
-            "manifest": str(result.manifest) if result.manifest else None,
-            "counts": result.counts,
-            "run_id": result.run_id,
-            **result.report.to_json(),
-        }, ensure_ascii=False, default=str))
-    else:
-        for line in summary_lines(result):
-            click.echo(line)
+    output.emit({
+        "ok": result.ok,
+        "files": [str(p) for p in result.files],
+        "manifest": str(result.manifest) if result.manifest else None,
+        "counts": result.counts,
+        "run_id": result.run_id,
+        **result.report.to_json(),
+    }, lambda: summary_lines(result))
     if not result.ok:
-        sys.exit(EXIT_REFUSED)
+        sys.exit(EXIT_FINDINGS)

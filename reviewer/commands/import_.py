@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..importing import import_paths
-from .common import CliContext, pass_cli
+from .common import EXIT_FINDINGS, CliContext, Output, output_options, pass_cli
 
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@output_options
 @pass_cli
-def command(ctx: CliContext, paths: tuple[str, ...], as_json: bool) -> None:
+def command(ctx: CliContext, paths: tuple[str, ...], out: Output) -> None:
     """Import .txt/.md/.json/.jsonl/.csv/.zip files; directories are searched recursively.
 
     Exits 1 when any file or record was rejected (the good ones are still imported).
@@ -24,10 +22,6 @@ def command(ctx: CliContext, paths: tuple[str, ...], as_json: bool) -> None:
         report = import_paths(db, list(paths), who="cli")
     finally:
         db.close()
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        for line in report.lines():
-            click.echo(line)
+    out.emit(report.to_dict(), report.lines)
     if report.rejected:
-        raise SystemExit(1)
+        raise SystemExit(EXIT_FINDINGS)

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..llm.usage import format_usd as _cost
 from ..llm.usage import recent_calls, spend_summary
-from .common import CliContext, pass_cli
+from .common import CliContext, Output, output_options, pass_cli
 
 
 @click.command("llm-calls")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many calls, newest first.")
 @click.option("--run", "run_id", type=int, default=None, help="Only the calls of this run.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print {\"calls\": [...], \"summary\": {...}} as JSON.")
+@output_options
 @pass_cli
-def command(ctx: CliContext, limit: int, run_id: int | None, as_json: bool) -> None:
+def command(ctx: CliContext, limit: int, run_id: int | None, out: Output) -> None:
     """List recorded model calls and the spend per model (estimates from the price table)."""
     db = ctx.open_db()
     try:
@@ -26,9 +23,8 @@ def command(ctx: CliContext, limit: int, run_id: int | None, as_json: bool) -> N
         summary = spend_summary(db, run_id=run_id)
     finally:
         db.close()
-    if as_json:
-        click.echo(json.dumps({"calls": calls, "summary": summary.to_dict()},
-                              ensure_ascii=False))
+    if out.as_json:
+        out.emit({"calls": calls, "summary": summary.to_dict()}, [])
         return
     if not calls:
         click.echo("no model calls recorded")

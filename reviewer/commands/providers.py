@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from ..llm import ProvidersError, load_providers, provider_status, providers_path
+from .common import EXIT_USAGE, Output, output_options
 
 
 @click.group("providers")
@@ -19,8 +19,8 @@ def command() -> None:
 @click.option("--providers", "providers_file", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Providers file (default: $REVIEWER_PROVIDERS, else data/providers.toml).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def list_providers(providers_file: Path | None, as_json: bool) -> None:
+@output_options
+def list_providers(providers_file: Path | None, out: Output) -> None:
     """List names, base URLs, the variable holding each key and whether it is set.
 
     Key values are never shown.
@@ -29,17 +29,18 @@ def list_providers(providers_file: Path | None, as_json: bool) -> None:
     try:
         table = load_providers(path)
     except ProvidersError as exc:
-        raise click.ClickException(str(exc)) from None
+        out.fail(str(exc), EXIT_USAGE)
     statuses = [provider_status(p) for p in table.values()]
     source = str(path) if path.exists() else "built-in (no providers file)"
-    if as_json:
-        click.echo(json.dumps({"source": source, "providers": [s.to_dict() for s in statuses]},
-                              ensure_ascii=False))
-        return
-    click.echo(f"providers: {source}")
-    for status in statuses:
-        if status.api_key_env:
-            key = f"{status.api_key_env} ({'set' if status.key_set else 'not set'})"
-        else:
-            key = "no key"
-        click.echo(f"  {status.name:<12} {status.where:<45} key: {key}")
+
+    def lines() -> list[str]:
+        text = [f"providers: {source}"]
+        for status in statuses:
+            if status.api_key_env:
+                key = f"{status.api_key_env} ({'set' if status.key_set else 'not set'})"
+            else:
+                key = "no key"
+            text.append(f"  {status.name:<12} {status.where:<45} key: {key}")
+        return text
+
+    out.emit({"source": source, "providers": [s.to_dict() for s in statuses]}, lines)

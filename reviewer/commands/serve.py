@@ -14,7 +14,7 @@ import click
 from ..db import DB_ENV_VAR, connect
 from ..llm.endpoint import ALLOW_CUSTOM_ENV_VAR
 from ..paths import APP_FILE, PROJECT_DIR
-from .common import CliContext, pass_cli
+from .common import CliContext, CliError, pass_cli
 
 # Names a browser on this machine uses. A request naming any other host (a page on another
 # site whose name was rebound to this machine) gets no app session.
@@ -61,7 +61,7 @@ def run_app(db_path: Path, *, port: int, address: str, hosts: Sequence[str] = ()
     still never gets a key); an inherited environment variable does not turn it on.
     """
     if not APP_FILE.exists():
-        raise click.ClickException(
+        raise CliError(
             f"app.py not found next to the package ({APP_FILE}); run from a source checkout"
         )
     connect(db_path).close()  # create/migrate before the first page asks for it

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,15 @@ from ..splitting import (
     make_splitter,
     split_pending,
 )
-from .common import EXIT_BUSY, CliContext, pass_cli
+from .common import (
+    EXIT_BUSY,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    CliContext,
+    Output,
+    output_options,
+    pass_cli,
+)
 
 
 class _Progress:
@@ -68,14 +75,14 @@ class _Progress:
 @click.option("--retry-failed", is_flag=True, help="Also retry conversations that failed before.")
 @click.option("--redo", is_flag=True,
               help="Re-split conversations already split; reviewed pairs are kept.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@output_options
 @click.option("--who", default="cli", show_default=True, help="Recorded as who started the run.")
 @pass_cli
 @click.pass_context
 def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
             provider: str | None, base_url: str | None, api_key_env: str | None,
             providers_file: Path | None, few_shot: Path | None, concurrency: int,
-            timeout: float | None, retry_failed: bool, redo: bool, as_json: bool,
+            timeout: float | None, retry_failed: bool, redo: bool, out: Output,
             who: str) -> None:
     """Split pending conversations into question/answer pairs.
 
@@ -87,22 +94,16 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
                                  base_url=base_url, api_key_env=api_key_env,
                                  providers_file=providers_file, timeout=timeout)
     except (FewShotError, SplitterConfigError) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(2)
+        out.fail(str(exc), EXIT_USAGE)
     cli.open_db().close()  # clear error for an unusable --db before any work starts
     progress = _Progress(enabled=True)
     try:
         report = split_pending(cli.db_path, splitter, redo=redo, retry_failed=retry_failed,
                                concurrency=concurrency, progress=progress, who=who)
     except SplitBusy as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(EXIT_BUSY)
+        out.fail(str(exc), EXIT_BUSY)
     finally:
         progress.close()
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        for line in report.lines():
-            click.echo(line)
+    out.emit(report.to_dict(), report.lines)
     if report.failed:
-        ctx.exit(1)
+        ctx.exit(EXIT_FINDINGS)

@@ -179,7 +179,8 @@ def test_options_are_normalised_and_recorded_under_old_and_new_keys(tmp_path):
     assert options.model is None and options.few_shot == tmp_path / "f.jsonl"
     assert options.to_dict() == {
         "target": "openai", "model": None, "holdout": 3, "validation_split": 3, "seed": 42,
-        "multi_turn": False, "few_shot": str(tmp_path / "f.jsonl"), "epochs": None}
+        "multi_turn": False, "few_shot": str(tmp_path / "f.jsonl"), "epochs": None,
+        "per_conversation_system": None}
     assert ExportOptions() == ExportOptions(target="openai", seed=42)
 
 

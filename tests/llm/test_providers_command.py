@@ -48,4 +48,4 @@ def test_a_broken_file_is_an_error(tmp_path):
     path = tmp_path / "p.toml"
     path.write_text('[providers.a]\napi_key = "x"\n', encoding="utf-8")
     result = run("--providers", str(path))
-    assert result.exit_code == 1 and "api_key_env" in result.output
+    assert result.exit_code == 2 and "api_key_env" in result.stderr  # usage/I-O
