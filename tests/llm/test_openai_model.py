@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from fakes import Reply
 
@@ -80,10 +78,9 @@ def test_errors_become_llm_errors_with_reasons(fake_openai, reply, kind, reason)
 
 def test_timeout_and_connection_errors(fake_openai):
     fake_openai.default = Reply.hang(10)
-    started = time.monotonic()
-    with pytest.raises(LLMError) as caught:
+    with pytest.raises(LLMError) as caught:  # the reply would only come after 10 s
         model(fake_openai, retries=0, timeout=0.3).complete(MESSAGES)
-    assert caught.value.kind == "timeout" and time.monotonic() - started < 8
+    assert caught.value.kind == "timeout"
     url = fake_openai.base_url
     fake_openai.stop()
     gone = OpenAICompatibleModel("m", Endpoint("custom", url), max_retries=0, timeout=2)

