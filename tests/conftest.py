@@ -45,6 +45,16 @@ def _close_connections(monkeypatch):
             conn.close()
 
 
+@pytest.fixture(autouse=True)
+def _forget_structured_output_rungs():
+    """Each test starts with no server's structured-output form known."""
+    from reviewer.llm.structured import RUNG_CACHE
+
+    RUNG_CACHE.forget()
+    yield
+    RUNG_CACHE.forget()
+
+
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "reviewer.db"

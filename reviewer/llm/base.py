@@ -24,10 +24,11 @@ class LLMError(Exception):
     unexpected.
     """
 
-    def __init__(self, reason: str, kind: str = "unexpected") -> None:
+    def __init__(self, reason: str, kind: str = "unexpected", status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.kind = kind
+        self.status = status  # the HTTP status of an `http_status` error
 
 
 @dataclass(frozen=True)

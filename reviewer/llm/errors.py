@@ -21,7 +21,8 @@ def to_llm_error(exc: Exception, timeout: float) -> LLMError:
         return LLMError(f"rate limited: HTTP 429{code} after retries: {_api_message(exc)}",
                         "rate_limit")
     if isinstance(exc, openai.APIStatusError):
-        return LLMError(f"API error HTTP {exc.status_code}: {_api_message(exc)}", "http_status")
+        return LLMError(f"API error HTTP {exc.status_code}: {_api_message(exc)}", "http_status",
+                        exc.status_code)
     if isinstance(exc, ValueError):  # the response body itself was not JSON
         return LLMError(f"API returned an unreadable response: {exc}"[:MAX_REASON_CHARS],
                         "unreadable")

@@ -80,7 +80,7 @@ class OpenAICompatibleModel:
             error.reason = self.redact(error.reason)
             self._log(sink, tags, request, started_at, time.perf_counter() - started,
                       error=error.reason)
-            raise LLMError(error.reason, error.kind) from None
+            raise LLMError(error.reason, error.kind, error.status) from None
         self._log(sink, tags, request, started_at, completion.latency_s, completion=completion)
         return completion
 

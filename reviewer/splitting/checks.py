@@ -30,10 +30,21 @@ class Checked:
     dropped: list[str] = field(default_factory=list)  # "pair 2: answer is empty", ...
 
 
+def _without_fence(text: str) -> str:
+    """The JSON inside a Markdown code fence, which models asked in the prompt often add."""
+    stripped = text.strip()
+    if stripped.startswith("```") and stripped.endswith("```"):
+        body = stripped[3:-3]
+        newline = body.find("\n")
+        return body[newline + 1:] if newline >= 0 else body
+    return text
+
+
 def parse_answer(content: str | None) -> dict:
     """JSON text → dict matching the response schema, or raise `AnswerError`."""
     if content is None or not content.strip():
         raise AnswerError("empty answer from the model")
+    content = _without_fence(content)
     try:
         data = json.loads(content)
     except json.JSONDecodeError as exc:

@@ -17,14 +17,26 @@ from ..llm.endpoint import CUSTOM, Endpoint
 from ..llm.errors import MAX_REASON_CHARS
 from ..llm.openai_compat import OpenAICompatibleModel
 from ..llm.providers import OPENAI_BASE_URL
+from ..llm.structured import (
+    JSON_OBJECT_SCHEMA,
+    JSON_SCHEMA,
+    RUNG_CACHE,
+    RUNGS,
+    Schema,
+    refused_format,
+    rungs_from,
+    schema_instruction,
+)
+from ..llm.structured import response_format as structured_format
 from ..models import Conversation, SplitResult
 from .base import NotedResult, SplitterConfigError
 from .checks import AnswerError, check_answer, parse_answer
-from .prompt import PROMPT_VERSION, build_messages, prompt_prefix, response_format
+from .prompt import PROMPT_VERSION, SCHEMA_NAME, build_messages, prompt_prefix, response_schema
 from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
 PURPOSE = "split"
+SPLIT_SCHEMA = Schema(SCHEMA_NAME, response_schema())
 
 
 class LLMSplitter:
@@ -74,8 +86,13 @@ class LLMSplitter:
                 self.few_shot_path = path
             else:
                 self.examples, self.few_shot_path = [], None
-        self._prefix = prompt_prefix(self.examples)
-        self._response_format = response_format()
+        plain = prompt_prefix(self.examples)
+        # Rungs without a schema in the request carry it in the system prompt instead.
+        with_schema = [{**plain[0], "content": plain[0]["content"] + "\n\n"
+                        + schema_instruction(SPLIT_SCHEMA)}, *plain[1:]]
+        self._prefixes = {rung: plain if rung in (JSON_SCHEMA, JSON_OBJECT_SCHEMA)
+                          else with_schema for rung in RUNGS}
+        self.rung: str | None = None  # the structured-output form the server took
 
     def __repr__(self) -> str:  # never show the key
         return f"LLMSplitter({self.llm!r})"
@@ -92,6 +109,8 @@ class LLMSplitter:
             "few_shot": str(self.few_shot_path) if self.few_shot_path else None,
             "few_shot_examples": len(self.examples),
             "max_output_tokens": self.max_output_tokens,
+            "structured_output": self.rung
+            or RUNG_CACHE.get(self.llm.provider, self.model),
         }
 
     def record_calls_to(self, sink: CallSink | None) -> CallSink | None:
@@ -104,17 +123,29 @@ class LLMSplitter:
         if not conversation.turns:
             return SplitResult(error="empty conversation: no turns")
         subject = conversation.meta.get("id") or conversation.content_id()
-        try:
-            completion = self.llm.complete(
-                build_messages(conversation, prefix=self._prefix),
-                response_format=self._response_format, max_tokens=self.max_output_tokens,
-                tags=CallTags(PURPOSE, subject, PROMPT_VERSION))
-        except LLMError as exc:
-            return SplitResult(error=exc.reason)
-        except Exception as exc:  # a model bug fails this conversation only
-            reason = f"unexpected error calling the model: {type(exc).__name__}: {exc}"
-            return SplitResult(error=self.llm.redact(reason)[:MAX_REASON_CHARS])
-        return self._read(completion, conversation)
+        known = RUNG_CACHE.get(self.llm.provider, self.model)
+        refused: list[str] = []
+        for rung in rungs_from(known):
+            try:
+                completion = self.llm.complete(
+                    build_messages(conversation, prefix=self._prefixes[rung]),
+                    response_format=structured_format(rung, SPLIT_SCHEMA),
+                    max_tokens=self.max_output_tokens,
+                    tags=CallTags(PURPOSE, subject, PROMPT_VERSION))
+            except LLMError as exc:
+                if known is None and refused_format(exc):
+                    refused.append(f"{rung}: {exc.reason}")
+                    continue  # the server does not take this form; try the next one
+                return SplitResult(error=exc.reason)
+            except Exception as exc:  # a model bug fails this conversation only
+                reason = f"unexpected error calling the model: {type(exc).__name__}: {exc}"
+                return SplitResult(error=self.llm.redact(reason)[:MAX_REASON_CHARS])
+            if known is None:
+                RUNG_CACHE.set(self.llm.provider, self.model, rung)
+            self.rung = rung
+            return self._read(completion, conversation)
+        return SplitResult(error=("the server took none of the structured-output forms "
+                                  f"({'; '.join(refused)})")[:MAX_REASON_CHARS])
 
     def _read(self, completion: Completion, conversation: Conversation) -> SplitResult:
         if completion.truncated:

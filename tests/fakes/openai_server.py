@@ -173,6 +173,9 @@ class FakeOpenAIServer:
         self.keep_requests = True  # a long benchmark run need not remember every request
         self.default: Reply = Reply.correct()
         self.chooser: Callable[[dict], Reply | None] | None = None
+        # Structured-output forms this server takes (None: all); others get refusal_status.
+        self.accepted_forms: set[str] | None = None
+        self.refusal_status = 500
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self.in_flight = 0
@@ -269,7 +272,24 @@ class FakeOpenAIServer:
             self._stopping.wait(seconds)
 
 
+def request_form(body: dict) -> str:
+    """Which structured-output form a request uses (the ladder's rung names)."""
+    fmt = body.get("response_format")
+    if not isinstance(fmt, dict):
+        return "prompt"
+    if fmt.get("type") == "json_schema":
+        return "json_schema"
+    if fmt.get("type") == "json_object":
+        return "json_object_schema" if "schema" in fmt else "json_object"
+    return "unknown"
+
+
 def _chat_completions(request: RecordedRequest, server: FakeOpenAIServer) -> Reply:
+    if server.accepted_forms is not None and isinstance(request.body, dict):
+        form = request_form(request.body)
+        if form not in server.accepted_forms:  # e.g. llama-cpp-python's server on json_schema
+            return Reply.error(server.refusal_status, message=f"unsupported response_format "
+                               f"({form})")
     reply = server.next_queued()
     if reply is None and server.chooser is not None and isinstance(request.body, dict):
         reply = server.chooser(request.body)
