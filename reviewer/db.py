@@ -335,3 +335,23 @@ def m009_drafts(db: Database) -> None:
         pk=("who", "pair_id"),
         not_null={"who", "pair_id", "base_version", "updated_at"},
     )
+
+
+@migrations()
+def m011_llm_response_cache(db: Database) -> None:
+    """Model answers kept by what was asked, so a re-run with the same settings pays for
+    nothing (owned by `reviewer.llm.cache`); `llm_calls.cached` marks the calls answered
+    from it."""
+    db.table("llm_cache").create(
+        {
+            "key": str,  # provider + endpoint + request hash (model, messages, format, limits)
+            "text": str,
+            "finish_reason": str,
+            "input_tokens": int,
+            "output_tokens": int,
+            "response_id": str,
+            "created_at": str,
+        },
+        pk="key",
+    )
+    db.table("llm_calls").add_column("cached", int)
