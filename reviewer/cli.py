@@ -11,6 +11,7 @@ import click
 from . import __version__
 from .commands import (
     demo,
+    eval_,
     export,
     import_,
     jobs,
@@ -41,8 +42,8 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     ctx.obj = CliContext(db_path)
 
 
-for _module in (import_, split, status, pairs, runs, jobs, export, validate, serve, demo,
-                providers, llm_calls):
+for _module in (import_, split, status, pairs, runs, jobs, export, validate, eval_, serve,
+                demo, providers, llm_calls):
     cli.add_command(_module.command)
 
 

@@ -355,3 +355,44 @@ def m011_llm_response_cache(db: Database) -> None:
         pk="key",
     )
     db.table("llm_calls").add_column("cached", int)
+
+
+@migrations()
+def m012_evaluation(db: Database) -> None:
+    """Evaluation runs of a model on held-out items, and each item's answer and scores.
+    Owned by `reviewer.evaluation.store`."""
+    db.table("eval_runs").create(
+        {
+            "id": int,
+            "name": str,  # e.g. "base" or "tuned"
+            "model": str,
+            "provider": str,
+            "source": str,  # the held-out file
+            "created_at": str,
+            "created_by": str,
+            "items": int,
+            "failed": int,  # items the model gave no answer for
+            "summary": str,  # JSON: means with intervals, corpus scores, histogram
+            "metadata": str,  # JSON: embedder and tokenizers (runs compare only if equal)
+        },
+        pk="id",
+    )
+    db.table("eval_items").create(
+        {
+            "run_id": int,
+            "item_id": str,
+            "pair_id": int,
+            "system": str,
+            "question": str,
+            "reference": str,
+            "answer": str,
+            "error": str,
+            "language": str,
+            "cosine": float,
+            "chrf": float,
+            "bleu": float,
+            "rouge_l": float,
+            "scores": str,  # JSON: the full item score (tokenizers, meteor)
+        },
+        pk=("run_id", "item_id"),
+    )
