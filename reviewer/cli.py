@@ -22,6 +22,7 @@ from .commands import (
     serve,
     split,
     status,
+    train,
     validate,
 )
 from .commands.common import CliContext
@@ -42,8 +43,8 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     ctx.obj = CliContext(db_path)
 
 
-for _module in (import_, split, status, pairs, runs, jobs, export, validate, eval_, serve,
-                demo, providers, llm_calls):
+for _module in (import_, split, status, pairs, runs, jobs, export, validate, train, eval_,
+                serve, demo, providers, llm_calls):
     cli.add_command(_module.command)
 
 

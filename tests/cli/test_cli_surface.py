@@ -20,7 +20,7 @@ COMMANDS = sorted(cli.commands)
 
 def test_expected_commands_exist():
     assert set(COMMANDS) == {"demo", "eval", "export", "import", "jobs", "llm-calls", "pairs",
-                             "providers", "runs", "serve",
+                             "train", "providers", "runs", "serve",
                              "split", "status", "validate"}
 
 

@@ -182,6 +182,7 @@ class FakeOpenAIServer:
         self.max_in_flight = 0  # most requests being answered at the same moment
         self._stopping = threading.Event()
         self._routes: dict[tuple[str, str], Handler] = {}
+        self._prefix_routes: list[tuple[str, str, Handler]] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.route("POST", "/v1/chat/completions", _chat_completions)
@@ -191,6 +192,17 @@ class FakeOpenAIServer:
     def route(self, method: str, path: str, handler: Handler) -> None:
         """Register `handler(request, server) -> Reply` for an exact method and path."""
         self._routes[(method.upper(), path)] = handler
+
+    def route_prefix(self, method: str, prefix: str, handler: Handler) -> None:
+        """Register `handler` for every path under `prefix` (e.g. one job's routes)."""
+        self._prefix_routes.append((method.upper(), prefix, handler))
+
+    def _prefix_route(self, method: str, path: str) -> Handler | None:
+        for route_method, prefix, handler in sorted(self._prefix_routes,
+                                                    key=lambda r: -len(r[1])):
+            if route_method == method and path.startswith(prefix):
+                return handler
+        return None
 
     def queue(self, *replies: Reply) -> None:
         with self._lock:
@@ -337,7 +349,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         request = RecordedRequest(self.command, path, dict(self.headers.items()), body)
         self.fake._record(request)
-        handler = self.fake._routes.get((self.command, path))
+        handler = self.fake._routes.get((self.command, path)) or self.fake._prefix_route(
+            self.command, path)
         if handler is None:
             self._send_json(404, {"error": {"message": f"no route {self.command} {path}",
                                             "type": "invalid_request_error", "code": None}})
