@@ -396,3 +396,14 @@ def m012_evaluation(db: Database) -> None:
         },
         pk=("run_id", "item_id"),
     )
+
+
+@migrations()
+def m013_held_out_conversations(db: Database) -> None:
+    """Conversations an export held out for evaluation. Later exports keep them held out, so
+    an evaluation never scores a model on what it was trained on. Owned by
+    `reviewer.exporting.frozen`."""
+    db.table("held_out_conversations").create(
+        {"conversation_id": str, "held_out_at": str, "manifest": str},
+        pk="conversation_id",
+    )
