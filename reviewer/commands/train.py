@@ -201,3 +201,17 @@ def list_jobs(ctx: CliContext, out: Output) -> None:
         row["tuned_model"] = (row.get("result") or {}).get("fine_tuned_model")
     out.table(rows, ["id", "provider", "status", "external_id", "tuned_model", "created_at"],
               empty="no fine-tuning jobs yet")
+
+
+@command.command("recipe")
+@click.argument("manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--tool", type=click.Choice(["trl", "unsloth", "axolotl"]), default="trl",
+              show_default=True)
+@click.option("--base-model", default="Qwen/Qwen2.5-0.5B-Instruct", show_default=True)
+def recipe_command(manifest: Path, tool: str, base_model: str) -> None:
+    """Print a ready-to-run starting point to train the export yourself (TRL's SFTTrainer,
+    Unsloth, or an Axolotl config); all three load the export's chat lines as is."""
+    from ..training.recipes import export_paths, recipe
+
+    train, valid = export_paths(manifest)
+    click.echo(recipe(tool, train, valid, base_model=base_model), nl=False)
