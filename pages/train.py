@@ -25,13 +25,11 @@ st.dataframe(pd.DataFrame(view.job_rows(recorded)), hide_index=True)
 chosen = st.selectbox("Job", [j.id for j in recorded], key="tr_job")
 job = jobs.get(ctx.db, chosen)
 if job is not None and st.button("Ask the provider for its state now", key="tr_refresh"):
-    from reviewer.llm import load_providers, resolve_endpoint
     from reviewer.training import TrainingError, follow_once, job_events
-    from reviewer.training.adapter import OpenAICompatibleTrainer
+    from reviewer.training.service import trainer_for
 
     try:
-        trainer = OpenAICompatibleTrainer(resolve_endpoint(
-            provider=job.provider or "openai", providers=load_providers(None)))
+        trainer = trainer_for(job.provider or "openai")
         follow_once(ctx.db, trainer, chosen)
         st.session_state["tr_events"] = job_events(ctx.db, trainer, chosen)
     except Exception as exc:  # provider unreachable or refusing: say so, keep the page

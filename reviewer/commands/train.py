@@ -12,14 +12,13 @@ from .common import EXIT_FINDINGS, EXIT_USAGE, CliContext, Output, output_option
 
 
 def _trainer(provider: str, out: Output):
-    from ..llm import EndpointError, ProvidersError, load_providers, resolve_endpoint
-    from ..training.adapter import OpenAICompatibleTrainer
+    from ..training import TrainingError
+    from ..training.service import trainer_for
 
     try:
-        endpoint = resolve_endpoint(provider=provider, providers=load_providers(None))
-    except (EndpointError, ProvidersError) as exc:
+        return trainer_for(provider)
+    except TrainingError as exc:
         out.fail(str(exc), EXIT_USAGE)
-    return OpenAICompatibleTrainer(endpoint)
 
 
 def _job_provider(ctx: CliContext, job_id: int, out: Output) -> str:

@@ -54,10 +54,12 @@ def _info(job: Any) -> JobInfo:
                    message or None, list(getattr(job, "result_files", None) or []))
 
 
-def _explain(exc: Exception) -> TrainingError:
-    if isinstance(exc, openai.PermissionDeniedError) or (
+def explain(exc: Exception, *, openai_wind_down: bool = True) -> TrainingError:
+    """A key-free `TrainingError` for an SDK exception; on OpenAI's API a refused account
+    (HTTP 403, ``training_not_available``) is the wind-down, explained."""
+    if openai_wind_down and (isinstance(exc, openai.PermissionDeniedError) or (
             isinstance(exc, openai.APIStatusError)
-            and "training_not_available" in str(getattr(exc, "body", "") or "")):
+            and "training_not_available" in str(getattr(exc, "body", "") or ""))):
         return TrainingError(WIND_DOWN)
     if isinstance(exc, openai.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
@@ -82,7 +84,7 @@ class OpenAICompatibleTrainer:
             with open(path, "rb") as handle:
                 return str(self._once.files.create(file=handle, purpose="fine-tune").id)
         except Exception as exc:
-            raise _explain(exc) from None
+            raise explain(exc) from None
 
     def create(self, *, model: str, training_file: str, validation_file: str | None,
                hyperparameters: dict[str, Any], suffix: str | None,
@@ -99,19 +101,19 @@ class OpenAICompatibleTrainer:
         try:
             return _info(self._once.fine_tuning.jobs.create(**kwargs))
         except Exception as exc:
-            raise _explain(exc) from None
+            raise explain(exc) from None
 
     def retrieve(self, job_id: str) -> JobInfo:
         try:
             return _info(self._client.fine_tuning.jobs.retrieve(job_id))
         except Exception as exc:
-            raise _explain(exc) from None
+            raise explain(exc) from None
 
     def events(self, job_id: str, limit: int = 100) -> list[dict[str, Any]]:
         try:
             page = self._client.fine_tuning.jobs.list_events(job_id, limit=limit)
         except Exception as exc:
-            raise _explain(exc) from None
+            raise explain(exc) from None
         events = [{"at": getattr(e, "created_at", None), "level": getattr(e, "level", None),
                    "message": getattr(e, "message", "")} for e in page.data]
         return list(reversed(events))  # oldest first
@@ -120,10 +122,10 @@ class OpenAICompatibleTrainer:
         try:
             return _info(self._once.fine_tuning.jobs.cancel(job_id))
         except Exception as exc:
-            raise _explain(exc) from None
+            raise explain(exc) from None
 
     def list_jobs(self, limit: int = 20) -> list[JobInfo]:
         try:
             return [_info(j) for j in self._client.fine_tuning.jobs.list(limit=limit).data]
         except Exception as exc:
-            raise _explain(exc) from None
+            raise explain(exc) from None

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from ..jobs import store as jobs
 from .adapter import JobInfo, OpenAICompatibleTrainer, TrainingError
+from .together import TogetherTrainer
 
 KIND = "fine-tune"
 JOB_STATUS = {"pending": jobs.QUEUED, "running": jobs.RUNNING, "succeeded": jobs.SUCCEEDED,
@@ -62,7 +63,24 @@ def export_files(manifest: Path) -> dict[str, tuple[Path, str]]:
     return out
 
 
-def start_training(db: Database, trainer: OpenAICompatibleTrainer, request: TrainingRequest,
+Trainer = OpenAICompatibleTrainer | TogetherTrainer
+
+
+def trainer_for(provider: str, providers_file: Path | None = None) -> Trainer:
+    """The trainer for a configured provider (its ``training_api`` picks the API); the key
+    goes to that provider's endpoint only."""
+    from ..llm import EndpointError, ProvidersError, load_providers, resolve_endpoint
+
+    try:
+        table = load_providers(providers_file)
+        endpoint = resolve_endpoint(provider=provider, providers=table)
+    except (EndpointError, ProvidersError) as exc:
+        raise TrainingError(str(exc)) from None
+    api = table[provider].training_api if provider in table else "openai"
+    return TogetherTrainer(endpoint) if api == "together" else OpenAICompatibleTrainer(endpoint)
+
+
+def start_training(db: Database, trainer: Trainer, request: TrainingRequest,
                    *, provider: str, who: str) -> int:
     """Upload the export and create one job (never retried); returns the job row id."""
     files = export_files(request.manifest)
@@ -94,7 +112,7 @@ def _store(db: Database, job_id: int, info: JobInfo) -> None:
         error=info.error)
 
 
-def follow_once(db: Database, trainer: OpenAICompatibleTrainer, job_id: int) -> JobInfo:
+def follow_once(db: Database, trainer: Trainer, job_id: int) -> JobInfo:
     """Ask the provider for the job's state and record it."""
     job = _job(db, job_id)
     info = trainer.retrieve(str(job.external_id))
@@ -102,11 +120,11 @@ def follow_once(db: Database, trainer: OpenAICompatibleTrainer, job_id: int) -> 
     return info
 
 
-def job_events(db: Database, trainer: OpenAICompatibleTrainer, job_id: int) -> list[dict]:
+def job_events(db: Database, trainer: Trainer, job_id: int) -> list[dict]:
     return trainer.events(str(_job(db, job_id).external_id))
 
 
-def cancel(db: Database, trainer: OpenAICompatibleTrainer, job_id: int) -> JobInfo:
+def cancel(db: Database, trainer: Trainer, job_id: int) -> JobInfo:
     info = trainer.cancel(str(_job(db, job_id).external_id))
     _store(db, job_id, info)
     return info
