@@ -31,7 +31,7 @@ from typing import Any
 Handler = Callable[["RecordedRequest", "FakeOpenAIServer"], "Reply"]
 
 # Lines of the transcript the splitter prompt sends: "Customer: ..." / "Engineer: ...".
-_LINE = re.compile(r"^(Customer|Engineer|System|[^:\n]{1,30}):\s?(.*)$")
+_LINE = re.compile(r"^(?:\[(\d+)\] )?(Customer|Engineer|System|[^:\n]{1,30}):\s?(.*)$")
 _CONVERSATION = re.compile(r"<conversation>\n?(.*?)\n?</conversation>", re.S)
 
 
@@ -127,23 +127,33 @@ def answer_from_request(body: dict) -> dict:
     turns: list[list[str]] = []
     for line in transcript.splitlines():
         match = _LINE.match(line)
-        if match and match.group(1) in ("Customer", "Engineer", "System"):
-            turns.append([match.group(1), match.group(2)])
+        if match and match.group(2) in ("Customer", "Engineer", "System"):
+            number = int(match.group(1)) if match.group(1) else len(turns) + 1
+            turns.append([match.group(2), match.group(3), number])
         elif turns:
             turns[-1][1] += "\n" + line
     pairs: list[dict] = []
     question: list[str] = []
     answer: list[str] = []
-    for role, said in turns:
+    asked: list[int] = []
+    answered: list[int] = []
+
+    def flush() -> None:
+        pairs.append({"question": "\n".join(question), "answer": "\n".join(answer),
+                      "question_turns": list(asked), "answer_turns": list(answered)})
+
+    for role, said, number in turns:
         if role == "Customer":
             if answer:
-                pairs.append({"question": "\n".join(question), "answer": "\n".join(answer)})
-                question, answer = [], []
+                flush()
+                question, answer, asked, answered = [], [], [], []
             question.append(said.strip())
+            asked.append(number)
         elif role == "Engineer" and question:
             answer.append(said.strip())
+            answered.append(number)
     if question and answer:
-        pairs.append({"question": "\n".join(question), "answer": "\n".join(answer)})
+        flush()
     topic = pairs[0]["question"].split("\n")[0][:60] if pairs else "a support request"
     return {"system": f"Summary: {topic}", "pairs": pairs}
 
