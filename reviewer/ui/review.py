@@ -26,15 +26,28 @@ MODES = ("Focus", "Table", "Conversation", "Trash")
 FILTERS = (ALL, *PAIR_STATUSES)
 PAGE_SIZE = 50
 BULK_VERBS = {APPROVED: "Approve", REJECTED: "Reject", DELETED: "Delete"}
+# Height of the pair and source boxes in the focus view: with the header, filters and
+# toolbar above them they end above the fold of a 900-pixel-high window.
+PANEL_HEIGHT = 470
 
 _CSS = """
 <style>
-[class*="st-key-src_q_"] { background: rgba(255, 196, 0, 0.16); border-radius: 0.4rem; }
-[class*="st-key-src_a_"] { background: rgba(33, 160, 90, 0.14); border-radius: 0.4rem; }
+.stMainBlockContainer { padding-top: 3.75rem; }
+.stMainBlockContainer h1 { padding-top: 0; }
+[class*="st-key-src_q_"] { background: rgba(255, 196, 0, 0.16); border-radius: 0.4rem;
+                          border-left: 0.3rem solid rgb(230, 170, 0); }
+[class*="st-key-src_a_"] { background: rgba(33, 160, 90, 0.14); border-radius: 0.4rem;
+                          border-left: 0.3rem solid rgb(33, 160, 90); }
 .st-key-rv_pair_text [data-testid="stText"] div,
 .st-key-rv_source_box [data-testid="stText"] div { white-space: pre-wrap; word-break: break-word; }
 </style>
 """
+
+
+def style() -> None:
+    """The page's few style rules: less space above the title, the pair's own source turns
+    tinted, long texts wrapped."""
+    st.html(_CSS)
 
 
 def _who() -> str:
@@ -57,6 +70,7 @@ def _advance(from_id: int) -> None:
     state["rv_current"] = store.queue_step(get_db(), current_filter(), from_id)
     state["rv_finding"] = None
     state["rv_editing"] = None
+    state["rv_history_open"] = False
 
 
 def set_status(pair_id: int, version: int, status: str) -> None:
@@ -152,6 +166,7 @@ def step(pair_id: int, offset: int) -> None:
         return
     state["rv_current"], state["rv_finding"] = target, None
     state["rv_editing"] = None
+    state["rv_history_open"] = False
 
 
 def undo() -> None:
@@ -248,13 +263,16 @@ def focus_view(db) -> None:
         st.warning("Opened from an export finding:")
         plain(finding)
     conversation = store.get_conversation(db, pair["conversation_id"])
+    draft, editing = _draft_state(db, pid, version)
+    _buttons(pid, version, editing)
     left, right = st.columns([1.05, 1], gap="large")
     with left:
-        _pair_panel(db, pair, pid, version)
-    with right:
-        _source_panel(pair, conversation)
-    if state.get("rv_history_open"):
-        _history_panel(db, pair)
+        _pair_panel(db, pair, pid, version, draft, editing)
+    with right:  # the history (H) takes the source's place, so it opens in view
+        if state.get("rv_history_open"):
+            _history_panel(db, pair)
+        else:
+            _source_panel(pair, conversation)
 
 
 def _empty_queue(db, where: PairFilter) -> None:
@@ -276,46 +294,48 @@ def _empty_queue(db, where: PairFilter) -> None:
 
 
 def _buttons(pid: int, version: int, editing: bool) -> None:
+    """One toolbar above the pair and its source. Buttons take the width of their label and
+    key (never cut short) and wrap onto a second line only on a narrow window."""
     keys = view.KEYS
-    row1 = st.columns(5)
-    for col, (action, status) in zip(row1, (("approve", APPROVED), ("reject", REJECTED),
-                                            ("delete", DELETED)), strict=False):
-        shortcut, label = keys[action]
-        col.button(label, key=f"rv_{action}", shortcut=shortcut, width="stretch",
-                   type="primary" if action == "approve" else "secondary",
-                   on_click=set_status, args=(pid, version, status))
-    if editing:
-        shortcut, label = keys["save_next"]
-        row1[3].button("Save & approve", key="rv_save_next", shortcut=shortcut,
-                       width="stretch", help=label, on_click=save_draft, args=(pid, True))
-        row1[4].button("Save", key="rv_save", width="stretch", on_click=save_draft,
-                       args=(pid, False))
-    else:
-        shortcut, label = keys["edit"]
-        row1[3].button(label, key="rv_edit", shortcut=shortcut, width="stretch",
-                       on_click=start_edit, args=(pid, version))
-        shortcut, label = keys["skip"]
-        row1[4].button(label, key="rv_skip", shortcut=shortcut, width="stretch",
-                       on_click=step, args=(pid, 1))
-    row2 = st.columns(5)
-    for col, (action, callback, args) in zip(row2, (
-            ("previous", step, (pid, -1)), ("next", step, (pid, 1)), ("undo", undo, ()),
-            ("history", toggle_history, ())), strict=False):
-        shortcut, label = keys[action]
-        col.button(label, key=f"rv_{action}", shortcut=shortcut, width="stretch",
-                   on_click=callback, args=args)
-    row2[4].button("Conversation", key="rv_to_conversation", width="stretch",
-                   on_click=lambda: state.update(rv_mode="Conversation"))
+    with st.container(horizontal=True, gap="xsmall", key="rv_toolbar"):
+        for action, status in (("approve", APPROVED), ("reject", REJECTED),
+                               ("delete", DELETED)):
+            shortcut, label = keys[action]
+            st.button(label, key=f"rv_{action}", shortcut=shortcut,
+                      type="primary" if action == "approve" else "secondary",
+                      on_click=set_status, args=(pid, version, status))
+        if editing:
+            shortcut, label = keys["save_next"]
+            st.button("Save & approve", key="rv_save_next", shortcut=shortcut, help=label,
+                      on_click=save_draft, args=(pid, True))
+            st.button("Save", key="rv_save", on_click=save_draft, args=(pid, False))
+        else:
+            shortcut, label = keys["edit"]
+            st.button(label, key="rv_edit", shortcut=shortcut, on_click=start_edit,
+                      args=(pid, version))
+            shortcut, label = keys["skip"]
+            st.button(label, key="rv_skip", shortcut=shortcut, on_click=step, args=(pid, 1))
+        for action, callback, args in (("previous", step, (pid, -1)), ("next", step, (pid, 1)),
+                                       ("undo", undo, ()), ("history", toggle_history, ())):
+            shortcut, label = keys[action]
+            st.button(label, key=f"rv_{action}", shortcut=shortcut, on_click=callback,
+                      args=args)
 
 
-def _pair_panel(db, pair: dict, pid: int, version: int) -> None:
-    who = _who()
-    draft = drafts.get(db, who, pid)
+def _draft_state(db, pid: int, version: int) -> tuple[drafts.Draft | None, bool]:
+    """The reviewer's draft of the pair, and whether the pair shows as being edited (a
+    draft left stale by someone else's change reopens in the editor)."""
+    draft = drafts.get(db, _who(), pid)
     editing = state.get("rv_editing") == pid or (draft is not None
                                                   and state.get("rv_editing") is None
                                                   and draft.base_version != version)
     if editing:
         state["rv_editing"] = pid
+    return draft, editing
+
+
+def _pair_panel(db, pair: dict, pid: int, version: int, draft: drafts.Draft | None,
+                editing: bool) -> None:
     st.markdown(f"**Pair {pid}** · {view.status_label(pair['status'])} · version {version} · "
                 f"origin {pair['origin'] or '-'}")
     _flags(pair)
@@ -323,9 +343,8 @@ def _pair_panel(db, pair: dict, pid: int, version: int) -> None:
         _stale_draft(db, pair, draft)
     elif draft is not None and not editing:
         st.info("You have an unsaved draft of this pair.")
-    _buttons(pid, version, editing)
     if editing and draft is not None:
-        for name, height in (("system", 68), ("question", 110), ("answer", 220)):
+        for name, height in (("system", 68), ("question", 100), ("answer", 220)):
             key = _field_key(pid, name)
             if key not in state:
                 state[key] = draft.values[name]
@@ -335,7 +354,8 @@ def _pair_panel(db, pair: dict, pid: int, version: int) -> None:
                   args=(pid,))
         _focus_script("textarea[aria-label='Answer']", f"edit-{pid}")
         return
-    with st.container(key="rv_pair_text"):
+    # As tall as the source box beside it: a long answer scrolls inside, the source stays.
+    with st.container(key="rv_pair_text", height=PANEL_HEIGHT):
         for name in ("system", "question", "answer"):
             st.caption(name.capitalize())
             plain(pair[name] or "")
@@ -357,7 +377,7 @@ def _stale_draft(db, pair: dict, draft: drafts.Draft) -> None:
     st.warning(f"Someone changed this pair after you started editing (you began at version "
                f"{draft.base_version}, it is now at {pair['version']}). Your text is kept.")
     for change in changes:
-        plain(f"{change.who} changed {change.field} at {change.at}:")
+        plain(f"{change.who} changed {change.field} at {view.short_time(change.at)}:")
         plain_block("\n".join(change.diff))
     c1, c2, _ = st.columns([1.3, 1, 2])
     c1.button("Apply mine on top", key="rv_rebase", on_click=rebase_draft,
@@ -370,12 +390,14 @@ def _source_panel(pair: dict, conversation: dict | None) -> None:
     if conversation is None:
         plain("The conversation of this pair is not in the database.")
         return
-    st.markdown("**Source conversation**")
-    plain(f"{conversation['source'] or ''} · {conversation['locator'] or ''}")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**Source** · {view.md_escape(conversation['source'] or '')} · "
+                    f"{view.md_escape(conversation['locator'] or '')}", width="stretch")
+        st.button("Conversation view", key="rv_to_conversation", type="tertiary",
+                  icon=":material/forum:", on_click=lambda: state.update(rv_mode="Conversation"))
     turns = view.source_turns(conversation.get("turns"), pair.get("question_turns"),
                               pair.get("answer_turns"))
-    st.html(_CSS)
-    with st.container(height=560, key="rv_source_box"):
+    with st.container(height=PANEL_HEIGHT, key="rv_source_box"):
         if not turns:
             plain_block(conversation.get("text") or "")
         for turn in turns:
@@ -390,12 +412,21 @@ def _source_panel(pair: dict, conversation: dict | None) -> None:
 
 
 def _history_panel(db, pair: dict) -> None:
-    st.divider()
-    st.markdown(f"**History of pair {pair['id']}**")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**History of pair {pair['id']}**", width="stretch")
+        st.button("Source", key="rv_history_close", type="tertiary", icon=":material/close:",
+                  help="Close the history (H) and show the source conversation again",
+                  on_click=toggle_history)
     versions = store.versions(db, int(pair["id"]))
+    with st.container(height=PANEL_HEIGHT, key="rv_history_box"):
+        _version_list(pair, versions)
+
+
+def _version_list(pair: dict, versions: list[store.Version]) -> None:
     for index, old in enumerate(versions):
         newer = versions[index - 1] if index else None
-        title = (f"Version {old.version} · {old.action} by {old.who or '-'} · {old.at}"
+        title = (f"Version {old.version} · {old.action} by {old.who or '-'} · "
+                 f"{view.short_time(old.at)}"
                  + (" (current)" if index == 0 else ""))
         with st.expander(title, expanded=index < 2):
             if newer is not None:
@@ -412,11 +443,13 @@ def _history_panel(db, pair: dict) -> None:
 
 
 def _scroll_script(selector: str, token: str) -> None:
-    """Scroll the source box so the pair's first turn is in view (our own fixed script; the
-    selector is built from a turn index, never from data)."""
+    """Scroll the source box (only the box, not the page) so the pair's first turn is at its
+    top (our own fixed script; the selector is built from a turn index, never from data)."""
     st.html(f"<script>/* {token} */ (() => {{ let tries = 0; const go = () => {{ "
             f"const el = document.querySelector({json.dumps(selector)}); "
-            "if (el) { el.scrollIntoView({block: 'nearest'}); } "
+            "const box = el && el.closest('.st-key-rv_source_box'); "
+            "if (box) { box.scrollTop += el.getBoundingClientRect().top "
+            "- box.getBoundingClientRect().top - 8; } "
             "else if (tries++ < 40) { setTimeout(go, 50); } }; go(); })();</script>",
             unsafe_allow_javascript=True)
 
@@ -601,8 +634,9 @@ def conversation_view(db) -> None:
     cid = conversation["id"]
     pairs = store.pairs_of_conversation(db, cid)
     live = [p for p in pairs if p["status"] != DELETED]
-    st.markdown(f"**{conversation['source']} · {conversation['locator']}** · "
-                f"{len(live)} pairs ({len(pairs) - len(live)} deleted)")
+    st.markdown(f"**{view.md_escape(conversation['source'] or '')} · "
+                f"{view.md_escape(conversation['locator'] or '')}** · {len(live)} "
+                f"pair{'' if len(live) == 1 else 's'} ({len(pairs) - len(live)} deleted)")
     left, right = st.columns([1.1, 1], gap="large")
     with right:
         turns = view.source_turns(conversation.get("turns"), None, None)
@@ -619,18 +653,19 @@ def conversation_view(db) -> None:
                 plain(p["question"] or "")
                 st.caption("Answer")
                 plain(p["answer"] or "")
-                c = st.columns(5)
-                c[0].button("Open", key=f"rv_conv_open_{pid}", on_click=open_pair, args=(pid,))
-                c[1].button("Up", key=f"rv_conv_up_{pid}", disabled=index == 0,
-                            on_click=_move, args=(pid, -1))
-                c[2].button("Down", key=f"rv_conv_down_{pid}", disabled=index == len(live) - 1,
-                            on_click=_move, args=(pid, 1))
                 nxt = live[index + 1] if index + 1 < len(live) else None
-                c[3].button("Merge with next", key=f"rv_conv_merge_{pid}",
-                            disabled=nxt is None, on_click=_merge,
-                            args=(pid, int(nxt["id"]) if nxt else 0))
-                if c[4].button("Split…", key=f"rv_conv_split_{pid}"):
-                    state["rv_splitting"] = pid
+                with st.container(horizontal=True, gap="xsmall"):
+                    st.button("Open", key=f"rv_conv_open_{pid}", on_click=open_pair,
+                              args=(pid,))
+                    st.button("Up", key=f"rv_conv_up_{pid}", disabled=index == 0,
+                              on_click=_move, args=(pid, -1))
+                    st.button("Down", key=f"rv_conv_down_{pid}",
+                              disabled=index == len(live) - 1, on_click=_move, args=(pid, 1))
+                    st.button("Merge with next", key=f"rv_conv_merge_{pid}",
+                              disabled=nxt is None, on_click=_merge,
+                              args=(pid, int(nxt["id"]) if nxt else 0))
+                    if st.button("Split…", key=f"rv_conv_split_{pid}"):
+                        state["rv_splitting"] = pid
                 if state.get("rv_splitting") == pid:
                     _split_form(p)
         with st.form("rv_add_pair", clear_on_submit=True):
@@ -701,7 +736,8 @@ def trash_view(db) -> None:
         with st.container(border=True, key=f"rv_trash_{pid}"):
             c1, c2 = st.columns([5, 1])
             with c1:
-                plain(f"Pair {pid} · deleted by {row['deleted_by']} at {row['deleted_at']} · "
+                plain(f"Pair {pid} · deleted by {row['deleted_by']} at "
+                      f"{view.short_time(row['deleted_at'])} · "
                       f"was {row['status_before']}")
                 plain(row["question"] or "")
             c2.button("Restore", key=f"rv_trash_restore_{pid}", on_click=_restore_deleted,
