@@ -29,6 +29,7 @@ BULK_VERBS = {APPROVED: "Approve", REJECTED: "Reject", DELETED: "Delete"}
 # Height of the pair and source boxes in the focus view: with the header, filters and
 # toolbar above them they end above the fold of a 900-pixel-high window.
 PANEL_HEIGHT = 470
+NOTICE_HEIGHT = 56
 
 _CSS = """
 <style>
@@ -134,11 +135,8 @@ def save_draft(pair_id: int, approve: bool) -> None:
         else:
             state["rv_editing"] = None
             _notice("ok", f"Saved pair {pair_id}.")
-    elif result == store.CONFLICT:
+    elif result == store.CONFLICT:  # the page explains it beside the kept text
         state["rv_editing"] = pair_id
-        _notice("conflict", f"Pair {pair_id} was changed by someone else after you started "
-                "editing. Your text is kept below: read their change, then apply yours "
-                "on top or discard it.")
     else:
         _notice("error", f"Pair {pair_id} no longer exists; your draft is kept.")
 
@@ -259,20 +257,28 @@ def focus_view(db) -> None:
     st.caption(f"{view.progress_line(progress, index, in_queue)} · "
                f"{view.pace_line(decided, since, datetime.now(UTC))}")
     finding = state.get("rv_finding")
-    if finding:
-        st.warning("Opened from an export finding:")
-        plain(finding)
+    if finding:  # one line, so the pair and its source stay above the fold
+        with st.container(horizontal=True, vertical_alignment="center", key="rv_finding_line"):
+            st.markdown(":orange-badge[:material/flag: Opened from an export finding]",
+                        width="content")
+            plain(finding)
     conversation = store.get_conversation(db, pair["conversation_id"])
     draft, editing = _draft_state(db, pid, version)
+    # Each one-line notice above the boxes makes them shorter, so they still end in view.
+    height = PANEL_HEIGHT - NOTICE_HEIGHT * (bool(finding) + (draft is not None
+                                                               and not editing))
     _buttons(pid, version, editing)
     left, right = st.columns([1.05, 1], gap="large")
     with left:
-        _pair_panel(db, pair, pid, version, draft, editing)
+        _pair_panel(db, pair, pid, version, draft, editing, height)
     with right:  # the history (H) takes the source's place, so it opens in view
         if state.get("rv_history_open"):
-            _history_panel(db, pair)
+            _history_panel(db, pair, height)
+        elif draft is not None and draft.base_version != version:
+            _stale_draft(db, pair, draft)  # beside the reviewer's own text
+            _source_panel(pair, conversation, height)
         else:
-            _source_panel(pair, conversation)
+            _source_panel(pair, conversation, height)
 
 
 def _empty_queue(db, where: PairFilter) -> None:
@@ -284,13 +290,16 @@ def _empty_queue(db, where: PairFilter) -> None:
         return
     st.success(f"Nothing left in this queue ({where.describe()}). "
                f"{counts[APPROVED]:,} approved, {counts[PENDING]:,} pending overall.")
-    c1, c2, _ = st.columns([1, 1, 3])
-    if counts[PENDING] and where.statuses != (PENDING,):
-        c1.button("Review pending pairs", key="rv_empty_pending", type="primary",
-                  on_click=lambda: state.update(rv_status=PENDING, rv_search="", rv_source="",
-                                                rv_flag="", rv_current=None))
-    if counts[APPROVED] and c2.button("Go to Export", key="rv_empty_export"):
-        st.switch_page("pages/export.py")
+    with st.container(horizontal=True, gap="xsmall"):
+        if counts[PENDING] and where.statuses != (PENDING,):
+            st.button("Review pending pairs", key="rv_empty_pending", type="primary",
+                      on_click=lambda: state.update(rv_status=PENDING, rv_search="",
+                                                    rv_source="", rv_flag="", rv_current=None))
+        # The last decision of a queue can be taken back too.
+        shortcut, label = view.KEYS["undo"]
+        st.button(label, key="rv_undo", shortcut=shortcut, on_click=undo)
+        if counts[APPROVED] and st.button("Go to Export", key="rv_empty_export"):
+            st.switch_page("pages/export.py")
 
 
 def _buttons(pid: int, version: int, editing: bool) -> None:
@@ -335,13 +344,11 @@ def _draft_state(db, pid: int, version: int) -> tuple[drafts.Draft | None, bool]
 
 
 def _pair_panel(db, pair: dict, pid: int, version: int, draft: drafts.Draft | None,
-                editing: bool) -> None:
+                editing: bool, height: int = PANEL_HEIGHT) -> None:
     st.markdown(f"**Pair {pid}** · {view.status_label(pair['status'])} · version {version} · "
                 f"origin {pair['origin'] or '-'}")
     _flags(pair)
-    if draft is not None and draft.base_version != version:
-        _stale_draft(db, pair, draft)
-    elif draft is not None and not editing:
+    if draft is not None and not editing:
         st.info("You have an unsaved draft of this pair.")
     if editing and draft is not None:
         for name, height in (("system", 68), ("question", 100), ("answer", 220)):
@@ -355,7 +362,7 @@ def _pair_panel(db, pair: dict, pid: int, version: int, draft: drafts.Draft | No
         _focus_script("textarea[aria-label='Answer']", f"edit-{pid}")
         return
     # As tall as the source box beside it: a long answer scrolls inside, the source stays.
-    with st.container(key="rv_pair_text", height=PANEL_HEIGHT):
+    with st.container(key="rv_pair_text", height=height):
         for name in ("system", "question", "answer"):
             st.caption(name.capitalize())
             plain(pair[name] or "")
@@ -375,18 +382,19 @@ def _flags(pair: dict) -> None:
 def _stale_draft(db, pair: dict, draft: drafts.Draft) -> None:
     changes = view.changes_since(store.history(db, int(pair["id"])), draft.base_version, _who())
     st.warning(f"Someone changed this pair after you started editing (you began at version "
-               f"{draft.base_version}, it is now at {pair['version']}). Your text is kept.")
+               f"{draft.base_version}, it is now at {pair['version']}). Your text is kept on the "
+               "left: read their change, then apply yours on top of it or discard yours.")
     for change in changes:
         plain(f"{change.who} changed {change.field} at {view.short_time(change.at)}:")
         plain_block("\n".join(change.diff))
-    c1, c2, _ = st.columns([1.3, 1, 2])
-    c1.button("Apply mine on top", key="rv_rebase", on_click=rebase_draft,
-              args=(int(pair["id"]),), type="primary")
-    c2.button("Discard mine", key="rv_discard_stale", on_click=discard_draft,
-              args=(int(pair["id"]),))
+    with st.container(horizontal=True, gap="xsmall"):
+        st.button("Apply mine on top", key="rv_rebase", on_click=rebase_draft,
+                  args=(int(pair["id"]),), type="primary")
+        st.button("Discard mine", key="rv_discard_stale", on_click=discard_draft,
+                  args=(int(pair["id"]),))
 
 
-def _source_panel(pair: dict, conversation: dict | None) -> None:
+def _source_panel(pair: dict, conversation: dict | None, height: int = PANEL_HEIGHT) -> None:
     if conversation is None:
         plain("The conversation of this pair is not in the database.")
         return
@@ -397,7 +405,7 @@ def _source_panel(pair: dict, conversation: dict | None) -> None:
                   icon=":material/forum:", on_click=lambda: state.update(rv_mode="Conversation"))
     turns = view.source_turns(conversation.get("turns"), pair.get("question_turns"),
                               pair.get("answer_turns"))
-    with st.container(height=PANEL_HEIGHT, key="rv_source_box"):
+    with st.container(height=height, key="rv_source_box"):
         if not turns:
             plain_block(conversation.get("text") or "")
         for turn in turns:
@@ -411,14 +419,14 @@ def _source_panel(pair: dict, conversation: dict | None) -> None:
         _scroll_script(f".st-key-{first.key}", f"{pair['id']}-{first.key}")
 
 
-def _history_panel(db, pair: dict) -> None:
+def _history_panel(db, pair: dict, height: int = PANEL_HEIGHT) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.markdown(f"**History of pair {pair['id']}**", width="stretch")
         st.button("Source", key="rv_history_close", type="tertiary", icon=":material/close:",
                   help="Close the history (H) and show the source conversation again",
                   on_click=toggle_history)
     versions = store.versions(db, int(pair["id"]))
-    with st.container(height=PANEL_HEIGHT, key="rv_history_box"):
+    with st.container(height=height, key="rv_history_box"):
         _version_list(pair, versions)
 
 
