@@ -87,11 +87,14 @@ def first_marked(views: list[TurnView]) -> TurnView | None:
     return next((v for v in views if v.mark), None)
 
 
-def progress_line(progress: Progress, position: int | None, queue_size: int | None) -> str:
+def progress_line(progress: Progress, position: int | None, queue_size: int | None,
+                  more: bool = False) -> str:
+    """``more``: the queue was counted up to a cap and holds more than ``queue_size``."""
     done = f"{progress.reviewed:,} of {progress.total:,} reviewed"
     if position is None or not queue_size:
         return done
-    return f"Pair {position + 1:,} of {queue_size:,} in this queue · {done}"
+    size = f"{queue_size:,}+" if more else f"{queue_size:,}"
+    return f"Pair {position + 1:,} of {size} in this queue · {done}"
 
 
 def short_time(iso: str | None) -> str:

@@ -18,7 +18,7 @@ from ..presenters import review as view
 from ..review import PAIR_STATUSES, PairFilter, drafts, store
 from ..review.diffs import text_diff
 from ..review.statuses import ALL, APPROVED, DELETED, PENDING, REJECTED
-from . import get_db, plain, plain_block, reviewer_name
+from . import db_path, get_db, plain, plain_block, reviewer_name
 
 state = st.session_state
 
@@ -220,12 +220,23 @@ def filters(db) -> None:
                  format_func=lambda s: "all" if s == ALL else view.status_label(s))
     f2.text_input("Search system, question and answer", key="rv_search",
                   on_change=_reset_position, placeholder="words or part of a word, 한국어 too")
-    sources = [r[0] for r in db.execute(
-        "SELECT DISTINCT source FROM conversations ORDER BY rowid LIMIT 500").fetchall()]
-    f3.selectbox("Source file", ["", *sources], key="rv_source", on_change=_reset_position,
+    f3.selectbox("Source file", ["", *_sources(db)], key="rv_source", on_change=_reset_position,
                  format_func=lambda s: s or "all files")
     f4.text_input("Flag", key="rv_flag", on_change=_reset_position,
                   placeholder="e.g. unsupported_answer")
+
+
+def _sources(db) -> list[str]:
+    """The files conversations came from, in import order. Listing them reads every
+    conversation, so the list is kept for the session and read again only after an import
+    added conversations (conversations are never deleted, so the newest rowid tells)."""
+    newest = db.execute("SELECT coalesce(max(rowid), 0) FROM conversations").fetchone()[0]
+    kept = state.get("rv_sources")
+    if not (isinstance(kept, tuple) and kept[:2] == (str(db_path()), newest)):
+        kept = (str(db_path()), newest, [r[0] for r in db.execute(
+            "SELECT DISTINCT source FROM conversations ORDER BY rowid LIMIT 500")])
+        state["rv_sources"] = kept
+    return list(kept[2])
 
 
 def _reset_position() -> None:
@@ -250,11 +261,14 @@ def focus_view(db) -> None:
         return
     pid, version = int(pair["id"]), int(pair["version"])
     progress = store.progress(db, where)
-    in_queue = store.count(db, where)
-    matches = store.position_of(db, pid, where, 1) is not None
+    # Reads whose cost does not grow with the table: the queue's size from the per-status
+    # counts (a search counts up to its cap), whether the pair matches by its id alone.
+    window = store.match_window(db, where)
+    matches = store.page_ids(db, where, offset=0, limit=1, after_id=pid - 1,
+                             before_id=pid + 1) == [pid]
     index = store.queue_index(db, where, pid) if matches else None
     decided, since = store.pace(db, _who(), datetime.now(UTC).date().isoformat())
-    st.caption(f"{view.progress_line(progress, index, in_queue)} · "
+    st.caption(f"{view.progress_line(progress, index, window.matches, window.more)} · "
                f"{view.pace_line(decided, since, datetime.now(UTC))}")
     finding = state.get("rv_finding")
     if finding:  # one line, so the pair and its source stay above the fold
