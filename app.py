@@ -6,9 +6,9 @@ a page opened by direct link works the same as one reached through this router.
 
 import streamlit as st
 
-from reviewer.ui import NAV
+from reviewer.ui import NAV, PAGE_ICON
 
-st.set_page_config(page_title="reviewer", layout="wide")
+st.set_page_config(page_title="reviewer", page_icon=PAGE_ICON, layout="wide")
 
 PAGES = [
     st.Page(script, title=title, icon=icon, url_path=url_path, default=(i == 0))

@@ -1,39 +1,41 @@
 """Exact tiktoken token counts that work offline.
 
-tiktoken downloads its BPE files on first use and keeps them in a cache directory under
-the name ``sha1(<download URL>)``, checking each file against a sha256 it knows before
-using it. The ``bpe-openai`` package (a runtime dependency) ships the same files,
-gzipped. Before asking tiktoken for an encoding we put the decompressed packaged file
-where tiktoken's cache lookup will find it (only when no file is there yet), then let
-tiktoken load it the usual way, so tiktoken's own hash check is what accepts the data.
-With network access nothing changes: the cache is simply already warm.
-
-When caching is disabled (``TIKTOKEN_CACHE_DIR=""``) or the cache directory cannot be
-written, the packaged data is handed to tiktoken's own encoding constructor in memory,
-again checked against the sha256 that constructor expects.
+tiktoken downloads an encoding's BPE file on first use and keeps it in its cache directory
+(``TIKTOKEN_CACHE_DIR``, else ``DATA_GYM_CACHE_DIR``, else ``<tmp>/data-gym-cache``) under
+the name ``sha1(<download URL>)``, checking the file against a sha256 it knows. The
+``bpe-openai`` package (a runtime dependency) ships the same files, gzipped. Before an
+encoding is first used, its packaged copy is checked against that sha256 and written into
+the cache directory (only when the file there is missing or wrong); then tiktoken loads it
+the ordinary way and checks the hash itself. Nothing is ever downloaded, and the counts are
+tiktoken's own.
 """
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import importlib.util
-import itertools
 import os
-import re
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import tiktoken
-import tiktoken.load
 
 ENCODINGS = ("o200k_base", "cl100k_base")
 DEFAULT_ENCODING = "o200k_base"
+
+# Where tiktoken downloads each encoding from and the sha256 it expects of the file.
+_BLOBS = "https://openaipublic.blob.core.windows.net/encodings"
+SOURCES = {
+    "o200k_base": (f"{_BLOBS}/o200k_base.tiktoken",
+                   "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"),
+    "cl100k_base": (f"{_BLOBS}/cl100k_base.tiktoken",
+                    "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"),
+}
 
 # Cookbook chat-counting constants (tokens per message, extra for a name, reply priming).
 TOKENS_PER_MESSAGE = 3
@@ -42,11 +44,10 @@ REPLY_PRIMING = 3
 
 
 class TokenizerUnavailable(RuntimeError):
-    """The encoding data could not be loaded (no packaged copy and no network)."""
+    """The encoding cannot be loaded without a download."""
 
 
 _lock = threading.Lock()
-_loaded: dict[str, tiktoken.Encoding] = {}
 
 
 # --- which encoding for which model ------------------------------------------------------
@@ -84,61 +85,6 @@ def encoding_name_for_model(model: str | None) -> str:
 
 # --- loading -----------------------------------------------------------------------------
 
-def _packaged_path(name: str) -> Path:
-    spec = importlib.util.find_spec("bpe_openai")
-    if spec is None or not spec.submodule_search_locations:
-        raise TokenizerUnavailable("the bpe-openai package is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / f"{name}.tiktoken.gz"
-    if not path.is_file():
-        raise TokenizerUnavailable(f"bpe-openai does not ship {name} ({path.name} missing)")
-    return path
-
-
-def _packaged_bytes(name: str) -> bytes:
-    with gzip.open(_packaged_path(name), "rb") as fh:
-        return fh.read()
-
-
-def _private_constructor(name: str, loader: Callable[[str, str | None], Any]) -> dict:
-    """Run tiktoken's own constructor for ``name`` with ``loader`` in place of its file loader.
-
-    A private copy of ``tiktoken_ext.openai_public`` is executed so the real module (used
-    by every other thread) is never patched.
-    """
-    spec = importlib.util.find_spec("tiktoken_ext.openai_public")
-    if spec is None or spec.loader is None:
-        raise TokenizerUnavailable("tiktoken_ext.openai_public is missing")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.load_tiktoken_bpe = lambda url, expected_hash=None: loader(url, expected_hash)
-    constructor = module.ENCODING_CONSTRUCTORS.get(name)
-    if constructor is None:
-        raise TokenizerUnavailable(f"tiktoken has no encoding named {name}")
-    return constructor()
-
-
-class _Source(Exception):
-    def __init__(self, url: str, expected_hash: str | None) -> None:
-        super().__init__(url)
-        self.url, self.expected_hash = url, expected_hash
-
-
-@functools.cache
-def blob_source(name: str) -> tuple[str, str]:
-    """The download URL and expected sha256 that tiktoken itself uses for ``name``."""
-
-    def record(url: str, expected_hash: str | None) -> Any:
-        raise _Source(url, expected_hash)
-
-    try:
-        _private_constructor(name, record)
-    except _Source as found:
-        if not found.expected_hash:
-            raise TokenizerUnavailable(f"tiktoken gives no hash for {name}") from None
-        return found.url, found.expected_hash
-    raise TokenizerUnavailable(f"could not find where tiktoken loads {name} from")
-
-
 def cache_dir() -> str | None:
     """The directory tiktoken's cache lookup uses, or None when caching is disabled."""
     if "TIKTOKEN_CACHE_DIR" in os.environ:
@@ -150,93 +96,72 @@ def cache_dir() -> str | None:
     return value or None
 
 
-def cache_path(name: str) -> Path | None:
+def cache_path(name: str) -> Path:
+    """Where tiktoken looks for ``name``'s file; TokenizerUnavailable when caching is off
+    (tiktoken would then download on every load)."""
     directory = cache_dir()
     if directory is None:
-        return None
-    url, _ = blob_source(name)
+        raise TokenizerUnavailable(
+            "TIKTOKEN_CACHE_DIR is empty, which turns tiktoken's cache off and makes it download "
+            "its encoding files; unset it or point it at a writable directory")
+    url, _ = SOURCES[name]
     return Path(directory) / hashlib.sha1(url.encode()).hexdigest()
 
 
-def _verified_packaged(name: str, expected_hash: str) -> bytes:
-    data = _packaged_bytes(name)
-    if not tiktoken.load.check_hash(data, expected_hash):
-        raise TokenizerUnavailable(
-            f"the packaged {name} data does not match tiktoken's expected sha256 {expected_hash}"
-        )
+def packaged_data(name: str) -> bytes:
+    """The encoding file shipped by ``bpe-openai``, checked against tiktoken's sha256."""
+    spec = importlib.util.find_spec("bpe_openai")  # located, not imported
+    if spec is None or not spec.submodule_search_locations:
+        raise TokenizerUnavailable("the bpe-openai package is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / f"{name}.tiktoken.gz"
+    try:
+        with gzip.open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise TokenizerUnavailable(f"cannot read the packaged {name} data: {exc}") from exc
+    if hashlib.sha256(data).hexdigest() != SOURCES[name][1]:
+        raise TokenizerUnavailable(f"the packaged {name} data does not match tiktoken's sha256")
     return data
 
 
-def _place_in_cache(name: str, target: Path) -> bool:
-    """Write the packaged file to ``target`` (atomically). False if the directory is unusable."""
-    _, expected = blob_source(name)
-    data = _verified_packaged(name, expected)
+def _file_ok(path: Path, expected: str) -> bool:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == expected
+    except OSError:
+        return False
+
+
+def seed_cache(name: str) -> Path:
+    """Put the packaged file where tiktoken looks for it, unless a good copy is there."""
+    target = cache_path(name)
+    if _file_ok(target, SOURCES[name][1]):
+        return target
+    data = packaged_data(name)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except OSError:
-        return False
-    return True
-
-
-def _in_memory(name: str) -> tiktoken.Encoding:
-    """Build the encoding from packaged data without touching any cache."""
-
-    def load(url: str, expected_hash: str | None) -> dict[bytes, int]:
-        if not expected_hash:
-            raise TokenizerUnavailable(f"tiktoken gives no hash for {name}")
-        data = _verified_packaged(name, expected_hash)
-        import base64
-
-        ranks: dict[bytes, int] = {}
-        for line in data.splitlines():
-            if line:
-                token, rank = line.split()
-                ranks[base64.b64decode(token)] = int(rank)
-        return ranks
-
-    params = _private_constructor(name, load)
-    return tiktoken.Encoding(**params)
+        os.replace(tmp, target)  # atomic: a concurrent reader sees the old or the new file
+    except OSError as exc:
+        raise TokenizerUnavailable(
+            f"cannot write tiktoken's cache file {target} ({exc.strerror or exc}); set "
+            "TIKTOKEN_CACHE_DIR to a writable directory") from exc
+    return target
 
 
 def get_encoding(name: str = DEFAULT_ENCODING) -> tiktoken.Encoding:
-    """A tiktoken encoding, loaded offline from packaged data when it is not cached yet."""
+    """A tiktoken encoding, its file taken from the packaged copy when not cached yet."""
     if name not in ENCODINGS:
         raise ValueError(f"unsupported encoding {name!r}; use one of {', '.join(ENCODINGS)}")
+    import tiktoken.registry
+
     with _lock:
-        enc = _loaded.get(name)
-        if enc is not None:
-            return enc
-        enc = _load(name)
-        _loaded[name] = enc
-        return enc
-
-
-def _load(name: str) -> tiktoken.Encoding:
-    target = cache_path(name)
-    if target is None:  # caching disabled by the user
-        return _in_memory(name)
-    if not target.exists() and not _place_in_cache(name, target):
-        return _in_memory(name)
-    problem: Exception | None = None
-    for _attempt in range(2):
+        if name not in tiktoken.registry.ENCODINGS:  # loaded once per process
+            seed_cache(name)
         try:
             return tiktoken.get_encoding(name)
         except Exception as exc:  # noqa: BLE001 - tiktoken raises many kinds here
-            problem = exc
-        # tiktoken removes a cache file whose hash is wrong and then tries the network.
-        # Offline that fails: put the verified packaged copy back and try once more.
-        if target.exists() or not _place_in_cache(name, target):
-            break
-    try:
-        return _in_memory(name)
-    except TokenizerUnavailable as exc:
-        raise TokenizerUnavailable(
-            f"cannot load the {name} encoding: cache file {target} was rejected and no "
-            f"verified copy is available ({exc}); tiktoken said: {problem}"
-        ) from problem
+            raise TokenizerUnavailable(f"tiktoken could not load {name}: {exc}") from exc
 
 
 def clear_loaded() -> None:
@@ -244,12 +169,16 @@ def clear_loaded() -> None:
     import tiktoken.registry
 
     with _lock:
-        _loaded.clear()
         for name in ENCODINGS:
             tiktoken.registry.ENCODINGS.pop(name, None)
 
 
 # --- counting ----------------------------------------------------------------------------
+
+def token_counts(enc: tiktoken.Encoding, texts: Sequence[str]) -> list[int]:
+    """``len(enc.encode_ordinary(t))`` for each text, through tiktoken's batch call."""
+    return [len(ids) for ids in enc.encode_ordinary_batch(list(texts))]
+
 
 def content_text(content: Any) -> list[str]:
     """The string parts of a message ``content``: a string, or the text parts of an array."""
@@ -303,81 +232,3 @@ def count_chat_tokens(messages: list[dict], enc: tiktoken.Encoding) -> int:
         strings, extra = message_strings(message)
         total += extra + sum(len(enc.encode_ordinary(s)) for s in strings)
     return total
-
-
-# --- counting many strings: a per-word cache -------------------------------------------
-
-# A string that may not be split at its spaces: a space after whitespace, or at either end.
-_UNSPLITTABLE = re.compile(r"\s | $|^ ")
-WORD_CACHE_ENTRIES = 100_000   # per cache; a full cache is cleared (memory stays bounded)
-WORD_CACHE_MAX_LEN = 48        # longer words are encoded each time, never kept
-
-
-class TokenCounter:
-    """Exact ``len(enc.encode_ordinary(text))``, faster on text whose words repeat.
-
-    tiktoken cuts text into pieces with its regex and encodes each piece on its own, so the
-    count of a text is the sum of the counts of any chunks whose borders are piece borders.
-    For ``o200k_base`` and ``cl100k_base``, a space whose previous character is not
-    whitespace always starts a new piece: no piece holds a space other than as its first
-    character or inside a whitespace-only piece, and a whitespace-only piece cannot also
-    hold the character before it. So a text with no space after whitespace and no space at
-    either end is counted as ``count(first word) + sum(count(" " + word))`` over its
-    space-separated words, each count cached. Other texts are encoded whole. The test suite
-    checks this against ``encode_ordinary`` on every BMP character in several contexts.
-    """
-
-    def __init__(self, enc: tiktoken.Encoding) -> None:
-        if enc.name not in ENCODINGS:
-            raise ValueError(f"word splitting is only proven for {', '.join(ENCODINGS)}")
-        self.encode = enc.encode_ordinary
-        self.first = _WordCounts(self.encode, "")   # a text's first word
-        self.rest = _WordCounts(self.encode, " ")   # a later word, counted with its space
-        self.count = self._counter()
-
-    def _counter(self) -> Callable[[str], int]:
-        """``count(text)``, with everything it uses bound to locals (it runs per string)."""
-        encode, unsplittable = self.encode, _UNSPLITTABLE.search
-        first, rest, islice = self.first.__getitem__, self.rest.__getitem__, itertools.islice
-
-        def count(text: str) -> int:
-            # printable text has no whitespace but the ASCII space; anything else is checked
-            if not (text.isprintable() and "  " not in text and text[:1] != " "
-                    and text[-1:] != " ") and unsplittable(text) is not None:
-                return len(encode(text))
-            words = text.split(" ")
-            return first(words[0]) + sum(map(rest, islice(words, 1, None)))
-
-        return count
-
-
-class _WordCounts(dict):
-    """Token counts of words (each encoded after ``prefix``); a missing word is encoded on
-    lookup and kept unless it is long. A full cache is cleared, so memory stays bounded."""
-
-    __slots__ = ("encode", "prefix")
-
-    def __init__(self, encode: Callable[[str], list[int]], prefix: str) -> None:
-        super().__init__()
-        self.encode, self.prefix = encode, prefix
-
-    def __missing__(self, word: str) -> int:
-        n = len(self.encode(self.prefix + word))
-        if len(word) <= WORD_CACHE_MAX_LEN:
-            if len(self) >= WORD_CACHE_ENTRIES:
-                self.clear()
-            self[word] = n
-        return n
-
-
-_counters: dict[str, TokenCounter] = {}
-
-
-def token_counter(enc: tiktoken.Encoding) -> TokenCounter:
-    """The process's shared :class:`TokenCounter` for ``enc`` (its cache outlives one run;
-    forked worker processes inherit it)."""
-    with _lock:
-        counter = _counters.get(enc.name)
-        if counter is None or counter.encode != enc.encode_ordinary:
-            counter = _counters[enc.name] = TokenCounter(enc)
-        return counter

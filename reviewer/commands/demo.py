@@ -41,7 +41,8 @@ def build_demo(db_path: Path) -> list[str]:
               help="Allow replacing an existing database given with --db.")
 @server_options
 @pass_cli
-def command(ctx: CliContext, no_serve: bool, force: bool, port: int, address: str) -> None:
+def command(ctx: CliContext, no_serve: bool, force: bool, port: int, address: str,
+            hosts: tuple[str, ...]) -> None:
     """Fresh demo database from data/samples (offline rules split), then start the app.
 
     Uses data/demo.db unless --db is given, so a working database is never replaced by
@@ -55,4 +56,4 @@ def command(ctx: CliContext, no_serve: bool, force: bool, port: int, address: st
     for line in build_demo(db_path):
         click.echo(line)
     if not no_serve:
-        sys.exit(run_app(db_path, port=port, address=address))
+        sys.exit(run_app(db_path, port=port, address=address, hosts=hosts))

@@ -142,7 +142,7 @@ def _combine(
         f.severity == "error" for f in extra)
     summary["warnings"] = sum(_count(r, "warning") for r in reports) + sum(
         f.severity == "warning" for f in extra)
-    return ValidationReport(summary=summary, findings=findings)
+    return ValidationReport(summary, findings, reports[0].token_counts)
 
 
 def _overlap_findings(train: Part, valid: Part, paths: Mapping[str, Path]) -> list[Finding]:
@@ -198,7 +198,7 @@ def prepare_export(
             for f in dropped:
                 key = "errors" if f.severity == "error" else "warnings"
                 summary[key] = max(0, int(summary.get(key, 0)) - 1)
-        part.report = ValidationReport(summary=summary, findings=findings)
+        part.report = ValidationReport(summary, findings, report.token_counts)
         parts.append(part)
     if len(parts) == 2 and parts[1].examples:
         extra += _overlap_findings(parts[0], parts[1], paths)

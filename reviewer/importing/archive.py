@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..models import Conversation
 from .errors import FileRejected
 from .limits import Limits, human_bytes
+from .names import member_display_name
 from .report import Rejection
 from .sources import LimitedReader, Source, check_size
 
@@ -46,7 +47,8 @@ def _ignored(name: str) -> bool:
 def parse_archive(source: Source, limits: Limits, parse_member: ParseMember
                   ) -> Iterator[Conversation | Rejection]:
     if source.seekable is None:
-        raise FileRejected("nested archives are not supported; unpack the inner zip first")
+        raise FileRejected("nested archives are not supported; unpack the inner zip first",
+                           rule="nested_archive")
     with source.seekable() as handle:
         archive = _open_zip(handle)
         with archive:
@@ -60,43 +62,47 @@ def _open_zip(handle: BinaryIO) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        raise FileRejected(f"not a valid zip archive ({exc})") from exc
+        raise FileRejected(f"not a valid zip archive ({exc})", rule="invalid_archive") from exc
 
 
 def _check_totals(members: list[zipfile.ZipInfo], limits: Limits) -> None:
     if len(members) > limits.max_zip_members:
         raise FileRejected(
             f"archive holds {len(members)} files, over the limit of {limits.max_zip_members}; "
-            "refused"
+            "refused", rule="archive_limits"
         )
     total = sum(info.file_size for info in members)
     if total > limits.max_zip_total_bytes:
         raise FileRejected(
             f"archive unpacks to {human_bytes(total)}, over the "
-            f"{human_bytes(limits.max_zip_total_bytes)} limit; refused"
+            f"{human_bytes(limits.max_zip_total_bytes)} limit; refused", rule="archive_limits"
         )
 
 
 def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, archive_name: str,
             limits: Limits, parse_member: ParseMember) -> Iterator[Conversation | Rejection]:
-    name = f"{archive_name}:{info.filename}"
+    name = f"{archive_name}:{member_display_name(info.filename, bool(info.flag_bits & 0x800))}"
     problem = unsafe_member_name(info.filename)
+    rule = "unsafe_archive_member"
     if problem is None and info.flag_bits & 0x1:
-        problem = "encrypted archive member; not supported"
+        problem, rule = "encrypted archive member; not supported", "encrypted_member"
     if problem is None:
         try:
             check_size(name, info.file_size, limits.max_file_bytes)
         except FileRejected as exc:
-            problem = str(exc)
+            problem, rule = str(exc), exc.rule
     if problem is not None:
-        yield Rejection(name, "", problem)
+        yield Rejection(name, "", problem, rule)
         return
 
     def opener() -> BinaryIO:
         try:
             raw = archive.open(info)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-            raise FileRejected(f"cannot read archive member: {exc}") from exc
-        return LimitedReader(raw, info.file_size, "archive member")  # type: ignore[return-value]
+            raise FileRejected(f"cannot read archive member: {exc}",
+                               rule="invalid_archive") from exc
+        member: Any = raw  # a zip member stream reads like any binary file
+        limited: Any = LimitedReader(member, info.file_size, "archive member")
+        return limited
 
     yield from parse_member(Source(name, info.file_size, opener, None))

@@ -25,6 +25,7 @@ from .report import Rejection
 from .speakers import UNKNOWN, role_for
 
 csv.field_size_limit(64 * 1024 * 1024)
+MAX_UNCLOSED_QUOTES = 20  # each one makes the rest of the file be read again
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("conversationid", "conversation", "convid", "conversationno", "dialogid", "threadid",
@@ -58,17 +59,22 @@ def parse_csv(stream: TextIO, source: str, *, delimiter: str | None = None) -> I
     first = stream.readline()
     if delimiter is None:
         delimiter = _sniff_delimiter(first)
-    reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter)
+    feed = _LineFeed(itertools.chain([first], stream))
+    reader = csv.reader(feed, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
-        raise FileRejected("file has no header row") from None
+        raise FileRejected("file has no header row", rule="bad_header") from None
     except csv.Error as exc:
-        raise FileRejected(f"row 1: {exc}") from exc
+        raise FileRejected(f"row 1: {exc}", rule="bad_header") from exc
+    if feed.ran_out and _ends_inside_quotes(feed.text(), delimiter):
+        raise FileRejected("row 1: the header opens a quote that is never closed",
+                           rule="unclosed_quote")
     header = [h.lstrip("\ufeff") for h in header]
+    rows = _rows(feed, delimiter)
     speaker, text = _find(header, "speaker"), _find(header, "text")
     if speaker is not None and text is not None:
-        yield from _long_form(reader, header, source, speaker, text)
+        yield from _long_form(rows, header, source, speaker, text)
         return
     transcript = _find(header, "transcript")
     question, answer = _find(header, "question"), _find(header, "answer")
@@ -76,9 +82,9 @@ def parse_csv(stream: TextIO, source: str, *, delimiter: str | None = None) -> I
         raise FileRejected(
             "CSV header not recognised: expected 'conversation_id, speaker, text' (one turn "
             "per row), a 'transcript'/'text' column, or 'question, answer' columns; found: "
-            + ", ".join(header[:10])
+            + ", ".join(header[:10]), rule="bad_header"
         )
-    yield from _per_row(reader, header, source, transcript, question, answer)
+    yield from _per_row(rows, header, source, transcript, question, answer)
 
 
 def _sniff_delimiter(first: str) -> str:
@@ -87,19 +93,139 @@ def _sniff_delimiter(first: str) -> str:
     return best if counts[best] else ","
 
 
-def _rows(reader) -> Iterator[tuple[int, list[str] | None, str | None]]:
-    """(row number, cells or None, error) — a malformed row does not stop the file."""
+class _LineFeed:
+    """The lines the CSV reader consumes, remembered for the current row, so that the lines
+    of a row that swallowed the rest of the file can be read again."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self._number = 0
+        self._replay: list[tuple[int, str]] = []  # read back to front
+        self.row: list[tuple[int, str]] = []  # (line number, line) of the current row
+        self.ran_out = False  # the current row was ended by the end of the file
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        if self._replay:
+            item = self._replay.pop()
+        else:
+            try:
+                line = next(self._lines)
+            except StopIteration:
+                self.ran_out = True
+                raise
+            self._number += 1
+            item = (self._number, line)
+        self.row.append(item)
+        return item[1]
+
+    def start_row(self) -> None:
+        self.row = []
+        self.ran_out = False
+
+    def text(self) -> str:
+        return "".join(line for _, line in self.row)
+
+    def read_again_after_first_line(self) -> None:
+        self._replay.extend(reversed(self.row[1:]))
+        self.row = []
+
+
+def _quote_runs_away(feed: _LineFeed, delimiter: str) -> bool:
+    """Whether the current row is an opened quote that swallowed the lines after it.
+
+    Python's csv module is lenient: an unclosed quote reads on to the end of the file, or
+    to the next quote anywhere, even one in the middle of a later row. A row over several
+    lines is therefore checked again strictly (its quoted fields must close right before a
+    delimiter or the line end); a one-line row only when the file ended inside it.
+    """
+    if len(feed.row) == 1:
+        return feed.ran_out and _ends_inside_quotes(feed.text(), delimiter)
+    try:
+        records = list(csv.reader([line for _, line in feed.row], delimiter=delimiter,
+                                  strict=True))
+    except csv.Error:
+        return True
+    return len(records) != 1
+
+
+def _ends_inside_quotes(text: str, delimiter: str) -> bool:
+    """Whether `text` (one CSV row) ends inside a quoted field, read the way Python's csv
+    module reads it: a quote opens a field only as the field's first character."""
+    special = re.compile(f'["{re.escape(delimiter)}\r\n]')
+    pos = field_start = 0
+    while True:
+        found = special.search(text, pos)
+        if found is None:
+            return False
+        pos = found.end()
+        if found.group() != '"':
+            field_start = pos
+            continue
+        if found.start() != field_start:
+            continue  # a quote inside an unquoted field is an ordinary character
+        while True:  # inside the quoted field: find its closing quote
+            close = text.find('"', pos)
+            if close < 0:
+                return True
+            if text.startswith('""', close):
+                pos = close + 2
+                continue
+            pos = close + 1
+            field_start = -1
+            break
+
+
+Problem = tuple[str, str]  # (rule, message)
+
+
+def _rows(feed: _LineFeed, delimiter: str) -> Iterator[tuple[int, list[str] | None,
+                                                           Problem | None]]:
+    """(row number, cells or None, problem): a malformed row does not stop the file.
+
+    A quote that is never closed makes the csv module read the rest of the file into one
+    field. That row is refused, and the lines after its first line are read again.
+    """
+    reader = csv.reader(feed, delimiter=delimiter)
     number = 1
+    recovered = 0
     while True:
         number += 1
+        feed.start_row()
         try:
             cells = next(reader)
+            error = None
         except StopIteration:
             return
         except csv.Error as exc:
-            yield number, None, str(exc)
+            cells, error = None, str(exc)
+        if error is None and len(feed.row) == 1 and not feed.ran_out:
+            yield number, cells, None
             continue
-        yield number, cells, None
+        first_line = feed.row[0][0] if feed.row else 0
+        if feed.row and _quote_runs_away(feed, delimiter):
+            recovered += 1
+            if recovered > MAX_UNCLOSED_QUOTES:
+                yield number, None, ("unclosed_quote", f"{MAX_UNCLOSED_QUOTES} unclosed quotes "
+                                     f"already; the rest of the file from line {first_line} "
+                                     "was not read")
+                return
+            yield number, None, ("unclosed_quote", f"opens a quote at line {first_line} that "
+                                 "is never properly closed; the row was skipped and the "
+                                 "lines after it read again")
+            feed.read_again_after_first_line()
+            reader = csv.reader(feed, delimiter=delimiter)
+            continue
+        if error is None:
+            yield number, cells, None  # a last row without a line break
+            continue
+        yield number, None, ("malformed_row", f"malformed CSV row at line {first_line}: "
+                                              f"{error}")
+        if len(feed.row) > 1:
+            feed.read_again_after_first_line()
+            reader = csv.reader(feed, delimiter=delimiter)
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -108,48 +234,52 @@ def _cell(cells: list[str], index: int | None) -> str:
     return cells[index].strip()
 
 
-def _long_form(reader, header, source, speaker, text) -> Iterator[Conversation | Rejection]:
+def _long_form(rows, header, source, speaker, text) -> Iterator[Conversation | Rejection]:
     conv_id = _find(header, "id", {speaker, text})
-    time, title = _find(header, "time"), _find(header, "title")
+    time, title_column = _find(header, "time"), _find(header, "title")
     groups: dict[str, tuple[int, str, list[Turn]]] = {}
-    for number, cells, error in _rows(reader):
+    for number, cells, problem in rows:
         locator = f"row {number}"
         if cells is None:
-            yield Rejection(source, locator, f"malformed CSV row: {error}")
+            rule, message = problem or ("malformed_row", "malformed CSV row")
+            yield Rejection(source, locator, message, rule)
             continue
         if not any(c.strip() for c in cells):
             continue
         if len(cells) < len(header) and max(speaker, text) >= len(cells):
             yield Rejection(source, locator,
-                            f"expected {len(header)} columns, found {len(cells)}")
+                            f"expected {len(header)} columns, found {len(cells)}",
+                            "wrong_columns")
             continue
         key = _cell(cells, conv_id) if conv_id is not None else ""
         if conv_id is not None and not key:
-            yield Rejection(source, locator, f"empty conversation id ('{header[conv_id]}')")
+            yield Rejection(source, locator, f"empty conversation id ('{header[conv_id]}')",
+                            "empty_field")
             continue
         words = _cell(cells, text)
         if not words:
-            yield Rejection(source, locator, f"empty text ('{header[text]}')")
+            yield Rejection(source, locator, f"empty text ('{header[text]}')", "empty_field")
             continue
         label = _cell(cells, speaker)
         turn = Turn((role_for(label) or UNKNOWN) if label else UNKNOWN, words, label,
                     _cell(cells, time) or None)
         if key not in groups:
-            groups[key] = (number, _cell(cells, title), [])
+            groups[key] = (number, _cell(cells, title_column), [])
         groups[key][2].append(turn)
     for key, (first_row, title, turns) in groups.items():
         yield Conversation(source=source, locator=f"row {first_row}", turns=turns, fmt="csv",
                            title=title, external_id=key)
 
 
-def _per_row(reader, header, source, transcript, question, answer) -> Iterator[
+def _per_row(rows, header, source, transcript, question, answer) -> Iterator[
         Conversation | Rejection]:
     conv_id = _find(header, "id", {i for i in (transcript, question, answer) if i is not None})
     title = _find(header, "title")
-    for number, cells, error in _rows(reader):
+    for number, cells, problem in rows:
         locator = f"row {number}"
         if cells is None:
-            yield Rejection(source, locator, f"malformed CSV row: {error}")
+            rule, message = problem or ("malformed_row", "malformed CSV row")
+            yield Rejection(source, locator, message, rule)
             continue
         if not any(c.strip() for c in cells):
             continue
@@ -160,11 +290,13 @@ def _per_row(reader, header, source, transcript, question, answer) -> Iterator[
             record["question"] = _cell(cells, question)
             record["answer"] = _cell(cells, answer)
         else:
-            yield Rejection(source, locator, f"empty '{header[transcript]}' column")
+            yield Rejection(source, locator, f"empty '{header[transcript]}' column",
+                            "empty_field")
             continue
         record["id"] = _cell(cells, conv_id)
         record["title"] = _cell(cells, title)
         try:
             yield conversation_from_record(record, source=source, locator=locator, fmt="csv")
         except RecordRejected as exc:
-            yield Rejection(source, locator, str(exc))
+            yield Rejection(source, locator, str(exc), exc.rule)
+

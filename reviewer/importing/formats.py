@@ -39,17 +39,22 @@ def parse_file(source: Source, limits: Limits) -> Iterator[Conversation | Reject
             yield item
     except FileRejected as exc:
         produced = True
-        yield Rejection(source.name, "", str(exc))
+        yield Rejection(source.name, exc.locator, str(exc), exc.rule)
+    except RecursionError:
+        produced = True
+        yield Rejection(source.name, "", "nested too deeply to read", "nesting_too_deep")
     except (UnicodeDecodeError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
             ValueError) as exc:  # corrupt compressed data and truncated members included
         produced = True
-        yield Rejection(source.name, "", f"could not be read: {exc}")
+        yield Rejection(source.name, "", f"could not be read: {exc}", "unreadable")
     except Exception as exc:  # last resort: one bad file must never abort the batch
-        log.exception("unexpected error while importing %s", source.name)
+        log.warning("unexpected error while importing %s: %s: %s", source.name,
+                    type(exc).__name__, exc)
         produced = True
-        yield Rejection(source.name, "", f"could not be read ({type(exc).__name__}: {exc})")
+        yield Rejection(source.name, "", f"could not be read ({type(exc).__name__}: {exc})",
+                        "unreadable")
     if not produced:
-        yield Rejection(source.name, "", "no conversations found in the file")
+        yield Rejection(source.name, "", "no conversations found in the file", "no_conversations")
 
 
 def _parse(source: Source, limits: Limits) -> Iterator[Conversation | Rejection]:
@@ -60,7 +65,7 @@ def _parse(source: Source, limits: Limits) -> Iterator[Conversation | Rejection]
     if suffix not in SUPPORTED_SUFFIXES:
         raise FileRejected(
             f"unsupported file type '{suffix or '(none)'}'; supported: "
-            + ", ".join(SUPPORTED_SUFFIXES)
+            + ", ".join(SUPPORTED_SUFFIXES), rule="unsupported_type"
         )
     encoding = detect_encoding(source.open)
     if suffix in TRANSCRIPT_TYPES:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from ..models import Conversation
 from .errors import FileRejected, RecordRejected
+from .jsonvalues import Reader, Unreadable, first_unreadable
 from .records import TURN_LIST_KEYS, conversation_from_record, looks_like_turns
 from .report import Rejection
 
@@ -16,19 +16,23 @@ CONTAINER_KEYS = ("conversations", "data", "items", "records", "dialogs", "dialo
 
 
 def parse_json(stream: TextIO, source: str) -> Iterator[Conversation | Rejection]:
-    """The file is capped by size before we get here, so loading it whole is bounded."""
-    try:
-        data = json.load(stream)
-    except json.JSONDecodeError as exc:
-        raise FileRejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")\
-            from exc
+    """The file is capped by size before we get here, so reading it whole is bounded."""
+    reader = Reader()
+    data = reader.load_document(stream.read())
+    marked = bool(reader.found)  # only then can a record hold an unreadable value
+    if isinstance(data, Unreadable):
+        raise FileRejected(data.reason, rule=data.rule)
     records = _records(data)
     for index, record in enumerate(records):
         locator = f"index {index}"
+        bad = first_unreadable(record) if marked else None
+        if bad is not None:
+            yield Rejection(source, locator, bad.reason, bad.rule)
+            continue
         try:
             yield conversation_from_record(record, source=source, locator=locator, fmt="json")
         except RecordRejected as exc:
-            yield Rejection(source, locator, str(exc))
+            yield Rejection(source, locator, str(exc), exc.rule)
 
 
 def _records(data: Any) -> list[Any]:
@@ -36,7 +40,7 @@ def _records(data: Any) -> list[Any]:
         return data
     if not isinstance(data, Mapping):
         raise FileRejected(f"expected a list of conversations or an object, got "
-                           f"{type(data).__name__}")
+                           f"{type(data).__name__}", rule="not_a_conversation")
     lowered = {str(k).strip().lower(): k for k in data}
     # One conversation on its own: {"messages": [...]} / {"turns": [...]}.
     for key in TURN_LIST_KEYS:
@@ -50,5 +54,5 @@ def _records(data: Any) -> list[Any]:
             return value
     raise FileRejected(
         "no list of conversations found (expected a top-level list, or one under a key such "
-        "as 'conversations', 'data' or 'items')"
+        "as 'conversations', 'data' or 'items')", rule="not_a_conversation"
     )

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
 from ..models import Conversation
 from .errors import RecordRejected
+from .jsonvalues import Reader
 from .records import conversation_from_record
 from .report import Rejection
 
 
 def parse_jsonl(lines: Iterable[str], source: str) -> Iterator[Conversation | Rejection]:
-    loads = json.loads
+    reader = Reader()
     for number, line in enumerate(lines, start=1):
+        if line.startswith("\ufeff"):  # files joined with `cat` keep each one's BOM
+            line = line[1:]
         if not line.strip():
             continue
         locator = f"line {number}"
         try:
-            record = loads(line)
-        except json.JSONDecodeError as exc:
-            yield Rejection(source, locator, f"invalid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        try:
+            record = reader.load_record(line)
             yield conversation_from_record(record, source=source, locator=locator, fmt="jsonl")
         except RecordRejected as exc:
-            yield Rejection(source, locator, str(exc))
+            yield Rejection(source, locator, str(exc), exc.rule)

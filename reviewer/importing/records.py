@@ -22,6 +22,7 @@ from typing import Any
 
 from ..models import Conversation, Turn
 from .errors import RecordRejected
+from .names import is_encodable
 from .speakers import CUSTOMER, ENGINEER, UNKNOWN, role_for
 from .transcript import NO_TURNS, parse_turn_line, turns_from_text
 
@@ -168,10 +169,34 @@ def conversation_from_record(record: Any, *, source: str, locator: str, fmt: str
         raise RecordRejected("no turns with text")
     if all(t.role == "system" for t in turns):
         raise RecordRejected("only system messages, no customer or engineer turns")
+    check_storable(turns, title, external_id)
     chat = isinstance(record, Mapping) and "messages" in record
     return Conversation(source=source, locator=locator, turns=turns,
                         fmt=f"{fmt}-chat" if chat else fmt, title=title,
                         external_id=external_id)
+
+
+def check_storable(turns: list[Turn], title: str = "", external_id: str = "") -> None:
+    """Refuse text that is not valid Unicode: a JSON escape such as ``"\\ud800"`` decodes to
+    a lone surrogate, which no database, file or terminal can hold."""
+    for index, turn in enumerate(turns):
+        for field, value in (("text", turn.text), ("speaker", turn.speaker),
+                             ("timestamp", turn.timestamp or "")):
+            if not is_encodable(value):
+                raise RecordRejected(f"turn {index} {field}: {_surrogate_at(value)}",
+                                     rule="invalid_text")
+    for field, value in (("title", title), ("id", external_id)):
+        if not is_encodable(value):
+            raise RecordRejected(f"{field}: {_surrogate_at(value)}", rule="invalid_text")
+
+
+def _surrogate_at(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (f"lone surrogate \\u{ord(value[exc.start]):04x} at character {exc.start} is "
+                "not a character (broken escape or truncated emoji)")
+    return "invalid text"  # pragma: no cover (only called for unencodable text)
 
 
 def _turns_from_mapping(record: Mapping[str, Any]) -> list[Turn]:

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .names import printable
+
 
 @dataclass(slots=True)
 class Rejection:
     """A file or record that was not imported.
 
-    `locator` is ``"line 7"``, ``"index 2"``, ``"row 4"``, or ``""`` for the whole file.
+    `locator` is ``"line 7"``, ``"index 2"``, ``"row 4"``, or ``""`` for the whole file;
+    `rule` is a short code for the check that refused it (``invalid_json``, ``binary_data``,
+    ``unclosed_quote`` ...). Every text is made printable on creation: a name or reason
+    built from hostile input (lone surrogates, undecodable file names) must not break the
+    terminal, the JSON report or the database.
     """
 
     source: str
     locator: str
     reason: str
+    rule: str = ""
+
+    def __post_init__(self) -> None:
+        self.source = printable(self.source)
+        self.locator = printable(self.locator)
+        self.reason = printable(self.reason)
 
     def describe(self) -> str:
         where = f"{self.source} {self.locator}" if self.locator else self.source

@@ -19,6 +19,7 @@ from ..runs import finish_run, start_run
 from .errors import FileRejected
 from .formats import SUPPORTED_SUFFIXES, is_supported, parse_file
 from .limits import DEFAULT_LIMITS, Limits
+from .names import display_name
 from .report import ImportReport, Rejection
 from .sources import Source, source_from_path, source_from_stream
 from .store import ConversationWriter
@@ -29,7 +30,7 @@ __all__ = ["ImportReport", "Rejection", "import_paths", "import_uploads", "expan
 def import_paths(db: Database, paths: Sequence[str | os.PathLike[str]], *, who: str = "cli",
                  limits: Limits = DEFAULT_LIMITS) -> ImportReport:
     """Import files and directories (searched recursively for supported files)."""
-    names = [Path(p).as_posix() for p in paths]
+    names = [display_name(Path(p).as_posix()) for p in paths]
     report = ImportReport()
 
     def sources() -> Iterator[tuple[bool, Source | Rejection]]:
@@ -37,13 +38,14 @@ def import_paths(db: Database, paths: Sequence[str | os.PathLike[str]], *, who: 
             if isinstance(item, Rejection):
                 yield False, item  # missing path or empty directory: not a file
                 continue
-            name = item.as_posix()
+            name = display_name(item.as_posix())
             try:
                 yield True, source_from_path(item, name, limits.max_file_bytes)
             except FileRejected as exc:
-                yield True, Rejection(name, "", str(exc))
+                yield True, Rejection(name, exc.locator, str(exc), exc.rule)
             except OSError as exc:
-                yield True, Rejection(name, "", f"cannot open: {exc.strerror or exc}")
+                yield True, Rejection(name, "", f"cannot open: {exc.strerror or exc}",
+                                      "unreadable")
 
     return _run(db, report, sources(), {"paths": names, "who": who}, limits)
 
@@ -54,15 +56,16 @@ def import_uploads(db: Database, uploads: Sequence[tuple[str, BinaryIO]], *, who
     report = ImportReport()
 
     def sources() -> Iterator[tuple[bool, Source | Rejection]]:
-        for name, stream in uploads:
+        for raw_name, stream in uploads:
+            name = display_name(raw_name)
             try:
                 yield True, source_from_stream(stream, name, limits.max_file_bytes)
             except FileRejected as exc:
-                yield True, Rejection(name, "", str(exc))
+                yield True, Rejection(name, exc.locator, str(exc), exc.rule)
             except OSError as exc:
-                yield True, Rejection(name, "", f"cannot read upload: {exc}")
+                yield True, Rejection(name, "", f"cannot read upload: {exc}", "unreadable")
 
-    settings = {"uploads": [name for name, _ in uploads], "who": who}
+    settings = {"uploads": [display_name(name) for name, _ in uploads], "who": who}
     return _run(db, report, sources(), settings, limits)
 
 
@@ -79,14 +82,16 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Rej
                         found = True
                         yield Path(root) / file
             if not found:
-                yield Rejection(path.as_posix(), "", "directory holds no supported files ("
-                                + ", ".join(SUPPORTED_SUFFIXES) + ")")
+                yield Rejection(display_name(path.as_posix()), "",
+                                "directory holds no supported files ("
+                                + ", ".join(SUPPORTED_SUFFIXES) + ")", "no_supported_files")
         elif path.is_file():
             yield path
         elif path.exists():
-            yield Rejection(path.as_posix(), "", "not a regular file")
+            yield Rejection(display_name(path.as_posix()), "", "not a regular file", "not_a_file")
         else:
-            yield Rejection(path.as_posix(), "", "no such file or directory")
+            yield Rejection(display_name(path.as_posix()), "", "no such file or directory",
+                            "not_found")
 
 
 def _run(db: Database, report: ImportReport, sources: Iterator[tuple[bool, Source | Rejection]],
@@ -105,7 +110,9 @@ def _run(db: Database, report: ImportReport, sources: Iterator[tuple[bool, Sourc
                     writer.add(item)
                 else:
                     report.rejected.append(item)
+            report.rejected.extend(writer.take_rejected())
         writer.flush()
+        report.rejected.extend(writer.take_rejected())
     except BaseException as exc:
         report.imported, report.duplicates = writer.imported, writer.duplicates
         finish_run(db, run_id, report.counts(), status="failed", message=repr(exc)[:500])

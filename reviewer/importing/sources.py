@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .errors import FileRejected
 from .limits import human_bytes
@@ -35,7 +35,7 @@ class LimitedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         view = memoryview(buffer)
         want = min(len(view), self._left + 1)
         data = self._raw.read(want)
@@ -43,7 +43,8 @@ class LimitedReader(io.RawIOBase):
             return 0
         if len(data) > self._left:
             raise FileRejected(
-                f"{self._label} is larger than {human_bytes(self._limit)}; refused"
+                f"{self._label} is larger than {human_bytes(self._limit)}; refused",
+                rule="too_large",
             )
         self._left -= len(data)
         view[: len(data)] = data
@@ -70,16 +71,18 @@ class Source:
         return PurePosixPath(self.name).suffix.lower()
 
     def open(self) -> BinaryIO:
-        return io.BufferedReader(self.opener(), buffer_size=1 << 16)  # type: ignore[arg-type]
+        raw: Any = self.opener()  # a raw byte stream; BufferedReader adds the buffering
+        return io.BufferedReader(raw, buffer_size=1 << 16)
 
 
 def check_size(name: str, size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise FileRejected(
-            f"file is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; refused"
+            f"file is {human_bytes(size)}, over the {human_bytes(max_bytes)} limit; refused",
+            rule="too_large",
         )
     if size == 0:
-        raise FileRejected("file is empty")
+        raise FileRejected("file is empty", rule="empty_file")
 
 
 def source_from_path(path: Path, name: str, max_bytes: int) -> Source:
@@ -157,6 +160,6 @@ class _Unclosable(io.BufferedIOBase):
 def _spool(stream: BinaryIO, max_bytes: int) -> BinaryIO:
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (returned)
     limited = LimitedReader(stream, max_bytes, "file", close_raw=False)
-    shutil.copyfileobj(limited, spool)  # type: ignore[misc]
+    shutil.copyfileobj(limited, spool)
     spool.seek(0)
     return spool  # type: ignore[return-value]

@@ -6,9 +6,12 @@ inside one batch) no-ops; the statement's row count tells imported from duplicat
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database
 
 from ..models import Conversation, turns_to_json
+from .report import Rejection
 
 COLUMNS = ("id", "source", "locator", "fmt", "title", "external_id", "text", "turns",
            "imported_at", "run_id", "split_status")
@@ -17,6 +20,9 @@ INSERT_SQL = (
     f"VALUES ({', '.join('?' for _ in COLUMNS)})"
 )
 BATCH_SIZE = 2_000
+# What a single bad row can raise; database-wide failures (locked, disk full) still stop.
+ROW_ERRORS = (UnicodeError, ValueError, OverflowError, sqlite3.InterfaceError,
+              sqlite3.DataError, sqlite3.IntegrityError)
 
 
 def conversation_row(conv: Conversation, imported_at: str, run_id: int | None) -> tuple:
@@ -26,7 +32,12 @@ def conversation_row(conv: Conversation, imported_at: str, run_id: int | None) -
 
 
 class ConversationWriter:
-    """Collects rows and writes them in batches, each batch in one transaction."""
+    """Collects rows and writes them in batches, each batch in one transaction.
+
+    A row the database refuses (text that cannot be stored slipped past the parsers) must
+    not take its batch down with it: the batch is then written row by row and the refused
+    rows are kept in `rejected`, named by file and line.
+    """
 
     def __init__(self, db: Database, *, run_id: int | None, imported_at: str,
                  batch_size: int = BATCH_SIZE):
@@ -36,10 +47,22 @@ class ConversationWriter:
         self.batch_size = batch_size
         self.imported = 0
         self.duplicates = 0
+        self.rejected: list[Rejection] = []
         self._rows: list[tuple] = []
 
+    def take_rejected(self) -> list[Rejection]:
+        """Rows refused since the last call (they go into the report in file order)."""
+        taken, self.rejected = self.rejected, []
+        return taken
+
     def add(self, conv: Conversation) -> None:
-        self._rows.append(conversation_row(conv, self.imported_at, self.run_id))
+        try:
+            row = conversation_row(conv, self.imported_at, self.run_id)
+        except ROW_ERRORS as exc:
+            self.rejected.append(Rejection(conv.source, conv.locator,
+                                           f"cannot be stored: {exc}", "invalid_text"))
+            return
+        self._rows.append(row)
         if len(self._rows) >= self.batch_size:
             self.flush()
 
@@ -47,8 +70,26 @@ class ConversationWriter:
         if not self._rows:
             return
         rows, self._rows = self._rows, []
-        with self.db.atomic():
-            cursor = self.db.conn.executemany(INSERT_SQL, rows)
+        try:
+            with self.db.atomic():
+                cursor = self.db.conn.executemany(INSERT_SQL, rows)
+        except ROW_ERRORS:
+            self._write_one_by_one(rows)
+            return
         inserted = max(cursor.rowcount, 0)
         self.imported += inserted
         self.duplicates += len(rows) - inserted
+
+    def _write_one_by_one(self, rows: list[tuple]) -> None:
+        with self.db.atomic():
+            for row in rows:
+                try:
+                    cursor = self.db.conn.execute(INSERT_SQL, row)
+                except ROW_ERRORS as exc:
+                    self.rejected.append(Rejection(row[1], row[2], f"cannot be stored: {exc}",
+                                                   "invalid_text"))
+                    continue
+                if cursor.rowcount > 0:
+                    self.imported += 1
+                else:
+                    self.duplicates += 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..models import Conversation, Turn
 from .report import Rejection
@@ -60,7 +61,7 @@ def parse_turn_line(line: str) -> LineTurn | None:
     if match:
         timestamp = _timestamp(match)
         if timestamp is not False:
-            mark = match["mark"]
+            mark = match["mark"]  # (timestamp is now str | None)
             return LineTurn(marker_role(mark) or UNKNOWN, mark.upper() if len(mark) == 1
                             else mark, timestamp or None, match["text"].strip())
     match = _LABELLED.match(line)
@@ -75,7 +76,7 @@ def parse_turn_line(line: str) -> LineTurn | None:
     return LineTurn(role, speaker, timestamp or None, text)
 
 
-def _timestamp(match: re.Match[str]) -> str | None | bool:
+def _timestamp(match: re.Match[str]) -> str | None | Literal[False]:
     """The timestamp text; False when a bracketed prefix is not a time at all."""
     if match["ts"] is not None:
         value = match["ts"].strip()
@@ -129,6 +130,8 @@ def parse_transcript(lines: Iterable[str], source: str, fmt: str
     block = _Block()
     number = 0
     for number, line in enumerate(lines, start=1):
+        if line.startswith("\ufeff"):  # files joined with `cat` keep each one's BOM
+            line = line[1:]
         if _SEPARATOR.match(line):
             yield from _emit(block, source, fmt)
             block = _Block()
@@ -152,7 +155,7 @@ def _emit(block: _Block, source: str, fmt: str) -> Iterator[Conversation | Rejec
     locator = f"line {block.start_line}"
     turns = block.finish()
     if not turns:
-        yield Rejection(source, locator, NO_TURNS)
+        yield Rejection(source, locator, NO_TURNS, "no_turns")
         return
     title = block.title or (block.preamble[0][:200] if block.preamble else "")
     meta = {"preamble": block.preamble} if block.preamble else {}

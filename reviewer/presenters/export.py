@@ -1,20 +1,26 @@
 """What the Export page shows, computed without Streamlit: target and model choices, the
-options a form makes, the kept export as page state, token histogram, findings rows,
-summary metrics. Building and keeping the export itself is `reviewer.exporting`.
+options a form makes, the built report as page state and whether it went stale, the verdict
+with its errors or the warnings to acknowledge, where a finding opens in Review, the next step
+when there is nothing to export, token histogram, findings rows, summary metrics. Building
+and keeping the export itself is `reviewer.exporting`.
 """
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..exporting import ExportOptions, KeptExport
+from ..review.statuses import APPROVED
 from ..splitting import DEFAULT_FEW_SHOT
 from ..validation import DEFAULT_MODEL, MODELS, PROFILES, get_profile
 
-REVIEW_URL = "review"  # url_path of the Review page in app.py
+IMPORT_PAGE = "pages/import.py"
+REVIEW_PAGE = "pages/review.py"
+FINDING_PARAM_LIMIT = 300  # characters of "rule: message" handed to Review in the URL
 
 
 def target_choices() -> list[str]:
@@ -45,54 +51,162 @@ def form_options(*, target: str, model: str | None, epochs: int, multi_turn: boo
                          epochs=int(epochs) or None)
 
 
-def result_state(kept: KeptExport, model: str | None) -> dict[str, Any]:
-    """A kept export as plain session state (bytes, the report as JSON, where it went)."""
+def form_values(options: ExportOptions) -> dict[str, Any]:
+    """The page's form widgets (by key) set to what ``options`` were built from."""
+    values: dict[str, Any] = {"ex_target": options.target, "ex_epochs": options.epochs or 0,
+                              "ex_multi_turn": options.multi_turn,
+                              "ex_few_shot": options.few_shot is not None}
+    if options.model:
+        values["ex_model"] = options.model
+    return values
+
+
+def result_state(kept: KeptExport, options: ExportOptions, *, fingerprint: str,
+                 approved: int) -> dict[str, Any]:
+    """A kept export as plain session state: bytes, the report as JSON, where it went, the
+    options it was built with, and the approved set's fingerprint and count at build time
+    (what `stale_reasons` compares against). Token counts per example come from the
+    validation report, which counted them anyway."""
+    tokens = [int(n) for n in kept.report.token_counts]
     return {
-        "data": kept.data, "report": kept.report.to_json(), "ok": kept.ok, "model": model,
+        "data": kept.data, "report": kept.report.to_json(), "ok": kept.ok,
+        "model": options.model, "options": options, "token_counts": tokens,
+        "fingerprint": fingerprint, "approved": approved,
         "copy": str(kept.path) if kept.path else None,
         "manifest": str(kept.manifest) if kept.manifest else None,
         "file_name": kept.path.name if kept.path else None, "run_id": kept.run_id,
     }
 
 
-def pair_link(pair_id: int | None) -> str | None:
-    """Relative link that opens the Review page positioned on a pair."""
-    return f"{REVIEW_URL}?pair={int(pair_id)}" if pair_id is not None else None
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
-def _line_texts(obj: Any) -> list[dict] | None:
-    """Chat messages of an exported line, or a pseudo message list for prompt/completion."""
-    if not isinstance(obj, dict):
+def stale_reasons(result: Mapping[str, Any], *, fingerprint: str, approved: int,
+                  options: ExportOptions | None) -> list[str]:
+    """Why a built report no longer describes what an export would be now (empty: current).
+
+    The fingerprint moves with every review event, so an unchanged approved count can
+    still mean edited text or a pair swapped for another."""
+    reasons = []
+    if result.get("fingerprint") != fingerprint:
+        then = int(result.get("approved") or 0)
+        if then != approved:
+            reasons.append(f"the approved pairs changed since it was built "
+                           f"({then:,} approved then, {approved:,} now)")
+        else:
+            reasons.append(f"pairs were edited or reviewed since it was built "
+                           f"({approved:,} approved then and now)")
+    if options is not None and result.get("options") not in (None, options):
+        reasons.append("the options above differ from the ones it was built with")
+    return reasons
+
+
+@dataclass(frozen=True)
+class EmptyState:
+    """Nothing to export yet: what to say and where the next step is."""
+
+    message: str
+    action: str
+    page: str
+
+
+def empty_state(counts: Mapping[str, int]) -> EmptyState | None:
+    """The next step when no pair is approved (None when there is something to export)."""
+    if counts.get(APPROVED, 0):
         return None
-    if isinstance(obj.get("messages"), list):
-        return obj["messages"]
-    texts = [v for k in ("prompt", "completion", "text") if isinstance(v := obj.get(k), str)]
-    if texts:
-        return [{"role": "user", "content": t} for t in texts]
-    return None
+    total = sum(counts.values())
+    if not total:
+        return EmptyState(
+            "There are no pairs yet. Import conversation dumps and split them into "
+            "question/answer pairs; once pairs are approved in Review they can be exported "
+            "here.", "Import conversations", IMPORT_PAGE)
+    which = "The one pair is not" if total == 1 else f"None of the {total:,} pairs is"
+    return EmptyState(
+        f"{which} approved yet, and only approved pairs are exported. Review the pairs and "
+        "approve the good ones first.", "Review pairs", REVIEW_PAGE)
 
 
-def example_token_counts(data: bytes, model: str | None = None) -> list[int]:
-    """Tokens per example line of an export (the cookbook chat count), for the histogram.
+def approved_line(counts: Mapping[str, int]) -> str:
+    return (f"{_plural(counts.get(APPROVED, 0), 'approved pair')} will be exported "
+            f"({counts.get('pending', 0):,} still pending review).")
 
-    Lines that are not JSON objects with messages are skipped; the validation report names
-    them. Uses the exact offline tokenizer for the model's encoding.
-    """
-    from ..tokens import count_chat_tokens, encoding_name_for_model, get_encoding
 
-    enc = get_encoding(encoding_name_for_model(model))
-    counts: list[int] = []
-    for raw in data.splitlines():
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except ValueError:
-            continue
-        messages = _line_texts(obj)
-        if messages is not None:
-            counts.append(count_chat_tokens(messages, enc))
-    return counts
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    errors: int
+    warnings: int
+    headline: str
+
+
+def _total(report: Mapping[str, Any], severity: str) -> int:
+    """The report's true total (findings are listed up to a cap per rule)."""
+    listed = sum(1 for f in report.get("findings", []) if f.get("severity") == severity)
+    key = "errors" if severity == "error" else "warnings"
+    return max(int(report.get("summary", {}).get(key) or 0), listed)
+
+
+def verdict(result: Mapping[str, Any], *, stale: bool = False) -> Verdict:
+    """The one line that says whether the export can be downloaded, and what comes next;
+    a stale report's line says it is about the last build."""
+    report = result["report"]
+    errors, warnings = _total(report, "error"), _total(report, "warning")
+    if not result["ok"]:
+        if stale:
+            head = f"The last build was refused ({_plural(errors, 'error')})."
+        else:
+            them = "it" if errors == 1 else "them"
+            head = f"Export refused: {_plural(errors, 'error')}. Fix {them} and build again."
+        return Verdict(False, errors, warnings, head)
+    examples = _plural(int(report.get("summary", {}).get("examples") or 0), "example")
+    passed = "The last build passed validation." if stale else "The file passed validation."
+    then = (f"{_plural(warnings, 'warning')} to acknowledge before the download."
+            if warnings else "no warnings.")
+    return Verdict(True, errors, warnings, f"{passed} {examples}, {then}")
+
+
+def where(line: int | None) -> str:
+    return f"line {line}" if line else "whole file"
+
+
+def error_rows(report: Mapping[str, Any]) -> list[dict]:
+    """The refusing errors, in file order, as rows of the table under the verdict."""
+    return [{"rule": r["rule"], "where": where(r["line"]), "pair_id": r["pair_id"],
+             "message": r["message"]}
+            for r in findings_rows(report.get("findings", [])) if r["severity"] == "error"]
+
+
+def warning_counts(report: Mapping[str, Any]) -> list[dict]:
+    """Warnings per rule, most frequent first, with the first one's message as an example.
+    Counts are the report's true totals per rule (more may exist than are listed)."""
+    listed: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for f in report.get("findings", []):
+        if f.get("severity") == "warning":
+            listed[f["rule"]] += 1
+            example.setdefault(f["rule"], f.get("message", ""))
+    totals = report.get("summary", {}).get("rules") or {}
+    rows = [{"rule": rule, "warnings": max(n, int(totals.get(rule) or 0)),
+             "for example": example[rule]} for rule, n in listed.items()]
+    return sorted(rows, key=lambda r: (-r["warnings"], r["rule"]))
+
+
+def selected_row(rows: Sequence[dict], selection: Sequence[int]) -> dict | None:
+    """The table row a reviewer selected (single-row selection), if any."""
+    if not selection or not 0 <= selection[0] < len(rows):
+        return None
+    return rows[selection[0]]
+
+
+def review_params(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """Query parameters that open a finding's pair in Review's focus view, with the finding
+    shown above it; None for a finding about the whole file (no pair)."""
+    pair_id = row.get("pair_id")
+    if pair_id is None:
+        return None
+    finding = f"{row.get('rule', '')}: {row.get('message', '')}"
+    return {"pair": str(int(pair_id)), "finding": finding[:FINDING_PARAM_LIMIT]}
 
 
 def histogram(values: Sequence[int], bins: int = 20) -> list[dict]:
@@ -114,7 +228,7 @@ def histogram(values: Sequence[int], bins: int = 20) -> list[dict]:
 
 
 def findings_rows(findings: Iterable[Any]) -> list[dict]:
-    """Findings (objects or dicts) as table rows with a link to the pair when there is one."""
+    """Findings (objects or dicts) as table rows."""
     rows = []
     for f in findings:
         d = f if isinstance(f, Mapping) else f.to_dict()
@@ -125,7 +239,6 @@ def findings_rows(findings: Iterable[Any]) -> list[dict]:
             "line": d.get("line"),
             "pair_id": pair_id,
             "message": d.get("message", ""),
-            "open": pair_link(pair_id),
         })
     return rows
 

@@ -26,8 +26,9 @@ KEYS: dict[str, tuple[str, str]] = {
     "history": ("H", "History"),
 }
 
+# Plain symbols every text font has (no emoji font is needed to tell them apart).
 STATUS_ICONS: dict[str, str] = {
-    PENDING: "⏳", APPROVED: "✅", REJECTED: "⛔", DELETED: "🗑",
+    PENDING: "○", APPROVED: "✓", REJECTED: "✗", DELETED: "–",
 }
 
 
@@ -151,3 +152,12 @@ def finding_text(value: str | None) -> str | None:
     """The finding a deep link from the Export page carries (shown above the pair)."""
     text = " ".join((value or "").split())
     return text[:300] or None
+
+
+def flag_summary(raw: str | None) -> str:
+    """A table cell for a pair's flags: their codes, most severe first."""
+    try:
+        flags = json.loads(raw or "[]")
+    except ValueError:
+        return ""
+    return ", ".join(str(f.get("code", "")) for f in flags if isinstance(f, dict))

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlite_utils import Database
 
 from ..db import now_iso
-from ..models import normalise_text
+from ..models import Turn, normalise_text, turns_from_json
 from .filters import PairFilter
 from .statuses import APPROVED, DELETED, PAIR_STATUSES, PENDING, REJECTED, SPLIT_STATUSES
 
@@ -30,7 +30,7 @@ TEXT_FIELDS: tuple[str, ...] = ("system", "question", "answer")
 
 PAGE_COLUMNS = (
     "id, conversation_id, position, status, system, question, answer, origin, version, "
-    "updated_at, updated_by"
+    "updated_at, updated_by, flags"
 )
 
 # How many matches a search counts before it says "more than".
@@ -246,6 +246,59 @@ def turns_of(value: str | None) -> tuple[int, ...]:
         return ()
 
 
+def conversation_turns(db: Database, conversation_id: str) -> list[Turn]:
+    row = db.execute("SELECT turns FROM conversations WHERE id = ?",
+                     [conversation_id]).fetchone()
+    try:
+        return turns_from_json(row[0]) if row and row[0] else []
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+def _flags_json(question: str, answer: str, system: str, turns: Sequence[Turn],
+                question_turns: Sequence[int], answer_turns: Sequence[int],
+                others: Sequence[str]) -> str | None:
+    """The risk flags of one pair as stored (JSON list), or None when it has none."""
+    from .flags import compute_flags
+
+    if not turns:
+        return None
+    flags = compute_flags(question, answer, system, turns,
+                          question_turns=list(question_turns) or None,
+                          answer_turns=list(answer_turns) or None,
+                          other_questions=others)
+    if not flags:
+        return None
+    return json.dumps([{"code": f.code, "severity": f.severity, "detail": f.detail}
+                       for f in flags], ensure_ascii=False)
+
+
+def with_provenance_and_flags(db: Database, conversation_id: str,
+                              new: Sequence[NewPair], others: Sequence[str] = ()
+                              ) -> list[NewPair]:
+    """Fill in what a splitter left out: the source turns each text came from (found in the
+    conversation when not given, or when the given ones do not hold the text) and the
+    pair's risk flags, computed against the conversation."""
+    from .flags import provenance_for
+
+    turns = conversation_turns(db, conversation_id)
+    if not turns:
+        return list(new)
+    questions = [p.question for p in new]
+    out = []
+    for index, pair in enumerate(new):
+        siblings = [*others, *questions[:index], *questions[index + 1:]]
+        flags = _flags_json(pair.question, pair.answer, pair.system, turns,
+                            pair.question_turns, pair.answer_turns, siblings)
+        q_turns, a_turns = pair.question_turns, pair.answer_turns
+        if not (q_turns and a_turns) or (flags and "provenance_mismatch" in flags):
+            found_q, found_a = provenance_for(pair.question, pair.answer, turns)
+            q_turns, a_turns = tuple(found_q) or q_turns, tuple(found_a) or a_turns
+        decoded = tuple(json.loads(flags)) if flags else ()
+        out.append(replace(pair, question_turns=q_turns, answer_turns=a_turns, flags=decoded))
+    return out
+
+
 def _insert_pairs(db: Database, new: list[NewPair], *, who: str, run_id: int | None,
                   ids: list[int], action: str = "create", at: str | None = None) -> None:
     at = at or now_iso()
@@ -328,6 +381,7 @@ def replace_split_pairs(db: Database, conversation_id: str, new: Sequence[NewPai
         held_questions.add(key)
         fresh.append(pair)
     db.conn.executemany(_EVENT_SQL, events)
+    fresh = with_provenance_and_flags(db, conversation_id, fresh)
     _insert_pairs(db, fresh, who=who, run_id=run_id, ids=outcome.ids, at=at)
     outcome.created = len(fresh)
     return outcome
@@ -392,7 +446,21 @@ def update_pair(db: Database, pair_id: int, changes: Mapping[str, Any], *,
              int(expected_version) + 1, undoes]
             for f, v in diff.items()
         ])
+        if set(diff) & set(TEXT_FIELDS):
+            _refresh_flags(db, {**row, **diff})
     return OK
+
+
+def _refresh_flags(db: Database, row: Mapping[str, Any]) -> None:
+    """Recompute a pair's flags after its text changed (an edit can fix or cause them)."""
+    turns = conversation_turns(db, row["conversation_id"])
+    others = [q for (q,) in db.execute(
+        "SELECT question FROM pairs WHERE conversation_id = ? AND id != ? AND status != ?",
+        [row["conversation_id"], row["id"], DELETED]).fetchall()]
+    flags = _flags_json(row["question"] or "", row["answer"] or "", row["system"] or "", turns,
+                        turns_of(row.get("question_turns")), turns_of(row.get("answer_turns")),
+                        others)
+    db.execute("UPDATE pairs SET flags = ? WHERE id = ?", [flags, row["id"]])
 
 
 @dataclass(frozen=True)
@@ -813,10 +881,11 @@ def add_manual_pair(db: Database, conversation_id: str, question: str, answer: s
         after = next((p for p in siblings if int(p["id"]) == int(after_pair_id)), None)
         if after is not None:
             position = int(after["position"] or 0)
-    (pair_id,) = add_pairs(db, [NewPair(
+    new = with_provenance_and_flags(db, conversation_id, [NewPair(
         conversation_id, system, question, answer, position=position, origin="manual",
         question_turns=tuple(question_turns), answer_turns=tuple(answer_turns),
-        touched=True)], who=who)
+        touched=True)], [p["question"] or "" for p in siblings if p["status"] != DELETED])
+    (pair_id,) = add_pairs(db, new, who=who)
     return pair_id
 
 

@@ -29,6 +29,11 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("pages/export.py", "Export", ":material/download:", "export"),
 )
 
+# The tab icon, served by the app itself. Without one, Streamlit turns the current page's
+# Material icon into a favicon fetched from an external font host, which an offline
+# machine cannot reach.
+PAGE_ICON = Path(__file__).resolve().parent.parent / "data" / "favicon.png"
+
 REVIEWER_KEY = "reviewer_name"
 MAX_NAME = 60
 # The reviewer's name is remembered per browser in this cookie (a year), so it is asked once,
@@ -160,7 +165,7 @@ def page_setup(title: str) -> PageContext:
 
     Idempotent and cheap; the first line of every page script.
     """
-    st.set_page_config(page_title=f"{title} · reviewer", layout="wide")
+    st.set_page_config(page_title=f"{title} · reviewer", page_icon=PAGE_ICON, layout="wide")
     for key, value in SESSION_DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = list(value) if isinstance(value, list) else value

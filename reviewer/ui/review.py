@@ -17,6 +17,7 @@ import streamlit as st
 from ..presenters import review as view
 from ..review import PAIR_STATUSES, PairFilter, drafts, store
 from ..review.diffs import text_diff
+from ..review.flags import FLAG_CODES
 from ..review.statuses import ALL, APPROVED, DELETED, PENDING, REJECTED
 from . import db_path, get_db, plain, plain_block, reviewer_name
 
@@ -222,8 +223,8 @@ def filters(db) -> None:
                   on_change=_reset_position, placeholder="words or part of a word, 한국어 too")
     f3.selectbox("Source file", ["", *_sources(db)], key="rv_source", on_change=_reset_position,
                  format_func=lambda s: s or "all files")
-    f4.text_input("Flag", key="rv_flag", on_change=_reset_position,
-                  placeholder="e.g. unsupported_answer")
+    f4.selectbox("Risk flag", ["", *FLAG_CODES], key="rv_flag", on_change=_reset_position,
+                 format_func=lambda code: code.replace("_", " ") if code else "any or none")
 
 
 def _sources(db) -> list[str]:
@@ -317,32 +318,33 @@ def _empty_queue(db, where: PairFilter) -> None:
 
 
 def _buttons(pid: int, version: int, editing: bool) -> None:
-    """One toolbar above the pair and its source. Buttons take the width of their label and
-    key (never cut short) and wrap onto a second line only on a narrow window."""
+    """The action bar, one line above the pair and its source: decisions first, then moving
+    through the queue. Buttons size to their labels and wrap only on a narrow window, so
+    every label and its key stay readable."""
     keys = view.KEYS
+
+    def button(action: str, callback, args=(), *, label: str | None = None,
+               primary: bool = False) -> None:
+        shortcut, name = keys[action]
+        st.button(label or name, key=f"rv_{action}", shortcut=shortcut, width="content",
+                  type="primary" if primary else "secondary", on_click=callback, args=args,
+                  help=name if label else None)
+
     with st.container(horizontal=True, gap="xsmall", key="rv_toolbar"):
-        for action, status in (("approve", APPROVED), ("reject", REJECTED),
-                               ("delete", DELETED)):
-            shortcut, label = keys[action]
-            st.button(label, key=f"rv_{action}", shortcut=shortcut,
-                      type="primary" if action == "approve" else "secondary",
-                      on_click=set_status, args=(pid, version, status))
+        button("approve", set_status, (pid, version, APPROVED), primary=True)
+        button("reject", set_status, (pid, version, REJECTED))
+        button("delete", set_status, (pid, version, DELETED))
         if editing:
-            shortcut, label = keys["save_next"]
-            st.button("Save & approve", key="rv_save_next", shortcut=shortcut, help=label,
-                      on_click=save_draft, args=(pid, True))
-            st.button("Save", key="rv_save", on_click=save_draft, args=(pid, False))
+            button("save_next", save_draft, (pid, True), label="Save & approve", primary=True)
+            st.button("Save", key="rv_save", width="content", on_click=save_draft,
+                      args=(pid, False))
         else:
-            shortcut, label = keys["edit"]
-            st.button(label, key="rv_edit", shortcut=shortcut, on_click=start_edit,
-                      args=(pid, version))
-            shortcut, label = keys["skip"]
-            st.button(label, key="rv_skip", shortcut=shortcut, on_click=step, args=(pid, 1))
-        for action, callback, args in (("previous", step, (pid, -1)), ("next", step, (pid, 1)),
-                                       ("undo", undo, ()), ("history", toggle_history, ())):
-            shortcut, label = keys[action]
-            st.button(label, key=f"rv_{action}", shortcut=shortcut, on_click=callback,
-                      args=args)
+            button("edit", start_edit, (pid, version))
+            button("skip", step, (pid, 1))
+        button("previous", step, (pid, -1))
+        button("next", step, (pid, 1))
+        button("undo", undo)
+        button("history", toggle_history)
 
 
 def _draft_state(db, pid: int, version: int) -> tuple[drafts.Draft | None, bool]:
@@ -388,9 +390,13 @@ def _flags(pair: dict) -> None:
     except ValueError:
         flags = []
     for flag in flags if isinstance(flags, list) else []:
-        if isinstance(flag, dict):
-            st.error(f"⚑ {flag.get('code', 'flag')}")
-            plain(flag.get("detail") or "")
+        if isinstance(flag, dict) and flag.get("code") in FLAG_CODES:
+            code = str(flag["code"])  # one of ours, safe to format
+            severity = flag.get("severity") if flag.get("severity") in ("high", "medium",
+                                                                        "low") else ""
+            with st.container(border=True, key=f"rv_flag_{code}"):
+                st.markdown(f":red[**⚑ {code.replace('_', ' ')}**] · {severity}")
+                plain(flag.get("detail") or "")
 
 
 def _stale_draft(db, pair: dict, draft: drafts.Draft) -> None:
@@ -524,6 +530,7 @@ def table_view(db) -> None:
         "status": pd.Series([r["status"] for r in rows], dtype="object"),
         "state": pd.Series([view.STATUS_ICONS.get(r["status"], "") for r in rows],
                            dtype="object"),
+        "flags": pd.Series([view.flag_summary(r.get("flags")) for r in rows], dtype="object"),
         "question": pd.Series([r["question"] or "" for r in rows], dtype="object"),
         "answer": pd.Series([r["answer"] or "" for r in rows], dtype="object"),
         "source": pd.Series([sources.get(r["conversation_id"], "") for r in rows],
@@ -534,7 +541,7 @@ def table_view(db) -> None:
     st.data_editor(
         frame, key=editor_key, on_change=_save_table_edits, args=(editor_key,),
         num_rows="fixed", hide_index=True, row_height=64,
-        disabled=["id", "state", "question", "answer", "source", "version"],
+        disabled=["id", "state", "flags", "question", "answer", "source", "version"],
         column_config={
             "open": st.column_config.ButtonColumn("", width="small", key="rv_open_click",
                                                   on_click=_open_clicked),
@@ -542,6 +549,7 @@ def table_view(db) -> None:
             "status": st.column_config.SelectboxColumn(
                 "Status", options=list(PAIR_STATUSES), required=True, width="small"),
             "state": st.column_config.TextColumn("", width=36),
+            "flags": st.column_config.TextColumn("Flags", width="small"),
             "question": st.column_config.TextColumn("Question", width="large"),
             "answer": st.column_config.TextColumn("Answer", width="large"),
             "source": st.column_config.TextColumn("Source (file · where)", width="medium"),

@@ -1,9 +1,9 @@
 """The fine-tune readiness gate: format rules, tokens and cost, duplicates, personal data,
 template conformance and export profiles."""
 
+from ..catalog import DEFAULT_MODEL, MODELS, ModelInfo, lookup_model
 from .engine import Validation, find_overlap, validate_file, validate_objects
 from .findings import ERROR, WARNING, Finding, ValidationReport
-from .models import DEFAULT_MODEL, MODELS, ModelInfo, lookup_model
 from .profiles import PROFILES, Profile, get_profile
 from .reader import MAX_FILE_BYTES, MAX_LINE_BYTES, ReadError
 from .template import FewShotFileError, load_few_shot_file

@@ -55,14 +55,6 @@ class ExampleView:
     texts: list[str] = field(default_factory=list)       # free text for the PII scan
     roles: tuple[str, ...] = ()
 
-    @property
-    def user_text(self) -> str:
-        return "\n".join(self.user)
-
-    @property
-    def assistant_text(self) -> str:
-        return "\n".join(self.assistant)
-
 
 def iter_strings(value: Any, limit: int = 100_000):
     """Every string (keys too) inside a JSON value, without recursion (any nesting depth)."""
@@ -153,52 +145,6 @@ def _check_top_level(line: int, obj: dict, pair_id: int | None, out: list[Findin
                            pair_id))
 
 
-_plain_roles: dict[frozenset[str], frozenset[str]] = {}
-
-
-def _common_shape(line: int, messages: list, pair_id: int | None, roles: frozenset[str]
-                  ) -> ExampleView | None:
-    """The view of the common, well-formed shape, or None to run every check.
-
-    The shape: every message is exactly ``{"role": system|user|assistant, "content":
-    non-empty string}`` (roles the profile allows), with a system, a user and an assistant
-    message. Such an example breaks no rule of :func:`check_chat` and gets no warning from
-    it, so only the view is built.
-    """
-    plain = _plain_roles.get(roles)
-    if plain is None:
-        plain = _plain_roles[roles] = _PLAIN & roles
-    texts: list[str] = []
-    strings: list[str] = []
-    assistant: list[str] = []
-    users: list[str] = []
-    seq: list[str] = []
-    system = None
-    for msg in messages:
-        if type(msg) is not dict or len(msg) != 2:
-            return None
-        role = msg.get("role")
-        content = msg.get("content")
-        if type(content) is not str or not content or type(role) is not str \
-                or role not in plain:
-            return None
-        seq.append(role)
-        texts.append(content)
-        if role == "assistant":
-            assistant.append(content)
-            continue
-        strings.append(content)
-        if role == "user":
-            users.append(content)
-        elif system is None:
-            system = content
-    if not assistant or not users or system is None:
-        return None
-    return ExampleView(line, pair_id, len(messages), strings,
-                       REPLY_PRIMING + TOKENS_PER_MESSAGE * len(messages), assistant, system,
-                       users, texts, tuple(seq))
-
-
 def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
                roles: frozenset[str] = frozenset(ALLOWED_KEYS),
                strict_keys: bool = True) -> tuple[list[Finding], ExampleView | None]:
@@ -215,10 +161,6 @@ def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
         return out, None
     if len(obj) > 1:
         _check_top_level(line, obj, pair_id, out)
-    else:
-        view = _common_shape(line, messages, pair_id, roles)
-        if view is not None:
-            return out, view
 
     view = ExampleView(line, pair_id, n_messages=len(messages))
     const = REPLY_PRIMING
@@ -307,7 +249,7 @@ def check_chat(line: int, obj: Any, pair_id: int | None = None, *,
                 if problem:
                     out.append(error(line, "invalid_tool_calls", f"{where}: {problem}", pair_id))
                 else:
-                    for call in calls:
+                    for call in calls or ():
                         strings.append(call["function"]["name"])
                         strings.append(call["function"]["arguments"])
             if isinstance(fcall, dict):

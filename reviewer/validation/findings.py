@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+FINDINGS_PER_RULE = 1000  # listed per rule; the rest are only counted
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,49 @@ def warning(line: int, rule: str, message: str, pair_id: int | None = None,
     return Finding(line, rule, WARNING, message, pair_id, **context)
 
 
+class Sink:
+    """Findings of a run, at most ``FINDINGS_PER_RULE`` listed per rule (the first ones to
+    arrive); the true totals are counted."""
+
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+        self.per_rule: Counter[str] = Counter()
+        self.errors = 0
+        self.warnings = 0
+
+    def room(self, rule: str) -> int:
+        """How many more findings of ``rule`` would be listed."""
+        return max(0, FINDINGS_PER_RULE - self.per_rule[rule])
+
+    def count(self, rule: str, severity: str, n: int = 1) -> None:
+        """Count findings that are not listed."""
+        self.per_rule[rule] += n
+        if severity == ERROR:
+            self.errors += n
+        else:
+            self.warnings += n
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            if self.per_rule[f.rule] < FINDINGS_PER_RULE:
+                self.items.append(f)
+            self.count(f.rule, f.severity)
+
+    @property
+    def omitted(self) -> dict[str, int]:
+        listed = Counter(f.rule for f in self.items)
+        return {r: n - listed[r] for r, n in self.per_rule.items() if n > listed[r]}
+
+
 @dataclass
 class ValidationReport:
+    """``summary`` and ``findings`` (see :meth:`to_json`); ``token_counts`` has the token
+    count of every counted example in line order (what the token statistics are made of),
+    kept out of the JSON."""
+
     summary: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+    token_counts: list[int] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:

@@ -29,10 +29,10 @@ def _common_suffix(a: str, b: str) -> str:
 @dataclass
 class LegacyState:
     n: int = 0
-    prompt_prefix: str | None = None
-    prompt_suffix: str | None = None
-    completion_prefix: str | None = None
-    completion_suffix: str | None = None
+    prompt_prefix: str = ""
+    prompt_suffix: str = ""
+    completion_prefix: str = ""
+    completion_suffix: str = ""
     first_prompt: str | None = None
     first_completion: str | None = None
     all_prompts_same: bool = True
@@ -80,7 +80,7 @@ class LegacyState:
         if self.all_completions_same:
             out.append(error(0, "all_completions_identical", "every completion is the same"))
         out.extend(_ending_findings(
-            self.prompt_suffix or "", self.prompts, SEPARATOR_CANDIDATES, "\n\n### =>\n\n",
+            self.prompt_suffix, self.prompts, SEPARATOR_CANDIDATES, "\n\n### =>\n\n",
             missing=("prompt_separator", "prompts do not end with a common separator; end "
                                          "each with {suggest!r}"),
             reused=("separator_in_prompt", "the separator {ending!r} also appears inside "
@@ -90,18 +90,18 @@ class LegacyState:
                                f"{self.no_space_count} completion(s) do not start with a space "
                                f"(lines {', '.join(map(str, self.no_space))}…)"))
         out.extend(_ending_findings(
-            self.completion_suffix or "", self.completions, STOP_CANDIDATES, " [END]",
+            self.completion_suffix, self.completions, STOP_CANDIDATES, " [END]",
             missing=("completion_stop", "completions do not end with a common stop sequence; "
                                         "end each with {suggest!r} and pass it as stop at "
                                         "inference"),
             reused=("stop_in_completion", "the stop sequence {ending!r} also appears inside "
                                           "{n} completion(s)")))
-        prefix = (self.prompt_prefix or "")
+        prefix = self.prompt_prefix
         if len(prefix) > 12:
             out.append(warning(0, "common_prompt_prefix",
                                f"all prompts start with {prefix[:40]!r}; fine-tuning does not "
                                "need instructions repeated in every prompt"))
-        cprefix = (self.completion_prefix or "").removeprefix(" ")
+        cprefix = self.completion_prefix.removeprefix(" ")
         if len(cprefix) >= 5 and not self.all_completions_same:
             out.append(warning(0, "common_completion_prefix",
                                f"all completions start with {cprefix[:40]!r}; consider removing "

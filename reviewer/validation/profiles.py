@@ -56,7 +56,6 @@ class Profile:
     chat = True
     roles = frozenset(ALLOWED_KEYS)
     token_limit_is_error = True
-    parallel_safe = True  # no file-wide state while reading: byte ranges can be checked apart
 
     def check(self, line: int, obj: Any, pair_id: int | None
               ) -> tuple[list[Finding], ExampleView | None]:
@@ -113,7 +112,6 @@ class HFMessagesProfile(Profile):
     name = "hf-messages"
     description = "messages JSONL for TRL / Axolotl"
     min_examples = 1
-    parallel_safe = False  # compares every line's keys with the file's first line
     roles = frozenset({"system", "user", "assistant", "tool"})
     token_limit_is_error = False
 
@@ -152,7 +150,6 @@ class PromptCompletionProfile(Profile):
     description = "prompt/completion JSONL (legacy OpenAI, TRL prompt-completion)"
     min_examples = 10
     chat = False
-    parallel_safe = False  # common prefixes/suffixes are collected over the whole file
     token_limit_is_error = True
 
     def check(self, line, obj, pair_id):

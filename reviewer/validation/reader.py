@@ -51,31 +51,20 @@ def file_findings(path: Path) -> list[Finding]:
 BLOCK_BYTES = 1 << 20
 
 
-def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES, start: int = 0,
-                   end: int | None = None) -> Iterator[tuple[int, bytes | None]]:
+def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES
+                   ) -> Iterator[tuple[int, bytes | None]]:
     """Yield ``(line number, raw bytes without the newline)``; ``None`` for a line longer
-    than ``max_line`` bytes (never held in memory whole).
-
-    With ``start``/``end`` (byte offsets; ``start`` at a line start) only the lines that
-    start inside ``[start, end)`` are read, numbered from 1 within that range. The file is
-    read in blocks and split on newlines (much cheaper per line than ``readline``).
-    """
+    than ``max_line`` bytes (never held in memory whole). The file is read in blocks and
+    split on newlines (much cheaper per line than ``readline``)."""
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below, errors mapped to ReadError
     except OSError as exc:
         raise ReadError(f"cannot open {path}: {exc.strerror or exc}") from exc
     with fh:
         number = 0
-        line_start = start                  # file offset of the current line
-        limit = float("inf") if end is None else end
         carry: list[bytes] = []             # pieces of the current, unfinished line
         carried = 0                         # its length so far
-        try:
-            if start:
-                fh.seek(start)
-        except OSError as exc:
-            raise ReadError(f"cannot read {path}: {exc}") from exc
-        while line_start < limit:
+        while True:
             try:
                 block = fh.read(BLOCK_BYTES)
             except OSError as exc:
@@ -93,15 +82,11 @@ def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES, start: int = 0
                     raw = b"".join([*carry, piece]) if length <= max_line else None
                     carry, carried = [], 0
                 else:
-                    length = len(piece)
-                    raw = piece if length <= max_line else None
+                    raw = piece if len(piece) <= max_line else None
                 number += 1
-                line_start += length + 1
                 if raw is not None and raw.endswith(b"\r"):
                     raw = raw[:-1]
                 yield number, raw
-                if line_start >= limit:
-                    return
             if tail:
                 carried += len(tail)
                 if carried <= max_line:
@@ -110,54 +95,19 @@ def iter_raw_lines(path: Path, *, max_line: int = MAX_LINE_BYTES, start: int = 0
                     carry = []  # too long: keep only its length
 
 
-def line_starts(path: Path, size: int, pieces: int) -> list[int]:
-    """Offsets that cut the file into about ``pieces`` byte ranges at line starts."""
-    cuts = [0]
-    with open(path, "rb") as fh:
-        for k in range(1, pieces):
-            target = size * k // pieces
-            if target <= cuts[-1]:
-                continue
-            fh.seek(target - 1)
-            pos = target - 1
-            while True:  # find the end of the line that holds byte target-1
-                chunk = fh.readline(1 << 20)
-                pos += len(chunk)
-                if not chunk or chunk.endswith(b"\n"):
-                    break
-            if pos >= size:
-                break
-            if pos > cuts[-1]:
-                cuts.append(pos)
-    return cuts
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constant)  # built once, not per line
-_JSON_SPACE = " \t\n\r"
 
 
-def _raw_decode(text: str) -> tuple[Any, int]:
-    """``JSONDecoder.raw_decode`` that also allows JSON whitespace before the value (as
-    ``decode`` does), without ``decode``'s two regex calls on the common line."""
-    if text[:1] in _JSON_SPACE:
-        stripped = text.lstrip(_JSON_SPACE)
-        obj, end = _DECODER.raw_decode(stripped)
-        return obj, end + len(text) - len(stripped)
-    return _DECODER.raw_decode(text)
-
-
-def parse_line(number: int, raw: bytes | None, *, first: bool | None = None
-               ) -> tuple[Any, Finding | None]:
-    """Parse one raw line: ``(object, None)``, or ``(None, finding)``; blank → ``(None, None)``.
-    ``first`` says whether this is the file's first line (default: ``number == 1``)."""
+def parse_line(number: int, raw: bytes | None) -> tuple[Any, Finding | None]:
+    """Parse one raw line: ``(object, None)`` or ``(None, finding)``."""
     if raw is None:
         return None, error(number, "line_too_long",
                            f"line is longer than {MAX_LINE_BYTES // 2**20} MB; not read")
-    if (number == 1 if first is None else first) and raw.startswith(_BOM):
+    if number == 1 and raw.startswith(_BOM):
         return None, error(number, "bom", "file starts with a UTF-8 byte-order mark; remove it")
     if not raw.strip():
         return None, warning(number, "blank_line", "blank line (skipped; not an example)")
@@ -167,9 +117,7 @@ def parse_line(number: int, raw: bytes | None, *, first: bool | None = None
         return None, error(number, "invalid_utf8",
                            f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})")
     try:
-        obj, end = _raw_decode(text)
-        if end != len(text) and text[end:].strip(_JSON_SPACE):
-            raise ValueError("Extra data")
+        obj = _DECODER.decode(text)
     except RecursionError:
         return None, error(number, "invalid_json", "JSON nested too deeply to parse")
     except ValueError as exc:

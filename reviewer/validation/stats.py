@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .models import MODELS, SOURCE_DATE, ModelInfo
+from ..catalog import MODELS, SOURCE_DATE, ModelInfo
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100

@@ -176,3 +176,31 @@ def test_a_resplit_never_brings_back_what_a_reviewer_merged_split_or_deleted(db,
     assert report.pairs_created == 0
     live = [p for p in store.pairs_of_conversation(db, "c1") if p["status"] != "deleted"]
     assert [p["id"] for p in live] == [a]
+
+
+def flag_codes(db, pair_id: int) -> list[str]:
+    raw = store.get_pair(db, pair_id)["flags"]
+    return [f["code"] for f in json.loads(raw)] if raw else []
+
+
+def test_flags_are_computed_at_split_time_and_refreshed_on_edit(db, db_path):
+    add_conversation(db, "c1", [
+        ("customer", "My X200 router drops Wi-Fi every evening after an hour."),
+        ("engineer", "Please update the X200 firmware to version 2.1 and reboot it."),
+        ("customer", "Thanks a lot!"), ("engineer", "You're welcome, have a nice day!")])
+    split_pending(db_path, make_splitter("rules"))
+    tech, thanks = (p["id"] for p in store.pairs_of_conversation(db, "c1"))
+    assert flag_codes(db, tech) == []
+    assert "greeting" in flag_codes(db, thanks)
+    assert store.turns_of(store.get_pair(db, tech)["answer_turns"]) == (1,)
+    # An invented answer is flagged as soon as it is saved, and the flag says why.
+    invented = "Replace the power supply with the PSU-9000 model from our 2019 catalogue."
+    assert store.update_pair(db, tech, {"answer": invented}, expected_version=1,
+                             who="kim") == store.OK
+    flags = json.loads(store.get_pair(db, tech)["flags"])
+    assert flags[0]["code"] == "unsupported_answer" and flags[0]["detail"]
+    assert store.count(db, PairFilter().narrowed(flag="unsupported_answer")) == 1
+    # Putting the real answer back clears it.
+    store.update_pair(db, tech, {"answer": "Update the X200 firmware to 2.1 and reboot it."},
+                      expected_version=2, who="kim")
+    assert flag_codes(db, tech) == []

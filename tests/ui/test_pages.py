@@ -71,3 +71,9 @@ def test_overview_shows_counts(db):
     assert metrics["Pending"] == "5" and metrics["Approved"] == "2"
     assert metrics["Split: split"] == "2"
     assert not at.exception
+
+
+def test_the_tab_icon_is_a_local_file():
+    from reviewer.ui import PAGE_ICON
+
+    assert PAGE_ICON.is_file() and PAGE_ICON.suffix == ".png"

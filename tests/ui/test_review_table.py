@@ -23,10 +23,10 @@ def test_first_page_shows_source_and_read_only_texts(db):
     assert ids_shown(at) == ids[:50]
     assert at.pagination(key="rv_page").num_pages == 3
     editor = at.data_editor[0]
-    assert list(editor.value.columns) == ["open", "id", "status", "state", "question", "answer",
-                                          "source", "version"]
+    assert list(editor.value.columns) == ["open", "id", "status", "state", "flags", "question",
+                                          "answer", "source", "version"]
     assert editor.value["source"].tolist()[0] == "dump.txt · line 1"
-    assert editor.value["state"].tolist()[0] == "⏳"
+    assert editor.value["state"].tolist()[0] == "○"
 
 
 def test_paging(db):

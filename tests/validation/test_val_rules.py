@@ -9,7 +9,6 @@ from reviewer.cli import cli
 from reviewer.validation import (
     MODELS,
     PROFILES,
-    dedupe,
     find_overlap,
     lookup_model,
     pii,
@@ -131,15 +130,38 @@ def test_pii_no_false_positive(text):
 ])
 def test_pii_found_next_to_korean_particles(text, kind):
     assert [k for k, _ in pii.scan(text)] == [kind]
-    assert pii.might_contain(text)
+
+
+@pytest.mark.parametrize("value", [
+    "a@b.io", "kim.minsu+test@mail.example.co.kr", "010 1234 5678", "010-1234-5678",
+    "+82-10-1234-5678", "+82 2 123 4567", "02-123-4567", "031)123-4567", "(555) 123-4567",
+    "555-123-4567", "+1 202 555 0175", "10.0.0.1", "192.168.200.254",
+    "fe80::1ff:fe23:4567:890a", "::1", "2001:db8::8a2e:370:7334", "AKIAIOSFODNN7EXAMPLE",
+    "sk-" + "abcDEF123" * 3, "ghp_" + "a1B2" * 9, "xoxb-" + "12345-abcde",
+    "0123456789abcdef" * 2, "Ab1/" * 11, "5555 5555 5555 4444", "4111-1111-1111-1111",
+    "850315-2345678",
+])
+def test_every_match_holds_its_kinds_anchor(value):
+    """A kind's pattern only runs where its anchor is found: every match must hold it."""
+    matched = False
+    for kind in pii.KINDS:
+        for m in kind.pattern.finditer(f"see {value} ok"):
+            matched = True
+            assert kind.anchor.search(m.group()), (kind.name, m.group())
+    assert matched
+    assert list(pii.scan(f"see {value} ok"))
 
 
 def test_near_duplicate_korean_and_overlap():
     a = "프린터 드라이버를 다시 설치한 뒤 테스트 페이지를 인쇄해서 결과를 알려 주세요. 감사합니다."
     b = a.replace("감사합니다", "고맙습니다")
-    keys, low = dedupe.signatures([a, b, "전혀 다른 내용의 " * 5])
-    pairs = dedupe.near_pairs(keys, low)
-    assert [(x, y) for x, y, _ in pairs] == [(0, 1)]
+    data = items(12)
+    data[3] = (4, example(3, answer=a), None)
+    data[7] = (8, example(3, answer=b), None)  # same question, a slightly different answer
+    data[9] = (10, example(9, answer="전혀 다른 내용의 " * 5), None)
+    near = [f for f in validate_objects(data).findings if f.rule == "near_duplicate"]
+    assert [(f.line, f.severity) for f in near] == [(8, "warning")]
+    assert "near-duplicate of line 4" in near[0].message
     train, valid = items(20), [(1, example(3), 900), (2, example(99), 901)]
     overlap = find_overlap(train, valid)
     assert [(f.rule, f.line, f.pair_id) for f in overlap] == [("train_valid_overlap", 1, 900)]

@@ -39,9 +39,11 @@ def test_exact_ids_offline_from_empty_cache(offline):
     assert o200k.decode(O200K_KOREAN) == KOREAN
     assert len(cl100k.encode_ordinary(KOREAN)) == 18
     # the file was placed under tiktoken's own cache name and passes tiktoken's hash
-    url, expected = tokens.blob_source("o200k_base")
+    url, expected = tokens.SOURCES["o200k_base"]
     placed = offline / hashlib.sha1(url.encode()).hexdigest()
     assert hashlib.sha256(placed.read_bytes()).hexdigest() == expected
+    assert sorted(p.name for p in offline.iterdir()) == sorted(
+        hashlib.sha1(tokens.SOURCES[n][0].encode()).hexdigest() for n in tokens.ENCODINGS)
 
 
 def test_corrupted_cache_file_is_rejected_and_replaced(offline):
@@ -50,25 +52,27 @@ def test_corrupted_cache_file_is_rejected_and_replaced(offline):
     target.write_bytes(b"not a bpe file")
     enc = tokens.get_encoding("cl100k_base")
     assert enc.encode_ordinary(HELLO) == CL100K_HELLO
-    _, expected = tokens.blob_source("cl100k_base")
+    _, expected = tokens.SOURCES["cl100k_base"]
     assert hashlib.sha256(target.read_bytes()).hexdigest() == expected
 
 
-def test_caching_disabled_still_works_offline(monkeypatch):
+def test_caching_disabled_is_refused_not_downloaded(offline, monkeypatch):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
-    monkeypatch.setattr(tiktoken.load, "read_file",
-                        lambda blobpath: (_ for _ in ()).throw(ConnectionError(blobpath)))
-    tokens.clear_loaded()
-    try:
-        assert tokens.get_encoding("o200k_base").encode_ordinary(HELLO) == O200K_HELLO
-    finally:
-        tokens.clear_loaded()
+    with pytest.raises(tokens.TokenizerUnavailable, match="TIKTOKEN_CACHE_DIR"):
+        tokens.get_encoding("o200k_base")
 
 
-def test_blob_source_is_tiktokens_own():
-    url, expected = tokens.blob_source("o200k_base")
-    assert url.endswith("/o200k_base.tiktoken")
-    assert expected == "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+def test_unwritable_cache_directory_is_named(offline):
+    offline.write_text("a file where the directory should be")
+    with pytest.raises(tokens.TokenizerUnavailable, match="TIKTOKEN_CACHE_DIR"):
+        tokens.get_encoding("cl100k_base")
+
+
+def test_packaged_data_has_tiktokens_hash():
+    for name in tokens.ENCODINGS:
+        url, expected = tokens.SOURCES[name]
+        assert url.endswith(f"/{name}.tiktoken")
+        assert hashlib.sha256(tokens.packaged_data(name)).hexdigest() == expected
 
 
 @pytest.mark.parametrize("model,encoding,known", [

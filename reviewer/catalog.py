@@ -1,4 +1,8 @@
-"""The fine-tuning model table (limits, prices, training availability) from ``data/models.json``."""
+"""The model catalog — limits, prices, training availability — read from ``data/models.json``.
+
+One entry per fine-tunable model: its tokenizer encoding, per-example token limit, training
+and inference prices, and whether (and until when) it can still be trained.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
-from ..tokens import encoding_for_model_info
+from .tokens import encoding_for_model_info
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,14 @@
-"""A file checked in byte ranges by worker processes gives the same report as one pass,
-with the file's own physical line numbers; train/validation overlap names both sides."""
+"""A streamed file is reported with its own physical line numbers, whatever the defects
+around a line; the in-memory path gives the same findings; train/validation overlap names
+both sides."""
 
 from __future__ import annotations
 
 import json
 import random
-import sys
 
-import pytest
-
-from reviewer.validation import find_overlap, parallel, validate_file
+from reviewer.validation import find_overlap, validate_file, validate_objects
 from reviewer.validation.findings import Finding
-from reviewer.validation.reader import line_starts
-
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="worker processes are used on Linux only")
 
 
 def example(i: int, system: str = "You are a support engineer.") -> dict:
@@ -57,38 +51,41 @@ def write_mixed(path) -> dict[str, int]:
     return where
 
 
-def test_worker_processes_give_the_same_report(tmp_path, monkeypatch):
+def test_findings_carry_the_files_physical_line_numbers(tmp_path):
     path = tmp_path / "mixed.jsonl"
     where = write_mixed(path)
-    one = validate_file(path, workers=1).to_json()
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
-    monkeypatch.setattr(parallel, "RANGE_BYTES_MIN", 4096)  # many small ranges
-    assert parallel.plan(path.stat().st_size, 2) > 5
-    many = validate_file(path, workers=2).to_json()
-    assert many == one
-    found = {(f["rule"], f["line"]) for f in many["findings"]}
+    report = validate_file(path)
+    found = {(f.rule, f.line) for f in report.findings}
     for rule, line in where.items():
         assert (rule, line) in found, rule
     assert ("pii_phone", where["pii_email"]) in found
-    assert many["summary"]["examples"] == 599
+    assert report.summary["examples"] == 599
+    assert len(report.token_counts) == report.summary["counted_examples"] == 598
 
 
-def test_ranges_start_at_line_starts(tmp_path):
-    path = tmp_path / "lines.jsonl"
-    data = b"".join(b"x" * (i % 37) + b"\n" for i in range(500))
-    path.write_bytes(data)
-    cuts = line_starts(path, len(data), 9)
-    assert cuts[0] == 0 and cuts == sorted(set(cuts)) and len(cuts) > 3
-    assert all(data[c - 1:c] == b"\n" for c in cuts[1:])
+def test_objects_and_file_give_the_same_findings(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    write_mixed(path)
+    items = []
+    for number, text in enumerate(path.read_text("utf-8").splitlines(), 1):
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            continue
+        items.append((number, obj, None))
+    from_file = validate_file(path)
+    from_objects = validate_objects(items)
+    parse_rules = {"invalid_json", "blank_line"}
+    assert ([f for f in from_file.findings if f.rule not in parse_rules]
+            == from_objects.findings)
+    assert from_file.token_counts == from_objects.token_counts
 
 
-def test_bom_only_counts_on_the_first_line(tmp_path, monkeypatch):
+def test_bom_only_counts_on_the_first_line(tmp_path):
     path = tmp_path / "bom.jsonl"
     body = "".join(json.dumps(example(i)) + "\n" for i in range(200))
     path.write_bytes(b"\xef\xbb\xbf" + body.encode())
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
-    monkeypatch.setattr(parallel, "RANGE_BYTES_MIN", 2048)
-    report = validate_file(path, workers=2)
+    report = validate_file(path)
     assert [(f.rule, f.line) for f in report.errors] == [("bom", 1)]
 
 
