@@ -363,7 +363,8 @@ def _pair_panel(db, pair: dict, pid: int, version: int, draft: drafts.Draft | No
                 editing: bool, height: int = PANEL_HEIGHT) -> None:
     st.markdown(f"**Pair {pid}** · {view.status_label(pair['status'])} · version {version} · "
                 f"origin {pair['origin'] or '-'}")
-    _flags(pair)
+    if editing:
+        _flags(pair)
     if draft is not None and not editing:
         st.info("You have an unsaved draft of this pair.")
     if editing and draft is not None:
@@ -379,6 +380,7 @@ def _pair_panel(db, pair: dict, pid: int, version: int, draft: drafts.Draft | No
         return
     # As tall as the source box beside it: a long answer scrolls inside, the source stays.
     with st.container(key="rv_pair_text", height=height):
+        _flags(pair)
         for name in ("system", "question", "answer"):
             st.caption(name.capitalize())
             plain(pair[name] or "")
@@ -394,9 +396,13 @@ def _flags(pair: dict) -> None:
             code = str(flag["code"])  # one of ours, safe to format
             severity = flag.get("severity") if flag.get("severity") in ("high", "medium",
                                                                         "low") else ""
-            with st.container(border=True, key=f"rv_flag_{code}"):
-                st.markdown(f":red[**⚑ {code.replace('_', ' ')}**] · {severity}")
-                plain(flag.get("detail") or "")
+            # A badge and its reason on one line, at the top of the pair's box: flags come
+            # first, and the pair's texts still start in view.
+            with st.container(horizontal=True, gap="xsmall", key=f"rv_flag_{code}"):
+                st.markdown(f":red-badge[⚑ {code.replace('_', ' ')}"
+                            f"{' · ' + severity if severity else ''}]", width="content")
+                with st.container(width="stretch"):
+                    plain(flag.get("detail") or "")
 
 
 def _stale_draft(db, pair: dict, draft: drafts.Draft) -> None:
@@ -418,9 +424,10 @@ def _source_panel(pair: dict, conversation: dict | None, height: int = PANEL_HEI
     if conversation is None:
         plain("The conversation of this pair is not in the database.")
         return
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**Source** · {view.md_escape(conversation['source'] or '')} · "
-                    f"{view.md_escape(conversation['locator'] or '')}", width="stretch")
+    with st.container(horizontal=True, vertical_alignment="center", gap="xsmall"):
+        st.markdown("**Source**", width="content")
+        with st.container(width="stretch"):
+            plain(f"{conversation['source'] or ''} · {conversation['locator'] or ''}")
         st.button("Conversation view", key="rv_to_conversation", type="tertiary",
                   icon=":material/forum:", on_click=lambda: state.update(rv_mode="Conversation"))
     turns = view.source_turns(conversation.get("turns"), pair.get("question_turns"),

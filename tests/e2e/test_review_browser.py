@@ -472,15 +472,25 @@ def test_the_reviewer_name_is_asked_once_per_browser(stranger):
 
 def test_a_finding_link_opens_its_pair_with_the_finding(review):
     queue = seed(review.db, {"clean_dump.txt": clean_dump(2)})
-    target = queue[2]
-    with opened(review.db) as db:  # decided already: the link must show it anyway
-        assert store.update_pair(db, target, {"status": "approved"}, expected_version=1,
-                                 who="Lee 이") == store.OK
+    first = pair(review.db, queue[0])
+    with opened(review.db) as db:  # a flagged pair, decided already: the link shows it anyway
+        (target,) = store.add_pairs(db, [store.NewPair(
+            first["conversation_id"], first["system"], "Can you mail the invoice to "
+            "kim@example.com?", "Yes, it goes to kim@example.com today.", position=5,
+            status="approved", origin="rules", flags=(
+                {"code": "unsupported_answer", "severity": "high",
+                 "detail": "The answer is not in the engineer's turns."},
+                {"code": "personal_data", "severity": "medium",
+                 "detail": "An email address in the question and the answer."}))],
+            who="e2e")
     finding = "Answer repeats pair 1 word for word · 답변이 다른 쌍과 같습니다"
     review.open(f"?pair={target}&finding={quote(finding)}")
     shows(review.page, target)
     expect(review.page.get_by_text("Opened from an export finding")).to_be_visible()
     expect(review.page.get_by_text(finding, exact=True)).to_be_visible()
+    for badge in ("⚑ unsupported answer · high", "⚑ personal data · medium"):
+        expect(review.page.get_by_text(badge)).to_be_visible()
+    expect(review.page.get_by_text("Yes, it goes to kim@example.com today.")).to_be_visible()
     expect(review.page).to_have_url(re.compile(r"/review$"))  # handled once, then cleared
     above_the_fold(review.page, ".st-key-rv_pair_text")
     above_the_fold(review.page, ".st-key-rv_source_box")
