@@ -18,6 +18,7 @@ BENCHES = {
     "import_bench.py": ["ratio"],
     "split_bench.py": ["ratio"],
     "review_page_bench.py": ["ratio", "ratio_search", "ratio_last_page"],
+    "review_action_bench.py": ["ratio", "ratio_store", "action_s_200", "action_s_5000"],
     "validate_bench.py": ["floor", "peak_rss_mb"],
 }
 
