@@ -32,18 +32,13 @@ if st.button("Import", type="primary", disabled=not uploads, key="import_go"):
 last = state.get("import_report")
 if last:
     st.markdown("**Last import**")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Files", last.get("files", 0))
-    c2.metric("Imported", last.get("imported", 0))
-    c3.metric("Duplicates", last.get("duplicates", 0))
-    rejected = last.get("rejections") or []
-    c4.metric("Rejected", last.get("rejected", len(rejected)))
     ui.plain(view.import_headline(last))
     rows = view.file_rows(last)
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="import_files_table",
-                     column_config={"of what": st.column_config.TextColumn(
-                         "duplicates of", width="large")})
+    if len(rows) > view.STATIC_TABLE_ROWS:  # a big zip: a scrolling grid
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="import_files_table")
+    elif rows:  # a few files: a plain table, every cell in full
+        st.table(pd.DataFrame(rows).set_index("file"))
+    rejected = last.get("rejections") or []
     if rejected:
         st.markdown("**Rejected records**")
         st.dataframe(
@@ -114,8 +109,10 @@ current = jobs.store.active(ctx.db, "split")
 busy = current is not None
 if plan.reason and not busy:
     st.info(plan.reason)
+elif plan.summary and not busy:
+    ui.plain(plan.summary)
 
-if st.button(plan.button, type="primary", key="split_go",
+if st.button("Split", type="primary", key="split_go",
              disabled=busy or not llm_ready or not plan.count):
     from reviewer.splitting import make_splitter, split_pending
 

@@ -13,6 +13,7 @@ from ..jobs.store import FAILED, INTERRUPTED, SUCCEEDED, Job
 
 REVIEW_PAGE = "pages/review.py"
 SPLITTERS = ("rules", "llm")
+STATIC_TABLE_ROWS = 30  # up to this many files the report is a plain table (full cells)
 SPLITTER_LABELS = {"rules": "Rules (offline)", "llm": "LLM (OpenAI-compatible)"}
 
 
@@ -48,13 +49,14 @@ def file_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One row per file of the import (zip members count as files)."""
     return [{"file": e.get("file", ""), "encoding": e.get("encoding") or "—",
              "imported": int(e.get("imported") or 0), "rejected": int(e.get("rejected") or 0),
-             "duplicates": int(e.get("duplicates") or 0), "of what": duplicates_text(e)}
+             "duplicates": int(e.get("duplicates") or 0),
+             "duplicates of": duplicates_text(e)}
             for e in report.get("per_file") or []]
 
 
 def import_headline(report: Mapping[str, Any]) -> str:
-    run = f" (run #{report['run_id']})" if report.get("run_id") else ""
-    return (f"Last import{run}: {_n(int(report.get('imported') or 0), 'conversation')} "
+    run = f"Run #{report['run_id']}: " if report.get("run_id") else ""
+    return (f"{run}{_n(int(report.get('imported') or 0), 'conversation')} "
             f"imported from {_n(int(report.get('files') or 0), 'file')}, "
             f"{_n(int(report.get('duplicates') or 0), 'duplicate')} skipped, "
             f"{int(report.get('rejected') or 0):,} rejected.")
@@ -78,8 +80,9 @@ class SplitPlan:
     redo_useful: bool  # split conversations exist: "Redo already split" would add them
 
     @property
-    def button(self) -> str:
-        return f"Split {_n(self.count, 'conversation')}" if self.count else "Split"
+    def summary(self) -> str:
+        """What the Split button will take ("" when nothing)."""
+        return f"Split takes {_n(self.count, 'conversation')}." if self.count else ""
 
 
 def split_plan(conversations: Mapping[str, int], *, retry_failed: bool, redo: bool

@@ -19,8 +19,10 @@ Engineer: No, the update keeps all settings.
 
 
 def table_with(at, column: str):
-    """The page's one dataframe that has ``column``."""
-    (table,) = [d.value for d in at.dataframe if column in d.value.columns]
+    """The page's one table or dataframe that has ``column`` (the index counts)."""
+    (table,) = [t.value.reset_index() if t.value.index.name else t.value
+                for t in [*at.table, *at.dataframe]
+                if column in t.value.columns or t.value.index.name == column]
     return table
 
 
@@ -49,8 +51,9 @@ def test_import_then_split(db, db_path):
     at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
     at.button(key="import_go").click().run()
     assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Files"], metrics["Imported"], metrics["Rejected"]) == ("1", "2", "0")
+    texts = [t.value for t in at.text]
+    assert ("Run #1: 2 conversations imported from 1 file, 0 duplicates skipped, 0 rejected."
+            in texts)
     assert store.conversation_counts(db)["pending"] == 2
     # the uploader was replaced by a fresh, empty one
     assert at.session_state["upload_gen"] == 1
@@ -78,8 +81,8 @@ def test_duplicates_and_rejections_are_reported(db):
     at.button(key="import_go").click().run()
     at.file_uploader[0].upload("again.txt", TRANSCRIPT.encode(), "text/plain").run()
     at.button(key="import_go").click().run()
-    metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Imported"], metrics["Duplicates"]) == ("0", "2")
+    assert any(t.value.endswith(": 0 conversations imported from 1 file, 2 duplicates "
+                                "skipped, 0 rejected.") for t in at.text)
     at.file_uploader[0].upload("broken.json", b'[{"turns": 5}, {"nope": true}', "application/json"
                                ).run()
     at.button(key="import_go").click().run()
@@ -215,14 +218,14 @@ def test_report_per_file_names_encoding_and_what_a_duplicate_repeats(db):
     assert [rows[n]["encoding"] for n in rows] == ["CP949", "UTF-8 with BOM", "UTF-8"]
     assert [rows[n]["imported"] for n in rows] == [1, 0, 0]
     assert rows["again.txt"]["duplicates"] == 2
-    assert rows["again.txt"]["of what"] == ("2 of an earlier import (first copy: first.txt "
+    assert rows["again.txt"]["duplicates of"] == ("2 of an earlier import (first copy: first.txt "
                                             "line 1, line 6)")
-    assert rows["legacy_copy.txt"]["of what"] == ("1 within this upload (first copy: "
+    assert rows["legacy_copy.txt"]["duplicates of"] == ("1 within this upload (first copy: "
                                                   "legacy.txt line 1)")
-    assert "Last import (run #2): 1 conversation imported from 3 files, 3 duplicates " \
-           "skipped, 0 rejected." in [t.value for t in at.text]
+    assert ("Run #2: 1 conversation imported from 3 files, 3 duplicates skipped, 0 rejected."
+            in [t.value for t in at.text])
     # pending conversations: the split button says how many it takes
-    assert at.button(key="split_go").label == "Split 3 conversations"
+    assert "Split takes 3 conversations." in [t.value for t in at.text]
     assert at.button(key="split_go").disabled is False
 
 
@@ -242,7 +245,7 @@ def test_last_split_block_names_its_job_run_time_and_splitter(db, db_path):
     assert at.checkbox(key="split_retry").disabled is True
     assert at.checkbox(key="split_redo").disabled is False
     at.checkbox(key="split_redo").check().run()
-    assert at.button(key="split_go").label == "Split 2 conversations"
+    assert "Split takes 2 conversations." in [t.value for t in at.text]
     assert at.button(key="split_go").disabled is False
     assert info_texts(at) == []
 
@@ -256,7 +259,8 @@ def test_failed_conversations_offer_retry(db, db_path):
     (reason,) = info_texts(at)
     assert "Retry failed conversations" in reason and "the 1 failed again" in reason
     at.checkbox(key="split_retry").check().run()
-    assert at.button(key="split_go").label == "Split 1 conversation"
+    assert "Split takes 1 conversation." in [t.value for t in at.text]
+    assert at.button(key="split_go").disabled is False
 
 
 def test_review_pairs_button_opens_review_after_a_split(db, db_path):
