@@ -32,13 +32,18 @@ if st.button("Import", type="primary", disabled=not uploads, key="import_go"):
 last = state.get("import_report")
 if last:
     st.markdown("**Last import**")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Files", last.get("files", 0))
+    c2.metric("Imported", last.get("imported", 0))
+    c3.metric("Duplicates", last.get("duplicates", 0))
+    rejected = last.get("rejections") or []
+    c4.metric("Rejected", last.get("rejected", len(rejected)))
     ui.plain(view.import_headline(last))
     rows = view.file_rows(last)
     if len(rows) > view.STATIC_TABLE_ROWS:  # a big zip: a scrolling grid
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="import_files_table")
     elif rows:  # a few files: a plain table, every cell in full
         st.table(pd.DataFrame(rows).set_index("file"))
-    rejected = last.get("rejections") or []
     if rejected:
         st.markdown("**Rejected records**")
         st.dataframe(

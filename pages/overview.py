@@ -1,6 +1,6 @@
 """Overview: the next step (Import → Split → Review → Export), how far the data has come
 (pairs per status, conversations per split status) and what the model calls so far used
-and cost. An empty database shows only where to start."""
+and cost."""
 
 import json
 
@@ -26,9 +26,6 @@ for i, step in enumerate(steps):
     if right.button(step.action, key=step.key, type="primary" if i == 0 else "secondary",
                     width="stretch"):
         st.switch_page(step.page)
-if not sum(pair_counts.values()) and not sum(conv_counts.values()) and not recent_runs(
-        ctx.db, limit=1):
-    st.stop()  # a fresh database: nothing else to show yet
 
 st.subheader("Pairs")
 cols = st.columns(len(pair_counts) + 1)

@@ -55,11 +55,9 @@ def file_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def import_headline(report: Mapping[str, Any]) -> str:
-    run = f"Run #{report['run_id']}: " if report.get("run_id") else ""
-    return (f"{run}{_n(int(report.get('imported') or 0), 'conversation')} "
-            f"imported from {_n(int(report.get('files') or 0), 'file')}, "
-            f"{_n(int(report.get('duplicates') or 0), 'duplicate')} skipped, "
-            f"{int(report.get('rejected') or 0):,} rejected.")
+    """Which run the report is, and where its files' details are."""
+    run = f"Import run #{report['run_id']}" if report.get("run_id") else "Import"
+    return f"{run}, file by file:"
 
 
 # ---- the split form ---------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def test_import_split_review_export(page: Page, live_app):
     page.set_default_timeout(30_000)
     page.goto(url)
     wait_idle(page)
-    expect(page.get_by_text("Start by importing conversation dumps")).to_be_visible()
+    expect(page.get_by_text("All pairs")).to_be_visible()
 
     # -- Import: name once per session, upload, import --------------------------------------
     go_to(page, "Import")

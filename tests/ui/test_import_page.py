@@ -51,9 +51,9 @@ def test_import_then_split(db, db_path):
     at.file_uploader[0].upload("support.txt", TRANSCRIPT.encode(), "text/plain").run()
     at.button(key="import_go").click().run()
     assert not at.exception
-    texts = [t.value for t in at.text]
-    assert ("Run #1: 2 conversations imported from 1 file, 0 duplicates skipped, 0 rejected."
-            in texts)
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Files"], metrics["Imported"], metrics["Rejected"]) == ("1", "2", "0")
+    assert "Import run #1, file by file:" in [t.value for t in at.text]
     assert store.conversation_counts(db)["pending"] == 2
     # the uploader was replaced by a fresh, empty one
     assert at.session_state["upload_gen"] == 1
@@ -81,8 +81,8 @@ def test_duplicates_and_rejections_are_reported(db):
     at.button(key="import_go").click().run()
     at.file_uploader[0].upload("again.txt", TRANSCRIPT.encode(), "text/plain").run()
     at.button(key="import_go").click().run()
-    assert any(t.value.endswith(": 0 conversations imported from 1 file, 2 duplicates "
-                                "skipped, 0 rejected.") for t in at.text)
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Imported"], metrics["Duplicates"]) == ("0", "2")
     at.file_uploader[0].upload("broken.json", b'[{"turns": 5}, {"nope": true}', "application/json"
                                ).run()
     at.button(key="import_go").click().run()
@@ -222,8 +222,9 @@ def test_report_per_file_names_encoding_and_what_a_duplicate_repeats(db):
                                             "line 1, line 6)")
     assert rows["legacy_copy.txt"]["duplicates of"] == ("1 within this upload (first copy: "
                                                   "legacy.txt line 1)")
-    assert ("Run #2: 1 conversation imported from 3 files, 3 duplicates skipped, 0 rejected."
-            in [t.value for t in at.text])
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Files"], metrics["Imported"], metrics["Duplicates"]) == ("3", "1", "3")
+    assert "Import run #2, file by file:" in [t.value for t in at.text]
     # pending conversations: the split button says how many it takes
     assert "Split takes 3 conversations." in [t.value for t in at.text]
     assert at.button(key="split_go").disabled is False
