@@ -407,3 +407,12 @@ def m013_held_out_conversations(db: Database) -> None:
         {"conversation_id": str, "held_out_at": str, "manifest": str},
         pk="conversation_id",
     )
+
+
+@migrations()
+def m014_source_order_not_null(db: Database) -> None:
+    """Every pair has a source-order key (0 when its conversation row is missing), so the
+    review queue's range comparisons can walk the (status, conv_seq, position, id) index
+    instead of scanning every pair of a status."""
+    db.execute("UPDATE pairs SET conv_seq = 0 WHERE conv_seq IS NULL")
+    db.execute("UPDATE pairs SET position = 0 WHERE position IS NULL")

@@ -313,7 +313,7 @@ def _insert_pairs(db: Database, new: list[NewPair], *, who: str, run_id: int | N
             " origin, created_at, updated_at, updated_by, version, touched, conv_seq,"
             " question_turns, answer_turns, flags)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?,"
-            " (SELECT rowid FROM conversations WHERE id = ?), ?, ?, ?)",
+            " coalesce((SELECT rowid FROM conversations WHERE id = ?), 0), ?, ?, ?)",
             [pair.conversation_id, pair.position, pair.system, pair.question, pair.answer,
              pair.status, pair.origin, at, at, who, int(touched), pair.conversation_id,
              _turns_json(pair.question_turns), _turns_json(pair.answer_turns),
@@ -654,7 +654,7 @@ def queue_step(db: Database, where: PairFilter, pair_id: int, step: int = 1) -> 
     forward = step >= 0
     op, order = (">", "ASC") if forward else ("<", "DESC")
     sql, params = where.where_and(
-        f"(coalesce(conv_seq, 0), coalesce(position, 0), id) {op} (?, ?, ?)", list(key))
+        f"(conv_seq, position, id) {op} (?, ?, ?)", list(key))
     order_by = ", ".join(f"{c} {order}" for c in ("conv_seq", "position", "id"))
     row = db.execute(f"SELECT id FROM pairs {sql} ORDER BY {order_by} LIMIT 1 OFFSET ?",
                      [*params, max(0, abs(step) - 1)]).fetchone()
@@ -667,7 +667,7 @@ def queue_index(db: Database, where: PairFilter, pair_id: int) -> int:
     if key is None:
         return 0
     sql, params = where.where_and(
-        "(coalesce(conv_seq, 0), coalesce(position, 0), id) < (?, ?, ?)", list(key))
+        "(conv_seq, position, id) < (?, ?, ?)", list(key))
     return int(db.execute(f"SELECT count(*) FROM pairs {sql}", params).fetchone()[0])
 
 
