@@ -132,7 +132,7 @@ def m001_initial(db: Database) -> None:
             "kind": str,  # import | split | export
             "started_at": str,
             "finished_at": str,
-            "status": str,  # running | done | failed
+            "status": str,  # running | done | failed | refused | interrupted
             "settings": str,  # JSON
             "counts": str,  # JSON
             "message": str,
@@ -335,3 +335,14 @@ def m009_drafts(db: Database) -> None:
         pk=("who", "pair_id"),
         not_null={"who", "pair_id", "base_version", "updated_at"},
     )
+
+
+@migrations()
+def m010_run_owner(db: Database) -> None:
+    """The process that runs each run (host, pid and the pid's start time, so a reused pid
+    is not taken for the owner): a run whose process is gone is marked ``interrupted``
+    instead of staying ``running`` forever (`reviewer.runs.reap_runs`)."""
+    runs = db.table("runs")
+    runs.add_column("host", str)
+    runs.add_column("pid", int)
+    runs.add_column("pid_started", str)
