@@ -1,38 +1,15 @@
-"""Fixtures for the crash tests: transcripts on disk and a way to run the real CLI."""
+"""Fixtures for the crash tests."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from crash_checks import write_transcripts
 
 from reviewer.db import opened
 from reviewer.importing import import_paths
-
-TRANSCRIPT = ("Customer: My X200 router #{i} keeps dropping Wi-Fi every evening.\n"
-              "Engineer: Please update the X200 firmware to 2.{i} and turn off band steering.\n"
-              "Customer: Will that erase my settings on unit {i}?\n"
-              "Engineer: No, the update keeps all settings.\n"
-              "---\n"
-              "고객: 프린터 P{i}에서 용지 걸림 오류가 계속 나요.\n"
-              "엔지니어: 뒷면 덮개를 열고 걸린 용지를 제거한 뒤 전원을 껐다 켜 주세요. ({i})\n"
-              "---\n")
-
-
-def write_transcripts(directory: Path, conversations: int, per_file: int = 200) -> Path:
-    """`conversations` distinct conversations (English and Korean) in .txt files."""
-    directory.mkdir(parents=True, exist_ok=True)
-    pieces = conversations // 2
-    for start in range(0, pieces, per_file // 2):
-        text = "".join(TRANSCRIPT.format(i=i) for i in range(start, min(pieces,
-                                                                          start + per_file // 2)))
-        (directory / f"dump-{start:06d}.txt").write_text(text, "utf-8")
-    return directory
 
 
 @pytest.fixture
@@ -44,27 +21,3 @@ def add_conversation(tmp_path, db_path) -> Callable[[int], None]:
             import_paths(db, [folder])
 
     return add
-
-
-def wait_until(condition: Callable[[], bool], ceiling: float = 60.0) -> None:
-    """Poll ``condition`` until it holds; fail after a generous ceiling."""
-    deadline = time.monotonic() + ceiling
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWER_CRASH")}
-    env.update(extra)
-    return env
-
-
-def start_cli(db_path: Path, *args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "reviewer.cli", "--db", str(db_path), *args],
-                            env=cli_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def run_cli(db_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "reviewer.cli", "--db", str(db_path), *args],
-                          env=cli_env(**env), capture_output=True, text=True, timeout=300)
