@@ -4,6 +4,7 @@ hold in a database and an export directory after any crash and a rerun."""
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -36,6 +37,17 @@ def assert_database_clean(db_path: Path) -> None:
     # the per-status counts kept by triggers agree with the table
     assert dict(query(db_path, "SELECT status, n FROM pair_status_counts WHERE n != 0")) == dict(
         query(db_path, "SELECT status, count(*) FROM pairs GROUP BY status"))
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A consistent copy of a database file (WAL included)."""
+    src, dst = sqlite3.connect(str(source)), sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target
 
 
 def temp_files(directory: Path) -> list[str]:
@@ -71,6 +83,16 @@ def wait_until(condition: Callable[[], bool], ceiling: float = 60.0) -> None:
         time.sleep(0.01)
 
 
+def kill_when(proc: subprocess.Popen, condition: Callable[[], bool]) -> None:
+    """SIGKILL `proc` once `condition()` holds; it must not have finished by then."""
+    try:
+        wait_until(lambda: condition() or proc.poll() is not None)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        code = proc.wait(30)
+    assert code == -signal.SIGKILL, "it finished before the kill point"
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWER_CRASH")}
     env.update(extra)
@@ -78,8 +100,11 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 
 def start_cli(db_path: Path, *args: str, **env: str) -> subprocess.Popen:
+    """The CLI in a subprocess about to be killed; its output is not needed (and a pipe
+    nobody reads could fill and stall it)."""
     return subprocess.Popen([sys.executable, "-m", "reviewer.cli", "--db", str(db_path), *args],
-                            env=cli_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            env=cli_env(**env), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def run_cli(db_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:

@@ -9,40 +9,28 @@ dead split holds a fresh lease.
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 from crash_checks import (
     assert_database_clean,
     count,
+    kill_when,
     query,
     run_cli,
     start_cli,
-    wait_until,
     write_transcripts,
 )
 
 from reviewer.importing.store import BATCH_SIZE
 
 IMPORTED = 15 * BATCH_SIZE
-SPLIT = 1_500
-
-
-def _kill_when(proc, condition) -> None:
-    """SIGKILL `proc` once `condition()` holds; it must not have finished by then."""
-    try:
-        wait_until(lambda: condition() or proc.poll() is not None)
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait(30) == -signal.SIGKILL, proc.stderr.read().decode()
-    finally:
-        proc.stdout.close()
-        proc.stderr.close()
+SPLIT = 800
 
 
 @pytest.fixture(scope="module")
 def clean_import(tmp_path_factory) -> tuple[Path, Path]:
-    """The input folder and a database imported (and split) from it without a crash."""
+    """The input folder and a database imported from it without a crash."""
     base = tmp_path_factory.mktemp("clean")
     folder = write_transcripts(base / "in", IMPORTED, per_file=1_000)
     db_path = base / "clean.db"
@@ -70,7 +58,7 @@ def test_import_killed_then_rerun_matches_a_clean_import(where, clean_import, tm
     folder, clean_db = clean_import
     db_path = tmp_path / "r.db"
     at_least = 0 if where == "run-started" else BATCH_SIZE
-    _kill_when(start_cli(db_path, "import", str(folder)),
+    kill_when(start_cli(db_path, "import", str(folder)),
                lambda: count(db_path, "runs") > 0 and count(db_path, "conversations") >= at_least)
     committed = count(db_path, "conversations")
     assert at_least <= committed < IMPORTED
@@ -100,7 +88,7 @@ def _pairs(db_path: Path) -> list[tuple]:
 def test_rules_split_killed_then_rerun_matches_a_clean_split(clean_split, tmp_path):
     _, clean_db = clean_split
     db_path = _imported_copy(clean_split, tmp_path)
-    _kill_when(start_cli(db_path, "split"), lambda: count(db_path, "pairs") > 0)
+    kill_when(start_cli(db_path, "split"), lambda: count(db_path, "pairs") > 0)
     done = count(db_path, "pairs")
     assert 0 < done < count(clean_db, "pairs")
 
@@ -129,7 +117,7 @@ def test_llm_split_killed_while_the_model_answers(tmp_path, fake_openai):
     fake_openai.chooser = slow_after_ten
     args = ("split", "--splitter", "llm", "--base-url", fake_openai.base_url, "--model", "m",
             "--concurrency", "2", "--timeout", "120")
-    _kill_when(start_cli(db_path, *args, REVIEWER_ALLOW_CUSTOM_ENDPOINT="1"),
+    kill_when(start_cli(db_path, *args, REVIEWER_ALLOW_CUSTOM_ENDPOINT="1"),
                lambda: len(answered) > 10 and count(db_path, "pairs") > 0)
     fake_openai.chooser = lambda body: Reply.correct()
     rerun = run_cli(db_path, *args, REVIEWER_ALLOW_CUSTOM_ENDPOINT="1")
