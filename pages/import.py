@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from reviewer import jobs, ui
+from reviewer.presenters import import_page as view
 from reviewer.review import store
 
 ctx = ui.page_setup("Import")
@@ -37,11 +38,18 @@ if last:
     c3.metric("Duplicates", last.get("duplicates", 0))
     rejected = last.get("rejections") or []
     c4.metric("Rejected", last.get("rejected", len(rejected)))
+    ui.plain(view.import_headline(last))
+    rows = view.file_rows(last)
+    if len(rows) > view.STATIC_TABLE_ROWS:  # a big zip: a scrolling grid
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="import_files_table")
+    elif rows:  # a few files: a plain table, every cell in full
+        st.table(pd.DataFrame(rows).set_index("file"))
     if rejected:
+        st.markdown("**Rejected records**")
         st.dataframe(
             pd.DataFrame([{"file": r.get("source", ""), "where": r.get("locator", ""),
                            "reason": r.get("reason", "")} for r in rejected]),
-            hide_index=True,
+            hide_index=True, key="import_rejections_table",
         )
 
 # ---- split -----------------------------------------------------------------------------------
@@ -52,12 +60,12 @@ conv = store.conversation_counts(ctx.db)
 ui.plain(f"Conversations: {conv['pending']} pending, {conv['split']} split, "
          f"{conv['failed']} failed.")
 
-kind = st.radio("Splitter", ["rules", "llm"], horizontal=True, key="split_kind",
-                format_func=lambda k: {"rules": "Rules (offline)",
-                                       "llm": "LLM (OpenAI-compatible)"}[k])
+kind = st.radio("Splitter", list(view.SPLITTERS), horizontal=True, key="split_kind",
+                format_func=view.SPLITTER_LABELS.__getitem__)
 model = provider = base_url = None
+concurrency = None
 llm_ready = True
-if kind == "llm":
+if view.shows_model_fields(kind):
     from reviewer.llm import (
         CUSTOM,
         ProvidersError,
@@ -76,12 +84,14 @@ if kind == "llm":
     # Keys come only from the variable a configured provider names. A URL typed here (offered
     # only when the server was started with --allow-custom-endpoint) never gets one.
     options = list(table) + ([CUSTOM] if custom_endpoint_allowed() else [])
-    m1, m2 = st.columns(2)
+    m1, m2, m3 = st.columns([2, 2, 1])
     model = m1.text_input("Model", value=llm_settings_from_env()["model"], key="split_model")
     provider = m2.selectbox(
         "Endpoint", options, key="split_provider",
         format_func=lambda name: ("Custom URL (no API key)" if name == CUSTOM
                                   else f"{name}: {provider_status(table[name]).where}"))
+    concurrency = m3.number_input("Concurrent requests", min_value=1, max_value=64, value=8,
+                                  step=1, key="split_concurrency")
     if provider == CUSTOM:
         base_url = st.text_input("Base URL (gets no API key)", key="split_base_url",
                                  placeholder="http://127.0.0.1:8000/v1")
@@ -89,16 +99,26 @@ if kind == "llm":
     elif provider:
         ui.plain(provider_status(table[provider]).key_line)
     llm_ready = provider is not None
-o1, o2, o3 = st.columns(3)
-concurrency = o1.number_input("Concurrency", min_value=1, max_value=64, value=8, step=1,
-                              key="split_concurrency")
-retry_failed = o2.checkbox("Retry failed conversations", key="split_retry")
-redo = o3.checkbox("Redo already split (keeps reviewed pairs)", key="split_redo")
+# "Retry"/"Redo" are offered only when they would add conversations to the split.
+useful = view.split_plan(conv, retry_failed=False, redo=False)
+o1, o2 = st.columns(2)
+retry_failed = o1.checkbox("Retry failed conversations", key="split_retry",
+                           disabled=not useful.retry_useful,
+                           help=None if useful.retry_useful else "No conversation failed.")
+redo = o2.checkbox("Redo already split (keeps reviewed pairs)", key="split_redo",
+                   disabled=not useful.redo_useful,
+                   help=None if useful.redo_useful else "No conversation is split yet.")
+plan = view.split_plan(conv, retry_failed=retry_failed, redo=redo)
 
 current = jobs.store.active(ctx.db, "split")
 busy = current is not None
+if plan.reason and not busy:
+    st.info(plan.reason)
+elif plan.summary and not busy:
+    ui.plain(plan.summary)
 
-if st.button("Split", type="primary", key="split_go", disabled=busy or not llm_ready):
+if st.button("Split", type="primary", key="split_go",
+             disabled=busy or not llm_ready or not plan.count):
     from reviewer.splitting import make_splitter, split_pending
 
     try:
@@ -109,8 +129,9 @@ if st.button("Split", type="primary", key="split_go", disabled=busy or not llm_r
         st.error(f"Cannot start the {kind} splitter.")
         ui.plain(f"{type(exc).__name__}: {exc}")
         st.stop()
-    options = {"redo": redo, "retry_failed": retry_failed, "concurrency": int(concurrency),
-               "who": who}
+    options = {"redo": redo, "retry_failed": retry_failed, "who": who}
+    if concurrency is not None:
+        options["concurrency"] = int(concurrency)
     try:
         # Off the page thread: touching any widget would otherwise stop a long LLM split.
         jobs.EXECUTOR.start(ctx.db_path, "split", lambda progress: split_pending(
@@ -138,31 +159,33 @@ def split_progress() -> None:
 
 split_progress()
 current = jobs.store.latest(ctx.db, "split")
-if current is not None and current.status == jobs.FAILED:
-    if current.error_type == "SplitBusy":  # e.g. a CLI split on the same database
-        st.warning("Not started: another split is running on this database.")
-    else:
-        st.error("The split stopped with an error; conversations split so far are kept.")
-    ui.plain(current.error or "")
-elif current is not None and current.status == jobs.INTERRUPTED:
-    st.warning("The last split was interrupted (its process stopped); conversations split "
-               "so far are kept. Split again to continue.")
-split_last = current.result if current is not None and current.result else None
-if split_last:
+block = view.last_split(current)
+if block is not None and current is not None:
     st.markdown("**Last split**")
-    cols = st.columns(5)
-    for col, key in zip(cols, ("processed", "split", "failed", "skipped", "pairs_created"),
-                        strict=True):
-        col.metric(key.replace("_", " ").capitalize(), split_last.get(key, 0))
-    ui.plain(f"Pairs kept from earlier review: {split_last.get('pairs_kept', 0)}; "
-             f"superseded: {split_last.get('pairs_superseded', 0)}.")
-    failures = split_last.get("failures") or []
-    if failures:
-        st.dataframe(
-            pd.DataFrame([
-                {"conversation": f.get("conversation_id", ""), "reason": f.get("reason", "")}
-                if isinstance(f, dict) else {"conversation": f[0], "reason": f[1]}
-                for f in failures
-            ]),
-            hide_index=True,
-        )
+    ui.plain(block.heading)
+    ui.plain(block.timing)
+    if current.status == jobs.FAILED:
+        if current.error_type == "SplitBusy":  # e.g. a CLI split on the same database
+            st.warning("Not started: another split is running on this database.")
+        else:
+            st.error("The split stopped with an error; conversations split so far are kept.")
+        ui.plain(current.error or "")
+    elif current.status == jobs.INTERRUPTED:
+        st.warning("The last split was interrupted (its process stopped); conversations "
+                   "split so far are kept. Split again to continue.")
+    if block.metrics:
+        for col, (label, value) in zip(st.columns(len(block.metrics)), block.metrics,
+                                       strict=True):
+            col.metric(label, value)
+        ui.plain(block.kept_line)
+    if block.failures:
+        st.dataframe(pd.DataFrame(block.failures), hide_index=True, key="split_failures_table")
+
+waiting = store.status_counts(ctx.db).get("pending", 0)
+if waiting and not busy:
+    st.divider()
+    st.subheader("3. Review")
+    ui.plain(f"{waiting:,} pairs wait for review." if waiting != 1
+             else "1 pair waits for review.")
+    if st.button("Review pairs", type="primary", key="import_next_review"):
+        st.switch_page(view.REVIEW_PAGE)

@@ -1,5 +1,6 @@
-"""Overview: how far the data has come (pairs per status, conversations per split status)
-and what the model calls so far used and cost."""
+"""Overview: the next step (Import → Split → Review → Export), how far the data has come
+(pairs per status, conversations per split status) and what the model calls so far used
+and cost."""
 
 import json
 
@@ -8,6 +9,7 @@ import streamlit as st
 
 from reviewer import ui
 from reviewer.llm.usage import format_usd, spend_rows, spend_summary
+from reviewer.presenters.overview import next_steps
 from reviewer.review import store
 from reviewer.runs import recent_runs
 
@@ -16,6 +18,14 @@ st.title("Overview")
 
 pair_counts = store.status_counts(ctx.db)
 conv_counts = store.conversation_counts(ctx.db)
+
+steps = next_steps(pair_counts, conv_counts)
+for i, step in enumerate(steps):
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.info(step.message)
+    if right.button(step.action, key=step.key, type="primary" if i == 0 else "secondary",
+                    width="stretch"):
+        st.switch_page(step.page)
 
 st.subheader("Pairs")
 cols = st.columns(len(pair_counts) + 1)

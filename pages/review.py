@@ -23,6 +23,7 @@ if linked:
     else:
         st.warning("The linked pair was not found.")
 
+views.style()
 st.title("Review")
 views.notices()
 st.segmented_control("View", views.MODES, key="rv_mode", label_visibility="collapsed")

@@ -11,6 +11,7 @@ import click
 from . import __version__
 from .commands import (
     demo,
+    eval_,
     export,
     import_,
     jobs,
@@ -21,6 +22,7 @@ from .commands import (
     serve,
     split,
     status,
+    train,
     validate,
 )
 from .commands.common import CliContext
@@ -41,8 +43,8 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     ctx.obj = CliContext(db_path)
 
 
-for _module in (import_, split, status, pairs, runs, jobs, export, validate, serve, demo,
-                providers, llm_calls):
+for _module in (import_, split, status, pairs, runs, jobs, export, validate, train, eval_,
+                serve, demo, providers, llm_calls):
     cli.add_command(_module.command)
 
 

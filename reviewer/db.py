@@ -338,6 +338,87 @@ def m009_drafts(db: Database) -> None:
 
 
 @migrations()
+def m011_llm_response_cache(db: Database) -> None:
+    """Model answers kept by what was asked, so a re-run with the same settings pays for
+    nothing (owned by `reviewer.llm.cache`); `llm_calls.cached` marks the calls answered
+    from it."""
+    db.table("llm_cache").create(
+        {
+            "key": str,  # provider + endpoint + request hash (model, messages, format, limits)
+            "text": str,
+            "finish_reason": str,
+            "input_tokens": int,
+            "output_tokens": int,
+            "response_id": str,
+            "created_at": str,
+        },
+        pk="key",
+    )
+    db.table("llm_calls").add_column("cached", int)
+
+
+@migrations()
+def m012_evaluation(db: Database) -> None:
+    """Evaluation runs of a model on held-out items, and each item's answer and scores.
+    Owned by `reviewer.evaluation.store`."""
+    db.table("eval_runs").create(
+        {
+            "id": int,
+            "name": str,  # e.g. "base" or "tuned"
+            "model": str,
+            "provider": str,
+            "source": str,  # the held-out file
+            "created_at": str,
+            "created_by": str,
+            "items": int,
+            "failed": int,  # items the model gave no answer for
+            "summary": str,  # JSON: means with intervals, corpus scores, histogram
+            "metadata": str,  # JSON: embedder and tokenizers (runs compare only if equal)
+        },
+        pk="id",
+    )
+    db.table("eval_items").create(
+        {
+            "run_id": int,
+            "item_id": str,
+            "pair_id": int,
+            "system": str,
+            "question": str,
+            "reference": str,
+            "answer": str,
+            "error": str,
+            "language": str,
+            "cosine": float,
+            "chrf": float,
+            "bleu": float,
+            "rouge_l": float,
+            "scores": str,  # JSON: the full item score (tokenizers, meteor)
+        },
+        pk=("run_id", "item_id"),
+    )
+
+
+@migrations()
+def m013_held_out_conversations(db: Database) -> None:
+    """Conversations an export held out for evaluation. Later exports keep them held out, so
+    an evaluation never scores a model on what it was trained on. Owned by
+    `reviewer.exporting.frozen`."""
+    db.table("held_out_conversations").create(
+        {"conversation_id": str, "held_out_at": str, "manifest": str},
+        pk="conversation_id",
+    )
+
+
+@migrations()
+def m014_source_order_not_null(db: Database) -> None:
+    """Every pair has a source-order key (0 when its conversation row is missing), so the
+    review queue's range comparisons can walk the (status, conv_seq, position, id) index
+    instead of scanning every pair of a status."""
+    db.execute("UPDATE pairs SET conv_seq = 0 WHERE conv_seq IS NULL")
+    db.execute("UPDATE pairs SET position = 0 WHERE position IS NULL")
+
+
+@migrations()
 def m010_run_owner(db: Database) -> None:
     """The process that runs each run (host, pid and the pid's start time, so a reused pid
     is not taken for the owner): a run whose process is gone is marked ``interrupted``

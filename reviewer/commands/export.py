@@ -108,11 +108,15 @@ def summary_lines(result: ExportResult) -> list[str]:
               default=None, help="Few-shot JSONL file whose template every line must follow.")
 @click.option("--epochs", type=click.IntRange(1, 50), default=None,
               help="Epochs for the cost estimate (default: the cookbook heuristic).")
+@click.option("--include-held-out", is_flag=True,
+              help="Train on conversations an earlier export held out for evaluation "
+                   "(refused by default: it would leak the evaluation).")
 @output_options(arg="output")
 @pass_cli
 def command(cli: CliContext, out: Path, target: str, model: str | None,
             holdout: float | int | None, seed: int, multi_turn: bool,
-            few_shot: Path | None, epochs: int | None, output: Output) -> None:
+            few_shot: Path | None, epochs: int | None, include_held_out: bool,
+            output: Output) -> None:
     """Export approved pairs to OUT (JSONL), validated first; refuses on any error."""
     try:
         db = cli.open_db()
@@ -120,7 +124,8 @@ def command(cli: CliContext, out: Path, target: str, model: str | None,
         output.fail(exc.message, EXIT_USAGE)
     try:
         options = ExportOptions(target=target, model=model, holdout=holdout, seed=seed,
-                                multi_turn=multi_turn, few_shot=few_shot, epochs=epochs)
+                                multi_turn=multi_turn, few_shot=few_shot, epochs=epochs,
+                                include_held_out=include_held_out)
         result = export_dataset(db, out, options, who="cli")
     except ExportOptionError as exc:
         output.fail(str(exc), EXIT_USAGE)

@@ -31,6 +31,8 @@ def command(ctx: CliContext, limit: int, run_id: int | None, out: Output) -> Non
         return
     for c in calls:
         outcome = f"error: {c['error']}" if c["error"] else f"finish={c['finish_reason']}"
+        if c.get("cached"):
+            outcome += " (from the cache)"
         click.echo(
             f"{c['id']:>6} {c['at'][:19]} {c['purpose']:<6} {c['model']} ({c['provider']}) "
             f"run={c['run_id'] if c['run_id'] is not None else '-'} "

@@ -73,6 +73,9 @@ class _Progress:
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Seconds to wait for one LLM answer (default 120).")
 @click.option("--retry-failed", is_flag=True, help="Also retry conversations that failed before.")
+@click.option("--no-cache", is_flag=True,
+              help="Ask the model again even for requests answered before (the cache is "
+                   "keyed by provider, model, prompt, few-shot set, conversation and limits).")
 @click.option("--redo", is_flag=True,
               help="Re-split conversations already split; reviewed pairs are kept.")
 @output_options
@@ -82,7 +85,8 @@ class _Progress:
 def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
             provider: str | None, base_url: str | None, api_key_env: str | None,
             providers_file: Path | None, few_shot: Path | None, concurrency: int,
-            timeout: float | None, retry_failed: bool, redo: bool, out: Output,
+            timeout: float | None, retry_failed: bool, no_cache: bool, redo: bool,
+            out: Output,
             who: str) -> None:
     """Split pending conversations into question/answer pairs.
 
@@ -99,7 +103,8 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
     progress = _Progress(enabled=True)
     try:
         report = split_pending(cli.db_path, splitter, redo=redo, retry_failed=retry_failed,
-                               concurrency=concurrency, progress=progress, who=who)
+                               concurrency=concurrency, progress=progress, who=who,
+                               use_cache=not no_cache)
     except SplitBusy as exc:
         out.fail(str(exc), EXIT_BUSY)
     finally:

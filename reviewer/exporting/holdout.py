@@ -18,7 +18,7 @@ smallest one is taken. Both files keep the database order. With one pair per exa
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from .build import Example
@@ -69,9 +69,11 @@ def holdout_size(total: int, holdout: Holdout) -> int:
 
 
 def hold_out(
-    examples: Sequence[T], holdout: Holdout, *, seed: int = 42
+    examples: Sequence[T], holdout: Holdout, *, seed: int = 42,
+    frozen: Iterable[str] = (),
 ) -> tuple[list[T], list[T]]:
-    """(train, validation). Raises HoldoutError when either side would be empty."""
+    """(train, validation). Conversations in `frozen` (held out by an earlier export) are
+    always on the validation side. Raises HoldoutError when either side would be empty."""
     wanted = parse_holdout(holdout)
     if wanted is None:
         raise HoldoutError("holdout must be a fraction or a count, got nothing")
@@ -91,9 +93,11 @@ def hold_out(
         )
     order = sorted(groups)
     random.Random(seed).shuffle(order)
-    chosen: set[str] = set()
-    taken = 0
+    chosen: set[str] = {c for c in frozen if c in groups}
+    taken = sum(len(groups[c]) for c in chosen)
     for conversation_id in order:
+        if conversation_id in chosen or taken >= target:
+            continue
         size = len(groups[conversation_id])
         if taken + size <= target:
             chosen.add(conversation_id)

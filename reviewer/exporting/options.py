@@ -36,6 +36,8 @@ class ExportOptions:
     # None: decided by the data (pairs from split conversations carry one system line per
     # conversation by design, so differing system lines are not a warning for them).
     per_conversation_system: bool | None = None
+    # Train on conversations an earlier export held out for evaluation (normally refused).
+    include_held_out: bool = False
 
     def __post_init__(self) -> None:
         if self.target not in PROFILES:
@@ -69,4 +71,5 @@ class ExportOptions:
             "few_shot": str(self.few_shot) if self.few_shot else None,
             "epochs": self.epochs,
             "per_conversation_system": self.per_conversation_system,
+            "include_held_out": self.include_held_out,
         }

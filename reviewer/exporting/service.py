@@ -26,6 +26,7 @@ from ..validation import (
     validate_objects,
 )
 from .build import Example, build_examples
+from .frozen import freeze, frozen_conversations
 from .holdout import HoldoutError, hold_out
 from .manifest import ManifestFile, build_manifest, manifest_path_for, output_paths
 from .options import ExportOptionError, ExportOptions
@@ -179,11 +180,15 @@ def prepare_export(
         per_conversation_system = approved_from_splits(db)
     paths = output_paths(Path(out or "export.jsonl"), holdout=options.holdout is not None)
     extra: list[Finding] = []
+    frozen = frozen_conversations(db)
     if options.holdout is None:
         groups = [("all", examples)]
+        if not options.include_held_out:
+            extra += _leaks(examples, frozen)
     else:
         try:
-            train, valid = hold_out(examples, options.holdout, seed=options.seed)
+            train, valid = hold_out(examples, options.holdout, seed=options.seed,
+                                    frozen=frozen)
             groups = [("train", train), ("valid", valid)]
         except HoldoutError as exc:
             extra.append(Finding(0, HOLDOUT_RULE, "error", str(exc)))
@@ -260,10 +265,23 @@ def write_prepared(
     except BaseException as exc:
         finish_run(db, run_id, prepared.counts, status="failed", message=f"write failed: {exc}")
         raise
+    for part in prepared.parts:
+        if part.role == "valid":  # frozen: later exports keep these held out
+            freeze(db, (e.conversation_id for e in part.examples), str(manifest_path))
     files = [paths[p.role] for p in prepared.parts]
     counts = {**prepared.counts, "files": [str(p) for p in files]}
     finish_run(db, run_id, counts, status="done")
     return ExportResult(True, files, manifest_path, prepared.report, counts, run_id)
+
+
+def _leaks(examples: list, frozen: set[str]) -> list[Finding]:
+    """Examples from conversations an earlier export held out for evaluation: training on
+    them would score the model on what it learnt."""
+    return [Finding(line, "held_out_in_training", "error",
+                    f"conversation {e.conversation_id} was held out for evaluation by an "
+                    "earlier export; export with a holdout (it stays on the validation side) "
+                    "or pass --include-held-out", e.pair_ids[-1] if e.pair_ids else None)
+            for line, e in enumerate(examples, 1) if e.conversation_id in frozen]
 
 
 def _brief(finding: Finding) -> str:

@@ -40,6 +40,12 @@ UTF16_NUL_SHARE = 0.1
 UTF8 = "utf-8"
 UTF8_BOM = "utf-8-sig"
 CP949 = "cp949"
+# How an encoding is named in reports.
+ENCODING_LABELS = {UTF8: "UTF-8", UTF8_BOM: "UTF-8 with BOM", CP949: "CP949"}
+
+
+def encoding_label(encoding: str) -> str:
+    return ENCODING_LABELS.get(encoding, encoding)
 
 
 def detect_encoding(opener: Callable[[], BinaryIO]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..models import Conversation
 from .archive import parse_archive
@@ -21,6 +21,9 @@ from .transcript import parse_transcript
 
 log = logging.getLogger(__name__)
 
+# Told (file name, encoding codec) once a file's encoding is known, before its records.
+EncodingSeen = Callable[[str, str], None]
+
 TRANSCRIPT_TYPES = {".txt": "txt", ".md": "md", ".markdown": "md"}
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".csv",
                       ".tsv", ".zip")
@@ -30,11 +33,14 @@ def is_supported(name: str) -> bool:
     return name.lower().endswith(SUPPORTED_SUFFIXES)
 
 
-def parse_file(source: Source, limits: Limits) -> Iterator[Conversation | Rejection]:
-    """Everything one file yields; any failure becomes a `Rejection`, never an exception."""
+def parse_file(source: Source, limits: Limits, on_encoding: EncodingSeen | None = None
+               ) -> Iterator[Conversation | Rejection]:
+    """Everything one file yields; any failure becomes a `Rejection`, never an exception.
+
+    ``on_encoding`` hears each text file's detected encoding (zip members included)."""
     produced = False
     try:
-        for item in _parse(source, limits):
+        for item in _parse(source, limits, on_encoding):
             produced = True
             yield item
     except FileRejected as exc:
@@ -57,10 +63,12 @@ def parse_file(source: Source, limits: Limits) -> Iterator[Conversation | Reject
         yield Rejection(source.name, "", "no conversations found in the file", "no_conversations")
 
 
-def _parse(source: Source, limits: Limits) -> Iterator[Conversation | Rejection]:
+def _parse(source: Source, limits: Limits, on_encoding: EncodingSeen | None
+           ) -> Iterator[Conversation | Rejection]:
     suffix = source.suffix
     if suffix == ".zip":
-        yield from parse_archive(source, limits, lambda member: parse_file(member, limits))
+        yield from parse_archive(source, limits,
+                                 lambda member: parse_file(member, limits, on_encoding))
         return
     if suffix not in SUPPORTED_SUFFIXES:
         raise FileRejected(
@@ -68,6 +76,8 @@ def _parse(source: Source, limits: Limits) -> Iterator[Conversation | Rejection]
             + ", ".join(SUPPORTED_SUFFIXES), rule="unsupported_type"
         )
     encoding = detect_encoding(source.open)
+    if on_encoding is not None:
+        on_encoding(source.name, encoding)
     if suffix in TRANSCRIPT_TYPES:
         with open_text(source.open, encoding) as stream:
             yield from parse_transcript(stream, source.name, TRANSCRIPT_TYPES[suffix])

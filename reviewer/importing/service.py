@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from ..db import now_iso
 from ..models import Conversation
 from ..runs import finish_run, start_run
+from .decoding import encoding_label
 from .errors import FileRejected
 from .formats import SUPPORTED_SUFFIXES, is_supported, parse_file
 from .limits import DEFAULT_LIMITS, Limits
@@ -98,21 +99,29 @@ def _run(db: Database, report: ImportReport, sources: Iterator[tuple[bool, Sourc
          settings: dict, limits: Limits) -> ImportReport:
     run_id = start_run(db, "import", settings)
     report.run_id = run_id
-    writer = ConversationWriter(db, run_id=run_id, imported_at=now_iso())
+    writer = ConversationWriter(db, run_id=run_id, imported_at=now_iso(), report=report)
+
+    def encoding_seen(name: str, encoding: str) -> None:
+        report.file(name).encoding = encoding_label(encoding)
+
+    def take_rejected() -> None:
+        for rejection in writer.take_rejected():
+            report.reject(rejection)
+
     try:
         for is_file, source in sources:
             report.files += is_file
             if isinstance(source, Rejection):
-                report.rejected.append(source)
+                report.reject(source)
                 continue
-            for item in parse_file(source, limits):
+            for item in parse_file(source, limits, encoding_seen):
                 if isinstance(item, Conversation):
                     writer.add(item)
                 else:
-                    report.rejected.append(item)
-            report.rejected.extend(writer.take_rejected())
+                    report.reject(item)
+            take_rejected()
         writer.flush()
-        report.rejected.extend(writer.take_rejected())
+        take_rejected()
     except BaseException as exc:
         report.imported, report.duplicates = writer.imported, writer.duplicates
         finish_run(db, run_id, report.counts(), status="failed", message=repr(exc)[:500])

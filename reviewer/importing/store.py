@@ -1,7 +1,9 @@
 """Batched, idempotent writes of imported conversations.
 
 The primary key is the content hash, so ``INSERT OR IGNORE`` makes re-imports (and repeats
-inside one batch) no-ops; the statement's row count tells imported from duplicate.
+inside one batch) no-ops; the statement's row count tells imported from duplicate. Before a
+batch is written, one lookup finds which of its ids are already stored, so each duplicate is
+credited to its file with where the first copy is (an earlier import, or this one).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sqlite3
 from sqlite_utils import Database
 
 from ..models import Conversation, turns_to_json
-from .report import Rejection
+from .report import ImportReport, Rejection
 
 COLUMNS = ("id", "source", "locator", "fmt", "title", "external_id", "text", "turns",
            "imported_at", "run_id", "split_status")
@@ -20,6 +22,7 @@ INSERT_SQL = (
     f"VALUES ({', '.join('?' for _ in COLUMNS)})"
 )
 BATCH_SIZE = 2_000
+LOOKUP_CHUNK = 500  # ids per lookup query, under every SQLite build's variable limit
 # What a single bad row can raise; database-wide failures (locked, disk full) still stop.
 ROW_ERRORS = (UnicodeError, ValueError, OverflowError, sqlite3.InterfaceError,
               sqlite3.DataError, sqlite3.IntegrityError)
@@ -40,11 +43,12 @@ class ConversationWriter:
     """
 
     def __init__(self, db: Database, *, run_id: int | None, imported_at: str,
-                 batch_size: int = BATCH_SIZE):
+                 batch_size: int | None = None, report: ImportReport | None = None):
         self.db = db
+        self.report = report if report is not None else ImportReport()
         self.run_id = run_id
         self.imported_at = imported_at
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZE
         self.imported = 0
         self.duplicates = 0
         self.rejected: list[Rejection] = []
@@ -72,6 +76,7 @@ class ConversationWriter:
         rows, self._rows = self._rows, []
         try:
             with self.db.atomic():
+                stored = self._stored([row[0] for row in rows])
                 cursor = self.db.conn.executemany(INSERT_SQL, rows)
         except ROW_ERRORS:
             self._write_one_by_one(rows)
@@ -79,6 +84,35 @@ class ConversationWriter:
         inserted = max(cursor.rowcount, 0)
         self.imported += inserted
         self.duplicates += len(rows) - inserted
+        first_here: dict[str, tuple[str, str]] = {}
+        for row in rows:
+            copy = stored.get(row[0])
+            if copy is None and row[0] not in first_here:
+                first_here[row[0]] = (row[1], row[2])
+                self.report.file(row[1]).imported += 1
+            elif copy is not None:
+                self._duplicate(row, copy)
+            else:
+                self._duplicate(row, (*first_here[row[0]], self.run_id))
+
+    def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int | None]]:
+        """Already-stored copies among ``ids``: id → (source, locator, run_id)."""
+        found: dict[str, tuple[str, str, int | None]] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), LOOKUP_CHUNK):
+            chunk = unique[start:start + LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for cid, source, locator, run_id in self.db.conn.execute(
+                    f"SELECT id, source, locator, run_id FROM conversations WHERE id IN ({marks})",
+                    chunk):
+                found[cid] = (source, locator, run_id)
+        return found
+
+    def _duplicate(self, row: tuple, copy: tuple) -> None:
+        source, locator, run_id = copy
+        earlier = run_id is None or run_id != self.run_id
+        self.report.file(row[1]).add_duplicate(earlier=earlier, source=source,
+                                               locator=locator)
 
     def _write_one_by_one(self, rows: list[tuple]) -> None:
         with self.db.atomic():
@@ -91,5 +125,8 @@ class ConversationWriter:
                     continue
                 if cursor.rowcount > 0:
                     self.imported += 1
+                    self.report.file(row[1]).imported += 1
                 else:
                     self.duplicates += 1
+                    copy = self._stored([row[0]]).get(row[0])
+                    self._duplicate(row, copy or (row[1], row[2], self.run_id))

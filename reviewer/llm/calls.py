@@ -40,7 +40,7 @@ FLUSH_EVERY = 32
 FLUSH_SECONDS = 1.0
 COLUMNS = ("at", "purpose", "model", "provider", "endpoint", "prompt_version", "request_hash",
            "subject", "run_id", "input_tokens", "output_tokens", "latency_ms", "finish_reason",
-           "cost_usd", "error", "response_id")
+           "cost_usd", "error", "response_id", "cached")
 
 
 @dataclass
@@ -63,6 +63,7 @@ class CallRecord:
     error: str | None
     response_id: str | None
     run_id: int | None = None
+    cached: int = 0  # 1 when the answer came from the response cache (no call was paid)
 
     def row(self) -> tuple:
         data = asdict(self)
@@ -82,7 +83,8 @@ def request_hash(request: dict) -> str:
 
 def make_record(*, model: str, provider: str, endpoint: str | None, local: bool,
                 tags: CallTags | None, request: dict, started_at: str, latency_s: float,
-                completion: Completion | None = None, error: str | None = None) -> CallRecord:
+                completion: Completion | None = None, error: str | None = None,
+                cached: bool = False) -> CallRecord:
     tags = tags or CallTags()
     tokens_in = completion.input_tokens if completion else None
     tokens_out = completion.output_tokens if completion else None
@@ -92,9 +94,10 @@ def make_record(*, model: str, provider: str, endpoint: str | None, local: bool,
         subject=tags.subject, input_tokens=tokens_in, output_tokens=tokens_out,
         latency_ms=round(latency_s * 1000, 1),
         finish_reason=completion.finish_reason if completion else None,
-        cost_usd=estimate_cost(model, local=local, input_tokens=tokens_in,
-                               output_tokens=tokens_out),
-        error=error, response_id=completion.response_id if completion else None)
+        cost_usd=0.0 if cached else estimate_cost(model, local=local, input_tokens=tokens_in,
+                                                  output_tokens=tokens_out),
+        error=error, response_id=completion.response_id if completion else None,
+        cached=int(cached))
 
 
 class MemoryCallLog:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..db import now_iso
@@ -24,6 +25,7 @@ from .base import (
     Message,
     wants_json,
 )
+from .cache import ResponseCache
 from .calls import CallSink, make_record
 from .client import make_client
 from .endpoint import Endpoint
@@ -41,6 +43,7 @@ class OpenAICompatibleModel:
         self.max_retries = int(max_retries)
         self.temperature = temperature
         self.call_log = call_log
+        self.cache: ResponseCache | None = None  # set for a run (see `using_cache`)
         self._secret = endpoint.api_key or ""
         self._client = make_client(endpoint, timeout=self.timeout, max_retries=self.max_retries)
 
@@ -72,6 +75,15 @@ class OpenAICompatibleModel:
             request[self.endpoint.token_limit_param] = int(max_tokens)
         sink = self.call_log  # a call started under a run is recorded there, even if late
         started_at, started = now_iso(), time.perf_counter()
+        cache, key = self.cache, None
+        if cache is not None:
+            key = cache.key(self.provider, self.endpoint.safe_url, request)
+            hit = cache.get(key)
+            if hit is not None:
+                if wants_json(response_format):
+                    hit = _with_parsed(hit)
+                self._log(sink, tags, request, started_at, 0.0, completion=hit, cached=True)
+                return hit
         try:
             response = self._client.chat.completions.create(**request)
             completion = _completion(response, time.perf_counter() - started, response_format)
@@ -82,17 +94,28 @@ class OpenAICompatibleModel:
                       error=error.reason)
             raise LLMError(error.reason, error.kind, error.status) from None
         self._log(sink, tags, request, started_at, completion.latency_s, completion=completion)
+        if cache is not None and key is not None:
+            cache.put(key, completion)
         return completion
 
     def _log(self, sink: CallSink | None, tags: CallTags | None, request: dict,
              started_at: str, latency_s: float, *, completion: Completion | None = None,
-             error: str | None = None) -> None:
+             error: str | None = None, cached: bool = False) -> None:
         if sink is None:
             return
         sink.record(make_record(
             model=self.model_id, provider=self.provider, endpoint=self.endpoint.safe_url,
             local=self.endpoint.is_local, tags=tags, request=request, started_at=started_at,
-            latency_s=latency_s, completion=completion, error=error))
+            latency_s=latency_s, completion=completion, error=error, cached=cached))
+
+
+def _with_parsed(completion: Completion) -> Completion:
+    """A cached answer with its JSON decoded again (the cache keeps the text only)."""
+    try:
+        parsed = json.loads(completion.text or "")
+    except ValueError as exc:
+        return replace(completion, parse_error=f"not valid JSON: {exc}"[:MAX_REASON_CHARS])
+    return replace(completion, parsed=parsed)
 
 
 def _completion(response: Any, latency_s: float, response_format: dict | None) -> Completion:

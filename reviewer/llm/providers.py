@@ -36,7 +36,8 @@ RESERVED_NAME = "custom"  # what an endpoint given as a bare URL is called
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
-_FIELDS = {"base_url", "base_url_env", "api_key_env", "description"}
+_FIELDS = {"base_url", "base_url_env", "api_key_env", "description", "training_api"}
+TRAINING_APIS = ("openai", "together")
 
 
 class ProvidersError(ValueError):
@@ -52,6 +53,7 @@ class Provider:
     base_url_env: str | None = None
     api_key_env: str | None = None
     description: str = ""
+    training_api: str = "openai"  # how it takes fine-tuning jobs: "openai" or "together"
 
     def url(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The base URL: written in the file, else the value of `base_url_env` (or None)."""
@@ -62,7 +64,8 @@ class Provider:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "base_url": self.base_url, "base_url_env": self.base_url_env,
-                "api_key_env": self.api_key_env, "description": self.description}
+                "api_key_env": self.api_key_env, "description": self.description,
+                "training_api": self.training_api}
 
 
 BUILTIN_PROVIDERS: dict[str, Provider] = {
@@ -73,6 +76,9 @@ BUILTIN_PROVIDERS: dict[str, Provider] = {
                  api_key_env="AZURE_OPENAI_API_KEY",
                  description="Azure OpenAI v1 endpoint, "
                              "e.g. https://RESOURCE.openai.azure.com/openai/v1/"),
+        Provider("together", base_url="https://api.together.xyz/v1",
+                 api_key_env="TOGETHER_API_KEY", training_api="together",
+                 description="Together AI (chat is OpenAI-shaped; fine-tunes use its own API)"),
         Provider("local", base_url="http://127.0.0.1:11434/v1",
                  description="A server on this machine (Ollama's default port); no key"),
     )
@@ -179,6 +185,9 @@ def _provider(name: object, spec: object, where: str) -> Provider:
         value = spec.get(key)
         if value and not _ENV_NAME.match(value):
             raise ProvidersError(f"{where}: {key} must be an environment variable name")
+    training_api = spec.get("training_api") or "openai"
+    if training_api not in TRAINING_APIS:
+        raise ProvidersError(f"{where}: training_api must be one of {list(TRAINING_APIS)}")
     return Provider(name=name, base_url=base_url, base_url_env=base_url_env,
                     api_key_env=spec.get("api_key_env") or None,
-                    description=spec.get("description", ""))
+                    description=spec.get("description", ""), training_api=training_api)

@@ -36,6 +36,14 @@ def status_label(status: str) -> str:
     return f"{STATUS_ICONS.get(status, '•')} {status}"
 
 
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def md_escape(text: str) -> str:
+    """Untrusted text (a file name) made literal inside a Markdown line."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in " ".join(text.split()))
+
+
 def key_legend() -> str:
     return " · ".join(f"{key} {label.lower()}" for key, label in KEYS.values())
 
@@ -80,11 +88,25 @@ def first_marked(views: list[TurnView]) -> TurnView | None:
     return next((v for v in views if v.mark), None)
 
 
-def progress_line(progress: Progress, position: int | None, queue_size: int | None) -> str:
+def progress_line(progress: Progress, position: int | None, queue_size: int | None,
+                  more: bool = False) -> str:
+    """``more``: the queue was counted up to a cap and holds more than ``queue_size``."""
     done = f"{progress.reviewed:,} of {progress.total:,} reviewed"
     if position is None or not queue_size:
         return done
-    return f"Pair {position + 1:,} of {queue_size:,} in this queue · {done}"
+    size = f"{queue_size:,}+" if more else f"{queue_size:,}"
+    return f"Pair {position + 1:,} of {size} in this queue · {done}"
+
+
+def short_time(iso: str | None) -> str:
+    """An event time as a reviewer reads it: ``2024-03-02 10:01 UTC`` (the stored ISO text
+    carries microseconds and an offset)."""
+    try:
+        moment = datetime.fromisoformat(iso or "")
+    except ValueError:
+        return iso or ""
+    zone = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
+    return moment.strftime("%Y-%m-%d %H:%M") + zone
 
 
 def pace_line(decided: int, since: str | None, now: datetime) -> str:
@@ -95,7 +117,9 @@ def pace_line(decided: int, since: str | None, now: datetime) -> str:
     except ValueError:
         return f"{decided} today."
     minutes = max(1.0, (now - started).total_seconds() / 60)
-    return f"Today: {decided} pairs in {minutes:.0f} min ({decided / minutes * 60:.0f} per hour)."
+    pairs = "pair" if decided == 1 else "pairs"
+    return (f"Today: {decided} {pairs} in {minutes:.0f} min "
+            f"({decided / minutes * 60:.0f} per hour).")
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,11 @@ SEVERITY: dict[str, str] = {
     PROVENANCE_MISMATCH: MEDIUM,
     DUPLICATE: LOW,
 }
-FLAG_CODES: tuple[str, ...] = tuple(SEVERITY)
+# Flags set from outside the text checks (they survive an edit; the text checks cannot
+# tell whether an edit fixed them): an evaluation found the tuned model failed this pair.
+WEAK_IN_EVAL = "weak_in_eval"
+EXTERNAL_FLAGS: tuple[str, ...] = (WEAK_IN_EVAL,)
+FLAG_CODES: tuple[str, ...] = (*SEVERITY, *EXTERNAL_FLAGS)
 
 # Thresholds, read off bench/flags_bench.py (five rounds of injected faults on the samples;
 # its sweep prints the whole trade-off). Support is the share of a text's 5-grams found on

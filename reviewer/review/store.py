@@ -313,7 +313,7 @@ def _insert_pairs(db: Database, new: list[NewPair], *, who: str, run_id: int | N
             " origin, created_at, updated_at, updated_by, version, touched, conv_seq,"
             " question_turns, answer_turns, flags)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?,"
-            " (SELECT rowid FROM conversations WHERE id = ?), ?, ?, ?)",
+            " coalesce((SELECT rowid FROM conversations WHERE id = ?), 0), ?, ?, ?)",
             [pair.conversation_id, pair.position, pair.system, pair.question, pair.answer,
              pair.status, pair.origin, at, at, who, int(touched), pair.conversation_id,
              _turns_json(pair.question_turns), _turns_json(pair.answer_turns),
@@ -457,10 +457,41 @@ def _refresh_flags(db: Database, row: Mapping[str, Any]) -> None:
     others = [q for (q,) in db.execute(
         "SELECT question FROM pairs WHERE conversation_id = ? AND id != ? AND status != ?",
         [row["conversation_id"], row["id"], DELETED]).fetchall()]
+    from .flags import EXTERNAL_FLAGS
+
     flags = _flags_json(row["question"] or "", row["answer"] or "", row["system"] or "", turns,
                         turns_of(row.get("question_turns")), turns_of(row.get("answer_turns")),
                         others)
+    kept = [f for f in _decoded_flags(row.get("flags")) if f.get("code") in EXTERNAL_FLAGS]
+    if kept:
+        flags = json.dumps([*(json.loads(flags) if flags else []), *kept], ensure_ascii=False)
     db.execute("UPDATE pairs SET flags = ? WHERE id = ?", [flags, row["id"]])
+
+
+def _decoded_flags(raw: str | None) -> list[dict]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [f for f in value if isinstance(f, dict)] if isinstance(value, list) else []
+
+
+def add_flag(db: Database, pair_id: int, code: str, severity: str, detail: str, *,
+             who: str) -> bool:
+    """Attach a flag from outside the text checks (e.g. an evaluation found the model
+    failed this pair), replacing an earlier flag of the same code; logged as ``flag``.
+    False when the pair does not exist."""
+    with db.atomic():
+        row = get_pair(db, pair_id)
+        if row is None:
+            return False
+        flags = [f for f in _decoded_flags(row["flags"]) if f.get("code") != code]
+        flags.append({"code": code, "severity": severity, "detail": detail})
+        db.execute("UPDATE pairs SET flags = ? WHERE id = ?",
+                   [json.dumps(flags, ensure_ascii=False), int(pair_id)])
+        record_event(db, who=who, action="flag", pair_id=int(pair_id),
+                     conversation_id=row["conversation_id"], field="flags", new=detail)
+    return True
 
 
 @dataclass(frozen=True)
@@ -623,7 +654,7 @@ def queue_step(db: Database, where: PairFilter, pair_id: int, step: int = 1) -> 
     forward = step >= 0
     op, order = (">", "ASC") if forward else ("<", "DESC")
     sql, params = where.where_and(
-        f"(coalesce(conv_seq, 0), coalesce(position, 0), id) {op} (?, ?, ?)", list(key))
+        f"(conv_seq, position, id) {op} (?, ?, ?)", list(key))
     order_by = ", ".join(f"{c} {order}" for c in ("conv_seq", "position", "id"))
     row = db.execute(f"SELECT id FROM pairs {sql} ORDER BY {order_by} LIMIT 1 OFFSET ?",
                      [*params, max(0, abs(step) - 1)]).fetchone()
@@ -636,7 +667,7 @@ def queue_index(db: Database, where: PairFilter, pair_id: int) -> int:
     if key is None:
         return 0
     sql, params = where.where_and(
-        "(coalesce(conv_seq, 0), coalesce(position, 0), id) < (?, ?, ?)", list(key))
+        "(conv_seq, position, id) < (?, ?, ?)", list(key))
     return int(db.execute(f"SELECT count(*) FROM pairs {sql}", params).fetchone()[0])
 
 
@@ -675,7 +706,7 @@ def pace(db: Database, who: str, since: str) -> tuple[int, str | None]:
 
 # ---- undo, versions, restore ----------------------------------------------------------------
 
-UNDOABLE_SKIP = ("supersede", "undo")
+UNDOABLE_SKIP = ("supersede", "undo", "flag")
 
 
 @dataclass
@@ -709,7 +740,7 @@ def _last_group(db: Database, who: str, undone: set[int]) -> list[dict]:
             if row["action"] in UNDOABLE_SKIP:
                 continue
             group = _rows(db, "SELECT * FROM events WHERE who = ? AND at = ? AND action"
-                          " NOT IN ('undo', 'supersede') ORDER BY id", [who, row["at"]])
+                          " NOT IN ('undo', 'supersede', 'flag') ORDER BY id", [who, row["at"]])
             if int(group[0]["id"]) in undone:
                 continue
             return group
@@ -723,12 +754,15 @@ def _untouched_since(db: Database, pair_id: int, events: list[dict], who: str,
     later = _rows(db, "SELECT id, who, action, at FROM events WHERE pair_id = ? AND id > ?"
                   " ORDER BY id", [int(pair_id), max(int(e["id"]) for e in events)])
     for event in later:
+        if event["action"] == "flag":  # a flag changes no text or status
+            continue
         if event["who"] != who:
             return False
         if event["action"] == "undo":
             continue
-        first = db.execute("SELECT min(id) FROM events WHERE who = ? AND at = ? AND action"
-                           " NOT IN ('undo', 'supersede')", [who, event["at"]]).fetchone()[0]
+        first = db.execute(
+            "SELECT min(id) FROM events WHERE who = ? AND at = ? AND action"
+            " NOT IN ('undo', 'supersede', 'flag')", [who, event["at"]]).fetchone()[0]
         if first not in undone:
             return False
     return True

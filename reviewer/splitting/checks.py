@@ -40,6 +40,23 @@ def _without_fence(text: str) -> str:
     return text
 
 
+PAIR_TEXTS = {"question", "answer"}
+PAIR_TURNS = {"question_turns", "answer_turns"}
+
+
+def _pair_shape(pair: dict) -> bool:
+    """Texts as strings, and the turn lists (when given — older prompts and servers without
+    schema enforcement may leave them out) as lists of integers."""
+    keys = set(pair)
+    if keys not in (PAIR_TEXTS, PAIR_TEXTS | PAIR_TURNS):
+        return False
+    if not all(isinstance(pair[k], str) for k in PAIR_TEXTS):
+        return False
+    return all(isinstance(pair[k], list) and all(isinstance(n, int) and not isinstance(n, bool)
+                                                  for n in pair[k])
+               for k in PAIR_TURNS & keys)
+
+
 def parse_answer(content: str | None) -> dict:
     """JSON text → dict matching the response schema, or raise `AnswerError`."""
     if content is None or not content.strip():
@@ -64,8 +81,7 @@ def parse_answer(content: str | None) -> dict:
     if len(data["system"]) > MAX_SYSTEM_CHARS:
         raise AnswerError(f"system line longer than {MAX_SYSTEM_CHARS} characters")
     for index, pair in enumerate(data["pairs"], start=1):
-        if (not isinstance(pair, dict) or set(pair) != {"question", "answer"}
-                or not all(isinstance(v, str) for v in pair.values())):
+        if (not isinstance(pair, dict) or not _pair_shape(pair)):
             raise AnswerError(
                 f"answer does not match the schema: pair {index} must have string question "
                 "and answer only"
@@ -124,7 +140,12 @@ def check_answer(data: dict, conversation: Conversation) -> Checked:
         if problem:
             checked.dropped.append(f"pair {index}: {problem}")
         else:
-            checked.pairs.append(QAPair(system, question, answer))
+            # The prompt numbers turns from 1; provenance counts from 0. Claimed turns are
+            # verified against the text when the pair is stored (a wrong claim is flagged).
+            checked.pairs.append(QAPair(
+                system, question, answer,
+                tuple(n - 1 for n in pair.get("question_turns", []) if n >= 1),
+                tuple(n - 1 for n in pair.get("answer_turns", []) if n >= 1)))
     if not checked.pairs:
         raise AnswerError("no usable pair: " + "; ".join(checked.dropped))
     return checked

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..fewshot import DEFAULT_FEW_SHOT, load_few_shot
 from ..llm.base import CallTags, ChatModel, Completion, LLMError
+from ..llm.cache import ResponseCache
 from ..llm.calls import CallSink
 from ..llm.endpoint import CUSTOM, Endpoint
 from ..llm.errors import MAX_REASON_CHARS
@@ -117,6 +118,13 @@ class LLMSplitter:
         """Send the model's call records to `sink`; returns the sink it replaces."""
         previous = getattr(self.llm, "call_log", None)
         self.llm.call_log = sink  # type: ignore[attr-defined]
+        return previous
+
+    def use_cache(self, cache: ResponseCache | None) -> ResponseCache | None:
+        """Answer from (and store into) `cache`; returns the cache it replaces."""
+        previous = getattr(self.llm, "cache", None)
+        if hasattr(self.llm, "cache"):
+            self.llm.cache = cache
         return previous
 
     def split(self, conversation: Conversation) -> SplitResult:

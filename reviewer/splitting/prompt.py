@@ -12,7 +12,7 @@ import json
 
 from ..models import Conversation, Turn
 
-PROMPT_VERSION = "split-v1"
+PROMPT_VERSION = "split-v2"  # v2: numbered turns, each pair names the turns it came from
 SCHEMA_NAME = "qa_split"
 MAX_SYSTEM_CHARS = 300
 MAX_QUESTION_CHARS = 6000
@@ -49,11 +49,14 @@ Field rules:
    turns. Remove any "A)" marker. Keep the technical content complete; light clean-up of
    wording is fine, new content is not.
 4. A conversation with several questions gives several pairs, in the order they were asked.
-   Skip questions the engineer never answered."""
+   Skip questions the engineer never answered.
+5. "question_turns" and "answer_turns": the [numbers] of the turns the question and the
+   answer were taken from (customer turns for the question, engineer turns for the answer)."""
 
 OUTPUT_FORMAT = """\
 Output format: a single JSON object and nothing else:
-{"system": "<one-line summary>", "pairs": [{"question": "<question>", "answer": "<answer>"}]}"""
+{"system": "<one-line summary>", "pairs": [{"question": "<question>", "answer": "<answer>",
+ "question_turns": [<turn numbers>], "answer_turns": [<turn numbers>]}]}"""
 
 
 def response_schema() -> dict:
@@ -63,8 +66,10 @@ def response_schema() -> dict:
         "properties": {
             "question": {"type": "string", "maxLength": MAX_QUESTION_CHARS},
             "answer": {"type": "string", "maxLength": MAX_ANSWER_CHARS},
+            "question_turns": {"type": "array", "items": {"type": "integer"}},
+            "answer_turns": {"type": "array", "items": {"type": "integer"}},
         },
-        "required": ["question", "answer"],
+        "required": ["question", "answer", "question_turns", "answer_turns"],
         "additionalProperties": False,
     }
     return {
@@ -91,11 +96,12 @@ def system_prompt() -> str:
 
 
 def render_transcript(turns: list[Turn]) -> str:
-    """``Customer: …`` / ``Engineer: …`` lines; unknown speakers keep their own label."""
+    """``[1] Customer: …`` / ``[2] Engineer: …`` lines, numbered so each pair can name the
+    turns it came from; unknown speakers keep their own label."""
     lines = []
-    for turn in turns:
+    for number, turn in enumerate(turns, 1):
         label = _ROLE_LABELS.get(turn.role) or turn.speaker.strip() or "Speaker"
-        lines.append(f"{label}: {turn.text.strip()}")
+        lines.append(f"[{number}] {label}: {turn.text.strip()}")
     return "\n".join(lines)
 
 
@@ -111,11 +117,13 @@ def example_messages(example: list[dict]) -> list[dict]:
     for message in example:
         if message["role"] == "user":
             turns.append(Turn("customer", message["content"]))
-            pairs.append({"question": message["content"], "answer": ""})
+            pairs.append({"question": message["content"], "answer": "",
+                          "question_turns": [len(turns)], "answer_turns": []})
         elif message["role"] == "assistant":
             turns.append(Turn("engineer", message["content"]))
             if pairs:
                 pairs[-1]["answer"] = message["content"]
+                pairs[-1]["answer_turns"].append(len(turns))
     answer = {"system": system, "pairs": pairs}
     return [
         {"role": "user", "content": wrap_conversation(render_transcript(turns))},

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..db import connect, now_iso
+from ..llm.cache import using_cache
 from ..llm.calls import recording_calls
 from ..models import Conversation, SplitResult, conversation_from_row
 from ..review import store
@@ -97,6 +98,7 @@ def split_pending(
     concurrency: int = 8,
     progress: Callable[[int, int], None] | None = None,
     who: str = "splitter",
+    use_cache: bool = True,
 ) -> SplitReport:
     """Split every pending conversation (plus failed ones / already split ones on request).
 
@@ -110,6 +112,7 @@ def split_pending(
     try:
         settings = _safe_settings(splitter, {
             "redo": redo, "retry_failed": retry_failed, "concurrency": concurrency,
+            "cache": use_cache,
             "started_by": who,
         })
         run_id = start_run(db, "split", settings)
@@ -126,7 +129,8 @@ def split_pending(
         report = SplitReport(skipped=everything - len(ids), run_id=run_id)
         writer = _Writer(db, splitter.name, report)
         try:
-            with Heartbeat(Path(db_path), run_id), recording_calls(splitter, db_path, run_id):
+            with Heartbeat(Path(db_path), run_id), recording_calls(splitter, db_path, run_id), \
+                    using_cache(splitter, db_path, enabled=use_cache):
                 _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress)
         except BaseException as exc:
             finish_run(db, run_id, _counts(report), status="failed",

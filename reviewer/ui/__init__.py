@@ -27,6 +27,8 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("pages/import.py", "Import", ":material/upload_file:", "import"),
     ("pages/review.py", "Review", ":material/rate_review:", "review"),
     ("pages/export.py", "Export", ":material/download:", "export"),
+    ("pages/train.py", "Train", ":material/model_training:", "train"),
+    ("pages/evaluate.py", "Evaluate", ":material/query_stats:", "evaluate"),
 )
 
 # The tab icon, served by the app itself. Without one, Streamlit turns the current page's

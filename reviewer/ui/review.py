@@ -19,7 +19,7 @@ from ..review import PAIR_STATUSES, PairFilter, drafts, store
 from ..review.diffs import text_diff
 from ..review.flags import FLAG_CODES
 from ..review.statuses import ALL, APPROVED, DELETED, PENDING, REJECTED
-from . import get_db, plain, plain_block, reviewer_name
+from . import db_path, get_db, plain, plain_block, reviewer_name
 
 state = st.session_state
 
@@ -27,15 +27,29 @@ MODES = ("Focus", "Table", "Conversation", "Trash")
 FILTERS = (ALL, *PAIR_STATUSES)
 PAGE_SIZE = 50
 BULK_VERBS = {APPROVED: "Approve", REJECTED: "Reject", DELETED: "Delete"}
+# Height of the pair and source boxes in the focus view: with the header, filters and
+# toolbar above them they end above the fold of a 900-pixel-high window.
+PANEL_HEIGHT = 470
+NOTICE_HEIGHT = 56
 
 _CSS = """
 <style>
-[class*="st-key-src_q_"] { background: rgba(255, 196, 0, 0.16); border-radius: 0.4rem; }
-[class*="st-key-src_a_"] { background: rgba(33, 160, 90, 0.14); border-radius: 0.4rem; }
+.stMainBlockContainer { padding-top: 3.75rem; }
+.stMainBlockContainer h1 { padding-top: 0; }
+[class*="st-key-src_q_"] { background: rgba(255, 196, 0, 0.16); border-radius: 0.4rem;
+                          border-left: 0.3rem solid rgb(230, 170, 0); }
+[class*="st-key-src_a_"] { background: rgba(33, 160, 90, 0.14); border-radius: 0.4rem;
+                          border-left: 0.3rem solid rgb(33, 160, 90); }
 .st-key-rv_pair_text [data-testid="stText"] div,
 .st-key-rv_source_box [data-testid="stText"] div { white-space: pre-wrap; word-break: break-word; }
 </style>
 """
+
+
+def style() -> None:
+    """The page's few style rules: less space above the title, the pair's own source turns
+    tinted, long texts wrapped."""
+    st.html(_CSS)
 
 
 def _who() -> str:
@@ -58,6 +72,7 @@ def _advance(from_id: int) -> None:
     state["rv_current"] = store.queue_step(get_db(), current_filter(), from_id)
     state["rv_finding"] = None
     state["rv_editing"] = None
+    state["rv_history_open"] = False
 
 
 def set_status(pair_id: int, version: int, status: str) -> None:
@@ -121,11 +136,8 @@ def save_draft(pair_id: int, approve: bool) -> None:
         else:
             state["rv_editing"] = None
             _notice("ok", f"Saved pair {pair_id}.")
-    elif result == store.CONFLICT:
+    elif result == store.CONFLICT:  # the page explains it beside the kept text
         state["rv_editing"] = pair_id
-        _notice("conflict", f"Pair {pair_id} was changed by someone else after you started "
-                "editing. Your text is kept below: read their change, then apply yours "
-                "on top or discard it.")
     else:
         _notice("error", f"Pair {pair_id} no longer exists; your draft is kept.")
 
@@ -153,6 +165,7 @@ def step(pair_id: int, offset: int) -> None:
         return
     state["rv_current"], state["rv_finding"] = target, None
     state["rv_editing"] = None
+    state["rv_history_open"] = False
 
 
 def undo() -> None:
@@ -208,12 +221,23 @@ def filters(db) -> None:
                  format_func=lambda s: "all" if s == ALL else view.status_label(s))
     f2.text_input("Search system, question and answer", key="rv_search",
                   on_change=_reset_position, placeholder="words or part of a word, 한국어 too")
-    sources = [r[0] for r in db.execute(
-        "SELECT DISTINCT source FROM conversations ORDER BY rowid LIMIT 500").fetchall()]
-    f3.selectbox("Source file", ["", *sources], key="rv_source", on_change=_reset_position,
+    f3.selectbox("Source file", ["", *_sources(db)], key="rv_source", on_change=_reset_position,
                  format_func=lambda s: s or "all files")
     f4.selectbox("Risk flag", ["", *FLAG_CODES], key="rv_flag", on_change=_reset_position,
                  format_func=lambda code: code.replace("_", " ") if code else "any or none")
+
+
+def _sources(db) -> list[str]:
+    """The files conversations came from, in import order. Listing them reads every
+    conversation, so the list is kept for the session and read again only after an import
+    added conversations (conversations are never deleted, so the newest rowid tells)."""
+    newest = db.execute("SELECT coalesce(max(rowid), 0) FROM conversations").fetchone()[0]
+    kept = state.get("rv_sources")
+    if not (isinstance(kept, tuple) and kept[:2] == (str(db_path()), newest)):
+        kept = (str(db_path()), newest, [r[0] for r in db.execute(
+            "SELECT DISTINCT source FROM conversations ORDER BY rowid LIMIT 500")])
+        state["rv_sources"] = kept
+    return list(kept[2])
 
 
 def _reset_position() -> None:
@@ -238,24 +262,38 @@ def focus_view(db) -> None:
         return
     pid, version = int(pair["id"]), int(pair["version"])
     progress = store.progress(db, where)
-    in_queue = store.count(db, where)
-    matches = store.position_of(db, pid, where, 1) is not None
+    # Reads whose cost does not grow with the table: the queue's size from the per-status
+    # counts (a search counts up to its cap), whether the pair matches by its id alone.
+    window = store.match_window(db, where)
+    matches = store.page_ids(db, where, offset=0, limit=1, after_id=pid - 1,
+                             before_id=pid + 1) == [pid]
     index = store.queue_index(db, where, pid) if matches else None
     decided, since = store.pace(db, _who(), datetime.now(UTC).date().isoformat())
-    st.caption(f"{view.progress_line(progress, index, in_queue)} · "
+    st.caption(f"{view.progress_line(progress, index, window.matches, window.more)} · "
                f"{view.pace_line(decided, since, datetime.now(UTC))}")
     finding = state.get("rv_finding")
-    if finding:
-        st.warning("Opened from an export finding:")
-        plain(finding)
+    if finding:  # one line, so the pair and its source stay above the fold
+        with st.container(horizontal=True, vertical_alignment="center", key="rv_finding_line"):
+            st.markdown(":orange-badge[:material/flag: Opened from an export finding]",
+                        width="content")
+            plain(finding)
     conversation = store.get_conversation(db, pair["conversation_id"])
+    draft, editing = _draft_state(db, pid, version)
+    # Each one-line notice above the boxes makes them shorter, so they still end in view.
+    height = PANEL_HEIGHT - NOTICE_HEIGHT * (bool(finding) + (draft is not None
+                                                               and not editing))
+    _buttons(pid, version, editing)
     left, right = st.columns([1.05, 1], gap="large")
     with left:
-        _pair_panel(db, pair, pid, version)
-    with right:
-        _source_panel(pair, conversation)
-    if state.get("rv_history_open"):
-        _history_panel(db, pair)
+        _pair_panel(db, pair, pid, version, draft, editing, height)
+    with right:  # the history (H) takes the source's place, so it opens in view
+        if state.get("rv_history_open"):
+            _history_panel(db, pair, height)
+        elif draft is not None and draft.base_version != version:
+            _stale_draft(db, pair, draft)  # beside the reviewer's own text
+            _source_panel(pair, conversation, height)
+        else:
+            _source_panel(pair, conversation, height)
 
 
 def _empty_queue(db, where: PairFilter) -> None:
@@ -267,18 +305,22 @@ def _empty_queue(db, where: PairFilter) -> None:
         return
     st.success(f"Nothing left in this queue ({where.describe()}). "
                f"{counts[APPROVED]:,} approved, {counts[PENDING]:,} pending overall.")
-    c1, c2, _ = st.columns([1, 1, 3])
-    if counts[PENDING] and where.statuses != (PENDING,):
-        c1.button("Review pending pairs", key="rv_empty_pending", type="primary",
-                  on_click=lambda: state.update(rv_status=PENDING, rv_search="", rv_source="",
-                                                rv_flag="", rv_current=None))
-    if counts[APPROVED] and c2.button("Go to Export", key="rv_empty_export"):
-        st.switch_page("pages/export.py")
+    with st.container(horizontal=True, gap="xsmall"):
+        if counts[PENDING] and where.statuses != (PENDING,):
+            st.button("Review pending pairs", key="rv_empty_pending", type="primary",
+                      on_click=lambda: state.update(rv_status=PENDING, rv_search="",
+                                                    rv_source="", rv_flag="", rv_current=None))
+        # The last decision of a queue can be taken back too.
+        shortcut, label = view.KEYS["undo"]
+        st.button(label, key="rv_undo", shortcut=shortcut, on_click=undo)
+        if counts[APPROVED] and st.button("Go to Export", key="rv_empty_export"):
+            st.switch_page("pages/export.py")
 
 
 def _buttons(pid: int, version: int, editing: bool) -> None:
-    """The action bar: decisions first, then moving through the queue. Buttons size to their
-    labels and wrap, so every label and its key stay readable."""
+    """The action bar, one line above the pair and its source: decisions first, then moving
+    through the queue. Buttons size to their labels and wrap only on a narrow window, so
+    every label and its key stay readable."""
     keys = view.KEYS
 
     def button(action: str, callback, args=(), *, label: str | None = None,
@@ -288,7 +330,7 @@ def _buttons(pid: int, version: int, editing: bool) -> None:
                   type="primary" if primary else "secondary", on_click=callback, args=args,
                   help=name if label else None)
 
-    with st.container(horizontal=True, key="rv_actions"):
+    with st.container(horizontal=True, gap="xsmall", key="rv_toolbar"):
         button("approve", set_status, (pid, version, APPROVED), primary=True)
         button("reject", set_status, (pid, version, REJECTED))
         button("delete", set_status, (pid, version, DELETED))
@@ -299,33 +341,34 @@ def _buttons(pid: int, version: int, editing: bool) -> None:
         else:
             button("edit", start_edit, (pid, version))
             button("skip", step, (pid, 1))
-    with st.container(horizontal=True, key="rv_moves"):
         button("previous", step, (pid, -1))
         button("next", step, (pid, 1))
         button("undo", undo)
         button("history", toggle_history)
-        st.button("Conversation", key="rv_to_conversation", width="content",
-                  on_click=lambda: state.update(rv_mode="Conversation"))
 
 
-def _pair_panel(db, pair: dict, pid: int, version: int) -> None:
-    who = _who()
-    draft = drafts.get(db, who, pid)
+def _draft_state(db, pid: int, version: int) -> tuple[drafts.Draft | None, bool]:
+    """The reviewer's draft of the pair, and whether the pair shows as being edited (a
+    draft left stale by someone else's change reopens in the editor)."""
+    draft = drafts.get(db, _who(), pid)
     editing = state.get("rv_editing") == pid or (draft is not None
                                                   and state.get("rv_editing") is None
                                                   and draft.base_version != version)
     if editing:
         state["rv_editing"] = pid
+    return draft, editing
+
+
+def _pair_panel(db, pair: dict, pid: int, version: int, draft: drafts.Draft | None,
+                editing: bool, height: int = PANEL_HEIGHT) -> None:
     st.markdown(f"**Pair {pid}** · {view.status_label(pair['status'])} · version {version} · "
                 f"origin {pair['origin'] or '-'}")
-    _flags(pair)
-    if draft is not None and draft.base_version != version:
-        _stale_draft(db, pair, draft)
-    elif draft is not None and not editing:
+    if editing:
+        _flags(pair)
+    if draft is not None and not editing:
         st.info("You have an unsaved draft of this pair.")
-    _buttons(pid, version, editing)
     if editing and draft is not None:
-        for name, height in (("system", 68), ("question", 110), ("answer", 220)):
+        for name, height in (("system", 68), ("question", 100), ("answer", 220)):
             key = _field_key(pid, name)
             if key not in state:
                 state[key] = draft.values[name]
@@ -335,7 +378,9 @@ def _pair_panel(db, pair: dict, pid: int, version: int) -> None:
                   args=(pid,))
         _focus_script("textarea[aria-label='Answer']", f"edit-{pid}")
         return
-    with st.container(key="rv_pair_text"):
+    # As tall as the source box beside it: a long answer scrolls inside, the source stays.
+    with st.container(key="rv_pair_text", height=height):
+        _flags(pair)
         for name in ("system", "question", "answer"):
             st.caption(name.capitalize())
             plain(pair[name] or "")
@@ -351,35 +396,43 @@ def _flags(pair: dict) -> None:
             code = str(flag["code"])  # one of ours, safe to format
             severity = flag.get("severity") if flag.get("severity") in ("high", "medium",
                                                                         "low") else ""
-            with st.container(border=True, key=f"rv_flag_{code}"):
-                st.markdown(f":red[**⚑ {code.replace('_', ' ')}**] · {severity}")
-                plain(flag.get("detail") or "")
+            # A badge and its reason on one line, at the top of the pair's box: flags come
+            # first, and the pair's texts still start in view.
+            with st.container(horizontal=True, gap="xsmall", key=f"rv_flag_{code}"):
+                st.markdown(f":red-badge[⚑ {code.replace('_', ' ')}"
+                            f"{' · ' + severity if severity else ''}]", width="content")
+                with st.container(width="stretch"):
+                    plain(flag.get("detail") or "")
 
 
 def _stale_draft(db, pair: dict, draft: drafts.Draft) -> None:
     changes = view.changes_since(store.history(db, int(pair["id"])), draft.base_version, _who())
     st.warning(f"Someone changed this pair after you started editing (you began at version "
-               f"{draft.base_version}, it is now at {pair['version']}). Your text is kept.")
+               f"{draft.base_version}, it is now at {pair['version']}). Your text is kept on the "
+               "left: read their change, then apply yours on top of it or discard yours.")
     for change in changes:
-        plain(f"{change.who} changed {change.field} at {change.at}:")
+        plain(f"{change.who} changed {change.field} at {view.short_time(change.at)}:")
         plain_block("\n".join(change.diff))
-    c1, c2, _ = st.columns([1.3, 1, 2])
-    c1.button("Apply mine on top", key="rv_rebase", on_click=rebase_draft,
-              args=(int(pair["id"]),), type="primary")
-    c2.button("Discard mine", key="rv_discard_stale", on_click=discard_draft,
-              args=(int(pair["id"]),))
+    with st.container(horizontal=True, gap="xsmall"):
+        st.button("Apply mine on top", key="rv_rebase", on_click=rebase_draft,
+                  args=(int(pair["id"]),), type="primary")
+        st.button("Discard mine", key="rv_discard_stale", on_click=discard_draft,
+                  args=(int(pair["id"]),))
 
 
-def _source_panel(pair: dict, conversation: dict | None) -> None:
+def _source_panel(pair: dict, conversation: dict | None, height: int = PANEL_HEIGHT) -> None:
     if conversation is None:
         plain("The conversation of this pair is not in the database.")
         return
-    st.markdown("**Source conversation**")
-    plain(f"{conversation['source'] or ''} · {conversation['locator'] or ''}")
+    with st.container(horizontal=True, vertical_alignment="center", gap="xsmall"):
+        st.markdown("**Source**", width="content")
+        with st.container(width="stretch"):
+            plain(f"{conversation['source'] or ''} · {conversation['locator'] or ''}")
+        st.button("Conversation view", key="rv_to_conversation", type="tertiary",
+                  icon=":material/forum:", on_click=lambda: state.update(rv_mode="Conversation"))
     turns = view.source_turns(conversation.get("turns"), pair.get("question_turns"),
                               pair.get("answer_turns"))
-    st.html(_CSS)
-    with st.container(height=560, key="rv_source_box"):
+    with st.container(height=height, key="rv_source_box"):
         if not turns:
             plain_block(conversation.get("text") or "")
         for turn in turns:
@@ -393,13 +446,22 @@ def _source_panel(pair: dict, conversation: dict | None) -> None:
         _scroll_script(f".st-key-{first.key}", f"{pair['id']}-{first.key}")
 
 
-def _history_panel(db, pair: dict) -> None:
-    st.divider()
-    st.markdown(f"**History of pair {pair['id']}**")
+def _history_panel(db, pair: dict, height: int = PANEL_HEIGHT) -> None:
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**History of pair {pair['id']}**", width="stretch")
+        st.button("Source", key="rv_history_close", type="tertiary", icon=":material/close:",
+                  help="Close the history (H) and show the source conversation again",
+                  on_click=toggle_history)
     versions = store.versions(db, int(pair["id"]))
+    with st.container(height=height, key="rv_history_box"):
+        _version_list(pair, versions)
+
+
+def _version_list(pair: dict, versions: list[store.Version]) -> None:
     for index, old in enumerate(versions):
         newer = versions[index - 1] if index else None
-        title = (f"Version {old.version} · {old.action} by {old.who or '-'} · {old.at}"
+        title = (f"Version {old.version} · {old.action} by {old.who or '-'} · "
+                 f"{view.short_time(old.at)}"
                  + (" (current)" if index == 0 else ""))
         with st.expander(title, expanded=index < 2):
             if newer is not None:
@@ -416,11 +478,13 @@ def _history_panel(db, pair: dict) -> None:
 
 
 def _scroll_script(selector: str, token: str) -> None:
-    """Scroll the source box so the pair's first turn is in view (our own fixed script; the
-    selector is built from a turn index, never from data)."""
+    """Scroll the source box (only the box, not the page) so the pair's first turn is at its
+    top (our own fixed script; the selector is built from a turn index, never from data)."""
     st.html(f"<script>/* {token} */ (() => {{ let tries = 0; const go = () => {{ "
             f"const el = document.querySelector({json.dumps(selector)}); "
-            "if (el) { el.scrollIntoView({block: 'nearest'}); } "
+            "const box = el && el.closest('.st-key-rv_source_box'); "
+            "if (box) { box.scrollTop += el.getBoundingClientRect().top "
+            "- box.getBoundingClientRect().top - 8; } "
             "else if (tries++ < 40) { setTimeout(go, 50); } }; go(); })();</script>",
             unsafe_allow_javascript=True)
 
@@ -607,8 +671,9 @@ def conversation_view(db) -> None:
     cid = conversation["id"]
     pairs = store.pairs_of_conversation(db, cid)
     live = [p for p in pairs if p["status"] != DELETED]
-    st.markdown(f"**{conversation['source']} · {conversation['locator']}** · "
-                f"{len(live)} pairs ({len(pairs) - len(live)} deleted)")
+    st.markdown(f"**{view.md_escape(conversation['source'] or '')} · "
+                f"{view.md_escape(conversation['locator'] or '')}** · {len(live)} "
+                f"pair{'' if len(live) == 1 else 's'} ({len(pairs) - len(live)} deleted)")
     left, right = st.columns([1.1, 1], gap="large")
     with right:
         turns = view.source_turns(conversation.get("turns"), None, None)
@@ -625,18 +690,19 @@ def conversation_view(db) -> None:
                 plain(p["question"] or "")
                 st.caption("Answer")
                 plain(p["answer"] or "")
-                c = st.columns(5)
-                c[0].button("Open", key=f"rv_conv_open_{pid}", on_click=open_pair, args=(pid,))
-                c[1].button("Up", key=f"rv_conv_up_{pid}", disabled=index == 0,
-                            on_click=_move, args=(pid, -1))
-                c[2].button("Down", key=f"rv_conv_down_{pid}", disabled=index == len(live) - 1,
-                            on_click=_move, args=(pid, 1))
                 nxt = live[index + 1] if index + 1 < len(live) else None
-                c[3].button("Merge with next", key=f"rv_conv_merge_{pid}",
-                            disabled=nxt is None, on_click=_merge,
-                            args=(pid, int(nxt["id"]) if nxt else 0))
-                if c[4].button("Split…", key=f"rv_conv_split_{pid}"):
-                    state["rv_splitting"] = pid
+                with st.container(horizontal=True, gap="xsmall"):
+                    st.button("Open", key=f"rv_conv_open_{pid}", on_click=open_pair,
+                              args=(pid,))
+                    st.button("Up", key=f"rv_conv_up_{pid}", disabled=index == 0,
+                              on_click=_move, args=(pid, -1))
+                    st.button("Down", key=f"rv_conv_down_{pid}",
+                              disabled=index == len(live) - 1, on_click=_move, args=(pid, 1))
+                    st.button("Merge with next", key=f"rv_conv_merge_{pid}",
+                              disabled=nxt is None, on_click=_merge,
+                              args=(pid, int(nxt["id"]) if nxt else 0))
+                    if st.button("Split…", key=f"rv_conv_split_{pid}"):
+                        state["rv_splitting"] = pid
                 if state.get("rv_splitting") == pid:
                     _split_form(p)
         with st.form("rv_add_pair", clear_on_submit=True):
@@ -707,7 +773,8 @@ def trash_view(db) -> None:
         with st.container(border=True, key=f"rv_trash_{pid}"):
             c1, c2 = st.columns([5, 1])
             with c1:
-                plain(f"Pair {pid} · deleted by {row['deleted_by']} at {row['deleted_at']} · "
+                plain(f"Pair {pid} · deleted by {row['deleted_by']} at "
+                      f"{view.short_time(row['deleted_at'])} · "
                       f"was {row['status_before']}")
                 plain(row["question"] or "")
             c2.button("Restore", key=f"rv_trash_restore_{pid}", on_click=_restore_deleted,

@@ -134,9 +134,21 @@ def grid_cells(page: Page) -> list[str]:
 
 
 def expect_editor(page: Page, pair: tuple[str, str, str]) -> None:
-    """In edit mode the text boxes hold the pair's texts exactly (values, not markup)."""
-    wait_idle(page)
-    page.locator(".st-key-rv_edit button").click()
+    """In edit mode the text boxes hold the pair's texts exactly (values, not markup).
+
+    The page holds a 100,000-character turn, so the browser may still be laying it out when
+    the button is clicked; the click is repeated (at most three times) until the editor
+    shows, and each attempt waits on the editor itself, not on a timer.
+    """
+    system = page.get_by_label("System", exact=True)
+    for _ in range(3):
+        wait_idle(page)
+        page.locator(".st-key-rv_edit button").click()
+        try:
+            expect(system).to_be_visible(timeout=20_000)
+            break
+        except AssertionError:
+            continue
     for field, value in zip(("System", "Question", "Answer"), pair, strict=True):
         expect(page.get_by_label(field, exact=True)).to_have_value(value, timeout=30_000)
 

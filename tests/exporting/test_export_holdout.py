@@ -80,3 +80,17 @@ def test_impossible_holdouts_raise():
         hold_out(make([10]), 0.2)
     with pytest.raises(HoldoutError, match="nothing to train"):
         hold_out(make([1, 1, 1]), 3)
+
+
+def test_frozen_conversations_always_go_to_the_validation_side():
+    from reviewer.exporting.holdout import hold_out
+
+    class Ex:
+        def __init__(self, cid: str) -> None:
+            self.conversation_id = cid
+
+    examples = [Ex(f"c{n}") for n in range(10)]
+    for seed in range(5):
+        train, valid = hold_out(examples, 2, seed=seed, frozen={"c3", "c7"})
+        assert {e.conversation_id for e in valid} == {"c3", "c7"}
+        assert len(train) == 8

@@ -180,7 +180,7 @@ def test_options_are_normalised_and_recorded_under_old_and_new_keys(tmp_path):
     assert options.to_dict() == {
         "target": "openai", "model": None, "holdout": 3, "validation_split": 3, "seed": 42,
         "multi_turn": False, "few_shot": str(tmp_path / "f.jsonl"), "epochs": None,
-        "per_conversation_system": None}
+        "per_conversation_system": None, "include_held_out": False}
     assert ExportOptions() == ExportOptions(target="openai", seed=42)
 
 
@@ -262,11 +262,12 @@ def test_holdout_export_grouped_and_deterministic(db, seed, tmp_path):
     assert (tmp_path / "b" / "set.valid.jsonl").read_bytes() == valid.read_bytes()
     assert (tmp_path / "b" / "set.train.jsonl").read_bytes() == train.read_bytes()
     assert again.ok
+    # The held-out conversations are frozen: another seed keeps the same ones held out.
     others = set()
-    for s in range(6):
+    for s in range(3):
         export_dataset(db, tmp_path / f"s{s}" / "set.jsonl", ExportOptions(holdout=12, seed=s))
         others.add((tmp_path / f"s{s}" / "set.valid.jsonl").read_bytes())
-    assert len(others) > 1
+    assert others == {valid.read_bytes()}
 
 
 def test_holdout_needs_two_conversations(db, pairs_adder, tmp_path):
@@ -370,3 +371,30 @@ def test_differing_system_lines_warn_only_for_imported_datasets(db, tmp_path):
     assert "inconsistent_system" in {f.rule for f in forced.report.findings}
     db.execute("UPDATE pairs SET origin = 'import'")  # a dataset imported as ready pairs
     assert "inconsistent_system" in {f.rule for f in prepare_export(db).report.findings}
+
+
+def test_the_held_out_split_is_frozen_and_never_trained_on(db, tmp_path):
+    from reviewer.review import store
+
+    for n in range(14):
+        db.execute("INSERT INTO conversations (id, text, turns, imported_at) VALUES"
+                   " (?, 't', '[]', 'now')", [f"c{n:02d}"])
+        store.add_pairs(db, [store.NewPair(f"c{n:02d}", "Support.", f"Distinct question {n}"
+                                           f" about topic {n * 7}?", f"Answer {n}: step {n}.",
+                                           status="approved", origin="rules")], who="seed")
+    first = export_dataset(db, tmp_path / "a.jsonl", ExportOptions(holdout=3, seed=1))
+    assert first.ok
+    held = {json.loads(line)["messages"][1]["content"]
+            for line in (tmp_path / "a.valid.jsonl").read_text("utf-8").splitlines()}
+    # Another seed: the same conversations stay held out.
+    second = export_dataset(db, tmp_path / "b.jsonl", ExportOptions(holdout=3, seed=99))
+    assert second.ok
+    again = {json.loads(line)["messages"][1]["content"]
+             for line in (tmp_path / "b.valid.jsonl").read_text("utf-8").splitlines()}
+    assert again == held
+    # Without a holdout, training on them is refused, naming each line.
+    refused = export_dataset(db, tmp_path / "c.jsonl")
+    assert not refused.ok
+    leaks = [f for f in refused.report.errors if f.rule == "held_out_in_training"]
+    assert len(leaks) == 3 and all(f.pair_id for f in leaks)
+    assert export_dataset(db, tmp_path / "d.jsonl", ExportOptions(include_held_out=True)).ok

@@ -31,7 +31,7 @@ from typing import Any
 Handler = Callable[["RecordedRequest", "FakeOpenAIServer"], "Reply"]
 
 # Lines of the transcript the splitter prompt sends: "Customer: ..." / "Engineer: ...".
-_LINE = re.compile(r"^(Customer|Engineer|System|[^:\n]{1,30}):\s?(.*)$")
+_LINE = re.compile(r"^(?:\[(\d+)\] )?(Customer|Engineer|System|[^:\n]{1,30}):\s?(.*)$")
 _CONVERSATION = re.compile(r"<conversation>\n?(.*?)\n?</conversation>", re.S)
 
 
@@ -127,23 +127,33 @@ def answer_from_request(body: dict) -> dict:
     turns: list[list[str]] = []
     for line in transcript.splitlines():
         match = _LINE.match(line)
-        if match and match.group(1) in ("Customer", "Engineer", "System"):
-            turns.append([match.group(1), match.group(2)])
+        if match and match.group(2) in ("Customer", "Engineer", "System"):
+            number = int(match.group(1)) if match.group(1) else len(turns) + 1
+            turns.append([match.group(2), match.group(3), number])
         elif turns:
             turns[-1][1] += "\n" + line
     pairs: list[dict] = []
     question: list[str] = []
     answer: list[str] = []
-    for role, said in turns:
+    asked: list[int] = []
+    answered: list[int] = []
+
+    def flush() -> None:
+        pairs.append({"question": "\n".join(question), "answer": "\n".join(answer),
+                      "question_turns": list(asked), "answer_turns": list(answered)})
+
+    for role, said, number in turns:
         if role == "Customer":
             if answer:
-                pairs.append({"question": "\n".join(question), "answer": "\n".join(answer)})
-                question, answer = [], []
+                flush()
+                question, answer, asked, answered = [], [], [], []
             question.append(said.strip())
+            asked.append(number)
         elif role == "Engineer" and question:
             answer.append(said.strip())
+            answered.append(number)
     if question and answer:
-        pairs.append({"question": "\n".join(question), "answer": "\n".join(answer)})
+        flush()
     topic = pairs[0]["question"].split("\n")[0][:60] if pairs else "a support request"
     return {"system": f"Summary: {topic}", "pairs": pairs}
 
@@ -182,6 +192,7 @@ class FakeOpenAIServer:
         self.max_in_flight = 0  # most requests being answered at the same moment
         self._stopping = threading.Event()
         self._routes: dict[tuple[str, str], Handler] = {}
+        self._prefix_routes: list[tuple[str, str, Handler]] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.route("POST", "/v1/chat/completions", _chat_completions)
@@ -191,6 +202,17 @@ class FakeOpenAIServer:
     def route(self, method: str, path: str, handler: Handler) -> None:
         """Register `handler(request, server) -> Reply` for an exact method and path."""
         self._routes[(method.upper(), path)] = handler
+
+    def route_prefix(self, method: str, prefix: str, handler: Handler) -> None:
+        """Register `handler` for every path under `prefix` (e.g. one job's routes)."""
+        self._prefix_routes.append((method.upper(), prefix, handler))
+
+    def _prefix_route(self, method: str, path: str) -> Handler | None:
+        for route_method, prefix, handler in sorted(self._prefix_routes,
+                                                    key=lambda r: -len(r[1])):
+            if route_method == method and path.startswith(prefix):
+                return handler
+        return None
 
     def queue(self, *replies: Reply) -> None:
         with self._lock:
@@ -337,7 +359,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         request = RecordedRequest(self.command, path, dict(self.headers.items()), body)
         self.fake._record(request)
-        handler = self.fake._routes.get((self.command, path))
+        handler = self.fake._routes.get((self.command, path)) or self.fake._prefix_route(
+            self.command, path)
         if handler is None:
             self._send_json(404, {"error": {"message": f"no route {self.command} {path}",
                                             "type": "invalid_request_error", "code": None}})

@@ -80,6 +80,7 @@ def test_page_offers_no_free_url_without_the_opt_in(db, secrets):
     assert at.selectbox(key="split_provider").options == ["openai: https://api.openai.com/v1",
                                                           "azure: $AZURE_OPENAI_BASE_URL "
                                                           "(not set)",
+                                                          "together: https://api.together.xyz/v1",
                                                           "local: http://127.0.0.1:11434/v1"]
     assert not [t for t in at.text_input if t.key == "split_base_url"]
 

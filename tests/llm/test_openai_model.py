@@ -25,7 +25,8 @@ def test_completion_carries_text_json_usage_latency_and_id(fake_openai):
     assert done.finish_reason == "stop" and not done.truncated
     assert done.parsed == {"system": "Summary: W5500 소켓은 몇 개인가요?",
                            "pairs": [{"question": "W5500 소켓은 몇 개인가요?",
-                                      "answer": "8개입니다."}]}
+                                      "answer": "8개입니다.", "question_turns": [1],
+                                      "answer_turns": [2]}]}
     assert done.parse_error is None
     assert (done.input_tokens, done.output_tokens) == (10, 10)
     assert done.latency_s > 0 and done.response_id.startswith("chatcmpl-fake-")

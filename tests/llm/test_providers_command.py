@@ -25,7 +25,8 @@ def test_builtins_with_key_state_and_no_key_value(monkeypatch):
     assert "key: OPENAI_API_KEY (set)" in lines[1]
     assert "$AZURE_OPENAI_BASE_URL (not set)" in lines[2]
     assert "key: AZURE_OPENAI_API_KEY (not set)" in lines[2]
-    assert "key: no key" in lines[3]
+    assert "together" in lines[3] and "key: TOGETHER_API_KEY (not set)" in lines[3]
+    assert "key: no key" in lines[4]
     assert SECRET not in result.output
 
 

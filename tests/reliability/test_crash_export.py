@@ -62,13 +62,15 @@ def _export(db_path: Path, out: Path, options: tuple[str, ...]) -> None:
 
 @pytest.fixture(scope="module")
 def clean_exports(reviewed, tmp_path_factory) -> dict[tuple[str, ...], Path]:
-    """Every pair approved and exported without a crash, per set of options."""
+    """The same history without a crash, per set of options: the earlier export, every pair
+    approved, the export again (a holdout's held-out conversations stay frozen)."""
     base = tmp_path_factory.mktemp("clean-exports")
-    db_path = copy_database(reviewed, base / "r.db")
-    _approve(db_path)
     made = {}
     for options in {options for options, *_ in MATRIX}:
         out_dir = base / ("holdout" if options else "single")
+        db_path = copy_database(reviewed, base / f"{out_dir.name}.db")
+        _export(db_path, base / "earlier" / out_dir.name / "out.jsonl", options)
+        _approve(db_path)
         _export(db_path, out_dir / "out.jsonl", options)
         made[options] = out_dir
     return made

@@ -90,3 +90,34 @@ def test_providers_check_prints_the_form_the_server_takes(tmp_path, fake_openai)
     none = CliRunner().invoke(cli, ["providers", "check", "box", "--model", "m",
                                     "--providers", str(providers)])
     assert none.exit_code == 1 and "no structured-output form works" in none.stdout
+
+
+def test_llm_pairs_carry_the_turns_they_name_and_a_wrong_claim_is_flagged(
+        db_path, add_conversation, fake_openai):
+    from reviewer.db import opened
+    from reviewer.review import store
+
+    cid = add_conversation([("customer", "Hello!"), ("engineer", "Hi, how can I help?"),
+                            ("customer", "My X200 drops Wi-Fi every evening."),
+                            ("engineer", "Update the X200 firmware to 2.1.")])
+    split_pending(db_path, splitter(fake_openai))
+    request = fake_openai.chat_requests()[-1].body
+    assert "[3] Customer: My X200 drops Wi-Fi every evening." in request["messages"][-1][
+        "content"]
+    with opened(db_path) as db:
+        pairs = store.pairs_of_conversation(db, cid)
+        last = pairs[-1]
+        assert store.turns_of(last["question_turns"]) == (2,)
+        assert store.turns_of(last["answer_turns"]) == (3,)
+    # A model that names the wrong turns: the pair is stored with its real provenance and
+    # a provenance_mismatch flag says what was claimed.
+    wrong = {"system": "X200 Wi-Fi drops.", "pairs": [
+        {"question": "My X200 drops Wi-Fi every evening.",
+         "answer": "Update the X200 firmware to 2.1.", "question_turns": [1],
+         "answer_turns": [2]}]}
+    fake_openai.default = Reply.content_of(json.dumps(wrong))
+    split_pending(db_path, splitter(fake_openai, max_output_tokens=999), redo=True)
+    with opened(db_path) as db:
+        fresh = [p for p in store.pairs_of_conversation(db, cid) if p["status"] == "pending"]
+    assert fresh and store.turns_of(fresh[-1]["answer_turns"]) == (3,)
+    assert "provenance_mismatch" in (fresh[-1]["flags"] or "")

@@ -18,6 +18,25 @@ Engineer: No, the update keeps all settings.
 """
 
 
+def table_with(at, column: str):
+    """The page's one table or dataframe that has ``column`` (the index counts)."""
+    (table,) = [t.value.reset_index() if t.value.index.name else t.value
+                for t in [*at.table, *at.dataframe]
+                if column in t.value.columns or t.value.index.name == column]
+    return table
+
+
+def import_and_split(at, db, db_path, name: str = "support.txt", data: bytes | None = None):
+    at.file_uploader[0].upload(name, data or TRANSCRIPT.encode(), "text/plain").run()
+    at.button(key="import_go").click().run()
+    at.button(key="split_go").click().run()
+    job = jobs.store.latest(db, "split")
+    assert job is not None and jobs.EXECUTOR.wait(db_path, job.id, 30)
+    at.run()
+    assert not at.exception
+    return jobs.store.get(db, job.id)
+
+
 def wait_until(condition, ceiling: float = 30.0) -> None:
     """Poll ``condition`` until it holds; fail after a generous ceiling."""
     deadline = time.monotonic() + ceiling
@@ -34,6 +53,7 @@ def test_import_then_split(db, db_path):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Files"], metrics["Imported"], metrics["Rejected"]) == ("1", "2", "0")
+    assert "Import run #1, file by file:" in [t.value for t in at.text]
     assert store.conversation_counts(db)["pending"] == 2
     # the uploader was replaced by a fresh, empty one
     assert at.session_state["upload_gen"] == 1
@@ -46,7 +66,7 @@ def test_import_then_split(db, db_path):
     assert job is not None and jobs.EXECUTOR.wait(db_path, job.id, 30)
     at.run()
     assert not at.exception
-    assert at.button(key="split_go").disabled is False
+    assert at.button(key="split_go").disabled is True  # nothing is pending any more
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Split"] == "2"
     created = int(metrics["Pairs created"])
@@ -67,7 +87,7 @@ def test_duplicates_and_rejections_are_reported(db):
                                ).run()
     at.button(key="import_go").click().run()
     assert not at.exception
-    table = at.dataframe[0].value
+    table = table_with(at, "reason")
     assert list(table.columns) == ["file", "where", "reason"]
     assert table["file"].tolist()[0] == "broken.json"
     assert all(table["reason"].str.len() > 0)
@@ -103,7 +123,8 @@ def test_split_in_progress_shows_progress_and_blocks_a_second_start(db, db_path)
         release.set()
         assert jobs.EXECUTOR.wait(db_path, job_id, 30)
     at.run()
-    assert at.button(key="split_go").disabled is False
+    assert at.button(key="split_go").disabled is True  # no conversation to split
+    assert at.get("progress") == []
 
 
 def test_llm_split_from_the_page_against_an_openai_compatible_server(db, db_path, fake_openai,
@@ -149,3 +170,103 @@ def test_split_refused_while_another_process_splits(db, db_path):
     assert [w.value for w in at.warning] == ["Not started: another split is running on this "
                                              "database."]
     assert store.conversation_counts(db)["pending"] == 2
+
+
+# ---- first run and empty states ---------------------------------------------------------------
+
+def info_texts(at) -> list[str]:
+    return [i.value for i in at.info]
+
+
+def test_empty_database_page_says_to_import_first_and_cannot_split(db):
+    at = open_page("import.py")
+    assert not at.exception
+    split = at.button(key="split_go")
+    assert (split.label, split.disabled) == ("Split", True)
+    assert info_texts(at) == ["Nothing to split yet: import conversation dumps above first."]
+    assert at.checkbox(key="split_retry").disabled and at.checkbox(key="split_redo").disabled
+    assert not [m for m in at.metric]  # no last import, no last split
+    assert not [b for b in at.button if b.key == "import_next_review"]
+
+
+def test_splitter_options_shown_only_where_they_mean_something(db):
+    at = open_page("import.py")
+    labels = {w.label for w in [*at.text_input, *at.number_input, *at.selectbox]}
+    assert not labels & {"Model", "Endpoint", "Concurrent requests"}
+    at.radio(key="split_kind").set_value("llm").run()
+    labels = {w.label for w in [*at.text_input, *at.number_input, *at.selectbox]}
+    assert {"Model", "Endpoint", "Concurrent requests"} <= labels
+    at.radio(key="split_kind").set_value("rules").run()
+    assert not [n for n in at.number_input if n.key == "split_concurrency"]
+
+
+def test_report_per_file_names_encoding_and_what_a_duplicate_repeats(db):
+    at = open_page("import.py")
+    at.file_uploader[0].upload("first.txt", TRANSCRIPT.encode(), "text/plain").run()
+    at.button(key="import_go").click().run()
+    korean = "고객: 모니터 M5 화면이 깜박입니다.\n엔지니어: 케이블을 다시 연결해 주세요.\n"
+    uploader = at.file_uploader[0]
+    uploader.upload("legacy.txt", korean.encode("cp949"), "text/plain")
+    uploader.upload("again.txt", TRANSCRIPT.encode("utf-8-sig"), "text/plain")
+    uploader.upload("legacy_copy.txt", korean.encode(), "text/plain")
+    uploader.run()
+    at.button(key="import_go").click().run()
+    assert not at.exception
+    table = table_with(at, "encoding")
+    rows = {r["file"]: r for r in table.to_dict("records")}
+    assert list(rows) == ["legacy.txt", "again.txt", "legacy_copy.txt"]
+    assert [rows[n]["encoding"] for n in rows] == ["CP949", "UTF-8 with BOM", "UTF-8"]
+    assert [rows[n]["imported"] for n in rows] == [1, 0, 0]
+    assert rows["again.txt"]["duplicates"] == 2
+    assert rows["again.txt"]["duplicates of"] == ("2 of an earlier import (first copy: first.txt "
+                                            "line 1, line 6)")
+    assert rows["legacy_copy.txt"]["duplicates of"] == ("1 within this upload (first copy: "
+                                                  "legacy.txt line 1)")
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Files"], metrics["Imported"], metrics["Duplicates"]) == ("3", "1", "3")
+    assert "Import run #2, file by file:" in [t.value for t in at.text]
+    # pending conversations: the split button says how many it takes
+    assert "Split takes 3 conversations." in [t.value for t in at.text]
+    assert at.button(key="split_go").disabled is False
+
+
+def test_last_split_block_names_its_job_run_time_and_splitter(db, db_path):
+    at = open_page("import.py")
+    job = import_and_split(at, db, db_path)
+    texts = [t.value for t in at.text]
+    run_id = job.result["run_id"]
+    assert f"Job #{job.id} (run #{run_id}), rules splitter (offline)" in texts
+    (timing,) = [t for t in texts if t.startswith("Started ")]
+    assert " by tester; finished " in timing and timing.endswith(" UTC.")
+    # nothing pending: split is off, and the page says how to split again
+    assert at.button(key="split_go").disabled is True
+    (reason,) = info_texts(at)
+    assert reason.startswith("Nothing to split: no conversation is pending.")
+    assert "Redo already split" in reason and "Retry" not in reason
+    assert at.checkbox(key="split_retry").disabled is True
+    assert at.checkbox(key="split_redo").disabled is False
+    at.checkbox(key="split_redo").check().run()
+    assert "Split takes 2 conversations." in [t.value for t in at.text]
+    assert at.button(key="split_go").disabled is False
+    assert info_texts(at) == []
+
+
+def test_failed_conversations_offer_retry(db, db_path):
+    at = open_page("import.py")
+    import_and_split(at, db, db_path)
+    db.execute("UPDATE conversations SET split_status = 'failed' WHERE rowid = "
+               "(SELECT min(rowid) FROM conversations)")
+    at.run()
+    (reason,) = info_texts(at)
+    assert "Retry failed conversations" in reason and "the 1 failed again" in reason
+    at.checkbox(key="split_retry").check().run()
+    assert "Split takes 1 conversation." in [t.value for t in at.text]
+    assert at.button(key="split_go").disabled is False
+
+
+def test_review_pairs_button_opens_review_after_a_split(db, db_path):
+    at = open_page("import.py")
+    import_and_split(at, db, db_path)
+    at.button(key="import_next_review").click().run()
+    assert not at.exception
+    assert at.session_state["_setup_done"] == "Review"

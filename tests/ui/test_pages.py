@@ -7,8 +7,9 @@ from ui_helpers import APP, PAGE_FILES, make_app, open_page, seed
 WRITING_PAGES = {"import.py", "review.py", "export.py"}
 
 
-def test_all_four_pages_exist():
-    assert PAGE_FILES == ["export.py", "import.py", "overview.py", "review.py"]
+def test_all_pages_exist():
+    assert PAGE_FILES == ["evaluate.py", "export.py", "import.py", "overview.py", "review.py",
+                          "train.py"]
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
@@ -22,7 +23,7 @@ def test_direct_link_before_app_runs_is_safe(page, db):
     assert any(t.value.startswith("Database: ") for t in at.sidebar.text)
     # the same menu as through the router, not the old router's file list (with app.py)
     assert [link.proto.label for link in at.get("page_link")] == [
-        "Overview", "Import", "Review", "Export"]
+        "Overview", "Import", "Review", "Export", "Train", "Evaluate"]
     if page in WRITING_PAGES:
         # no reviewer yet: the page asks for a name and shows nothing else
         assert [t.label for t in at.text_input] == ["Your name"]
@@ -77,3 +78,56 @@ def test_the_tab_icon_is_a_local_file():
     from reviewer.ui import PAGE_ICON
 
     assert PAGE_ICON.is_file() and PAGE_ICON.suffix == ".png"
+
+
+# ---- Overview: the next step -----------------------------------------------------------------
+
+def overview_buttons(at) -> list[tuple[str, str]]:
+    return [(b.key, b.label) for b in at.button if b.key and b.key.startswith("ov_next_")]
+
+
+def test_overview_on_an_empty_database_says_start_by_importing(db):
+    at = make_app()
+    at.run()
+    assert not at.exception
+    (info,) = [i.value for i in at.info]
+    assert info.startswith("Start by importing conversation dumps")
+    assert overview_buttons(at) == [("ov_next_import", "Import conversations")]
+    at.button(key="ov_next_import").click().run()
+    assert not at.exception
+    assert at.session_state["_setup_done"] == "Import"
+
+
+def test_overview_points_to_split_while_conversations_wait(db):
+    import json
+
+    from reviewer.db import now_iso
+
+    db.execute("INSERT INTO conversations (id, source, locator, fmt, text, turns, imported_at,"
+               " split_status) VALUES ('c1', 'a.txt', 'line 1', 'txt', 'x', ?, ?, 'pending')",
+               [json.dumps([]), now_iso()])
+    at = make_app()
+    at.run()
+    assert overview_buttons(at) == [("ov_next_split", "Split conversations")]
+    assert "1 conversation waiting to be split" in at.info[0].value
+    assert at.metric  # the counts are shown below
+    at.button(key="ov_next_split").click().run()
+    assert at.session_state["_setup_done"] == "Import"
+
+
+def test_overview_points_to_review_and_export(db):
+    seed(db, 4)
+    at = make_app()
+    at.run()
+    assert overview_buttons(at) == [("ov_next_review", "Review pairs")]
+    db.execute("UPDATE pairs SET status = 'approved' WHERE id <= 1")
+    at.run()
+    assert overview_buttons(at) == [("ov_next_review", "Review pairs"),
+                                    ("ov_next_export", "Export")]
+    assert "1 approved pair ready to export." in [i.value for i in at.info]
+    at.button(key="ov_next_export").click().run()
+    assert not at.exception
+    assert at.session_state["_setup_done"] == "Export"
+    at.switch_page("pages/overview.py").run()
+    at.button(key="ov_next_review").click().run()
+    assert at.session_state["_setup_done"] == "Review"

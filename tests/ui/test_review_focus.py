@@ -216,3 +216,24 @@ def test_trash_restores_a_deleted_pair(db):
     assert any("deleted by kim" in t for t in texts(at))
     at.button(key=f"rv_trash_restore_{ids[0]}").click().run()
     assert store.get_pair(db, ids[0])["status"] == "approved"
+
+
+def test_the_source_file_list_follows_imports(db):
+    seed_queue(db)
+    at = open_page("review.py")
+    assert at.selectbox(key="rv_source").options == ["all files", "b.txt", "a.txt"]
+    add_conversation(db, "c-new", "late.txt", [("customer", "Customer", "Q?"),
+                                               ("engineer", "Engineer", "A.")])
+    at.run()
+    assert at.selectbox(key="rv_source").options == ["all files", "b.txt", "a.txt", "late.txt"]
+
+
+def test_undo_has_its_key_when_the_queue_is_empty(db):
+    ids = seed_queue(db)
+    at = open_page("review.py")
+    at.button(key="rv_approve").click().run()
+    at.button(key="rv_approve").click().run()
+    assert any("Nothing left in this queue" in s.value for s in at.success)
+    at.button(key="rv_undo").click().run()
+    assert store.get_pair(db, ids[1])["status"] == "pending"
+    assert at.session_state["rv_current"] == ids[1]

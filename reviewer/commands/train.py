@@ -1,0 +1,216 @@
+"""`reviewer train start|status|follow|events|cancel|list`: fine-tuning jobs at a provider,
+started from an export that passed the gate and followed across restarts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from .common import EXIT_FINDINGS, EXIT_USAGE, CliContext, Output, output_options, pass_cli
+
+
+def _trainer(provider: str, out: Output):
+    from ..training import TrainingError
+    from ..training.service import trainer_for
+
+    try:
+        return trainer_for(provider)
+    except TrainingError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+
+
+def _job_provider(ctx: CliContext, job_id: int, out: Output) -> str:
+    from ..jobs import store
+
+    db = ctx.open_db()
+    try:
+        job = store.get(db, job_id)
+    finally:
+        db.close()
+    if job is None or job.kind != "fine-tune":
+        out.fail(f"no fine-tuning job {job_id}", EXIT_USAGE)
+    return job.provider or "openai"
+
+
+def _job_lines(job) -> list[str]:
+    result = job.result or {}
+    return [f"job {job.id} at {job.provider}: {job.status} ({result.get('raw_status')})",
+            f"  provider id: {job.external_id}",
+            f"  tuned model: {result.get('fine_tuned_model') or '-'}",
+            f"  trained tokens: {result.get('trained_tokens') or '-'}",
+            *([f"  error: {job.error}"] if job.error else [])]
+
+
+@click.group("train")
+def command() -> None:
+    """Fine-tune a model on an export (OpenAI-shaped APIs: OpenAI, Azure OpenAI v1, …)."""
+
+
+@command.command("start")
+@click.argument("manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--provider", required=True, help="A configured provider (reviewer providers).")
+@click.option("--model", required=True, help="The base model to fine-tune.")
+@click.option("--validation/--no-validation", default=True, show_default=True,
+              help="Send the export's held-out file as the validation file.")
+@click.option("--epochs", type=click.IntRange(1, 50), default=None)
+@click.option("--batch-size", type=click.IntRange(1, 256), default=None)
+@click.option("--lr-multiplier", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--seed", type=int, default=None)
+@click.option("--suffix", default=None, help="Up to 40 characters in the tuned model's name.")
+@output_options
+@pass_cli
+def start(ctx: CliContext, manifest: Path, provider: str, model: str, validation: bool,
+          epochs: int | None, batch_size: int | None, lr_multiplier: float | None,
+          seed: int | None, suffix: str | None, out: Output) -> None:
+    """Upload the export named by MANIFEST (it must have passed the gate and be unchanged)
+    and create one training job. Creation is never retried, so no duplicate paid job."""
+    from ..training import TrainingError, TrainingRequest, start_training
+
+    hyper = {k: v for k, v in {"n_epochs": epochs, "batch_size": batch_size,
+                               "learning_rate_multiplier": lr_multiplier}.items()
+             if v is not None}
+    trainer = _trainer(provider, out)
+    db = ctx.open_db()
+    try:
+        job_id = start_training(db, trainer, TrainingRequest(
+            manifest, model, validation, hyper, suffix, seed), provider=provider, who="cli")
+        from ..jobs import store
+
+        job = store.get(db, job_id)
+    except TrainingError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    finally:
+        db.close()
+    assert job is not None
+    out.emit(job.to_dict(), lambda: _job_lines(job))
+
+
+@command.command("status")
+@click.argument("job_id", type=int)
+@output_options
+@pass_cli
+def status(ctx: CliContext, job_id: int, out: Output) -> None:
+    """Ask the provider for the job's state now and record it."""
+    from ..jobs import store
+    from ..training import TrainingError, follow_once
+
+    trainer = _trainer(_job_provider(ctx, job_id, out), out)
+    db = ctx.open_db()
+    try:
+        follow_once(db, trainer, job_id)
+        job = store.get(db, job_id)
+    except TrainingError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    finally:
+        db.close()
+    assert job is not None
+    out.emit(job.to_dict(), lambda: _job_lines(job))
+
+
+@command.command("follow")
+@click.argument("job_id", type=int)
+@click.option("--every", type=click.FloatRange(min=0.01), default=30.0, show_default=True,
+              help="Seconds between polls.")
+@click.option("--max-polls", type=click.IntRange(min=1), default=10_000)
+@output_options
+@pass_cli
+def follow(ctx: CliContext, job_id: int, every: float, max_polls: int, out: Output) -> None:
+    """Poll until the job ends (succeeded, failed or cancelled); exit 1 unless it succeeded."""
+    from ..jobs import store
+    from ..training import TrainingError, follow_once
+
+    trainer = _trainer(_job_provider(ctx, job_id, out), out)
+    db = ctx.open_db()
+    try:
+        for poll in range(max_polls):
+            info = follow_once(db, trainer, job_id)
+            if not out.as_json:
+                click.echo(f"{info.raw_status}", err=True)
+            if info.status in ("succeeded", "failed", "cancelled"):
+                break
+            if poll + 1 < max_polls:
+                time.sleep(every)
+        job = store.get(db, job_id)
+    except TrainingError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    finally:
+        db.close()
+    assert job is not None
+    out.emit(job.to_dict(), lambda: _job_lines(job))
+    if job.status != "succeeded":
+        raise SystemExit(EXIT_FINDINGS)
+
+
+@command.command("events")
+@click.argument("job_id", type=int)
+@output_options
+@pass_cli
+def events(ctx: CliContext, job_id: int, out: Output) -> None:
+    """The provider's events for the job, oldest first."""
+    from ..training import TrainingError, job_events
+
+    trainer = _trainer(_job_provider(ctx, job_id, out), out)
+    db = ctx.open_db()
+    try:
+        rows = job_events(db, trainer, job_id)
+    except TrainingError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    finally:
+        db.close()
+    out.table(rows, ["at", "level", "message"], empty="no events yet")
+
+
+@command.command("cancel")
+@click.argument("job_id", type=int)
+@output_options
+@pass_cli
+def cancel_job(ctx: CliContext, job_id: int, out: Output) -> None:
+    """Cancel the job at the provider."""
+    from ..jobs import store
+    from ..training import TrainingError, cancel
+
+    trainer = _trainer(_job_provider(ctx, job_id, out), out)
+    db = ctx.open_db()
+    try:
+        cancel(db, trainer, job_id)
+        job = store.get(db, job_id)
+    except TrainingError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    finally:
+        db.close()
+    assert job is not None
+    out.emit(job.to_dict(), lambda: _job_lines(job))
+
+
+@command.command("list")
+@output_options
+@pass_cli
+def list_jobs(ctx: CliContext, out: Output) -> None:
+    """Fine-tuning jobs recorded here, newest first (as last seen; `status` asks again)."""
+    from ..jobs import store
+
+    db = ctx.open_db()
+    try:
+        rows = [j.to_dict() for j in store.recent(db, kind="fine-tune")]
+    finally:
+        db.close()
+    for row in rows:
+        row["tuned_model"] = (row.get("result") or {}).get("fine_tuned_model")
+    out.table(rows, ["id", "provider", "status", "external_id", "tuned_model", "created_at"],
+              empty="no fine-tuning jobs yet")
+
+
+@command.command("recipe")
+@click.argument("manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--tool", type=click.Choice(["trl", "unsloth", "axolotl"]), default="trl",
+              show_default=True)
+@click.option("--base-model", default="Qwen/Qwen2.5-0.5B-Instruct", show_default=True)
+def recipe_command(manifest: Path, tool: str, base_model: str) -> None:
+    """Print a ready-to-run starting point to train the export yourself (TRL's SFTTrainer,
+    Unsloth, or an Axolotl config); all three load the export's chat lines as is."""
+    from ..training.recipes import export_paths, recipe
+
+    train, valid = export_paths(manifest)
+    click.echo(recipe(tool, train, valid, base_model=base_model), nl=False)

@@ -1,0 +1,170 @@
+"""What the Import page shows, computed without Streamlit: the last import's per-file rows,
+which split options apply to the chosen splitter, whether a split would do anything (and
+why not), and the last split as the job it ran in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..jobs.store import FAILED, INTERRUPTED, SUCCEEDED, Job
+
+REVIEW_PAGE = "pages/review.py"
+SPLITTERS = ("rules", "llm")
+STATIC_TABLE_ROWS = 30  # up to this many files the report is a plain table (full cells)
+SPLITTER_LABELS = {"rules": "Rules (offline)", "llm": "LLM (OpenAI-compatible)"}
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+# ---- the import report ------------------------------------------------------------------------
+
+def _copies(items: list[Mapping[str, str]]) -> str:
+    by_file: dict[str, list[str]] = {}
+    for item in items:
+        by_file.setdefault(item.get("file", ""), []).append(item.get("locator", ""))
+    return "; ".join(f"{name} {', '.join(loc for loc in locs if loc)}".rstrip()
+                     for name, locs in by_file.items())
+
+
+def duplicates_text(entry: Mapping[str, Any]) -> str:
+    """``2 of an earlier import (first: a.txt line 1) · 1 within this upload (…)``."""
+    parts = []
+    for count_key, copies_key, kind in (
+            ("duplicates_of_earlier_imports", "first_copies_earlier", "of an earlier import"),
+            ("duplicates_within_this_import", "first_copies_here", "within this upload")):
+        n = int(entry.get(count_key) or 0)
+        if n:
+            copies = entry.get(copies_key) or []
+            where = f" (first copy: {_copies(copies)})" if copies else ""
+            parts.append(f"{n} {kind}{where}")
+    return " · ".join(parts)
+
+
+def file_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per file of the import (zip members count as files)."""
+    return [{"file": e.get("file", ""), "encoding": e.get("encoding") or "—",
+             "imported": int(e.get("imported") or 0), "rejected": int(e.get("rejected") or 0),
+             "duplicates": int(e.get("duplicates") or 0),
+             "duplicates of": duplicates_text(e)}
+            for e in report.get("per_file") or []]
+
+
+def import_headline(report: Mapping[str, Any]) -> str:
+    """Which run the report is, and where its files' details are."""
+    run = f"Import run #{report['run_id']}" if report.get("run_id") else "Import"
+    return f"{run}, file by file:"
+
+
+# ---- the split form ---------------------------------------------------------------------------
+
+def shows_model_fields(kind: str) -> bool:
+    """Provider, model and concurrency only mean something to the LLM splitter (the rules
+    splitter is offline and quick)."""
+    return kind == "llm"
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """How many conversations a split would take, and why none when it would take none."""
+
+    count: int
+    reason: str
+    retry_useful: bool  # failed conversations exist: "Retry failed" would add them
+    redo_useful: bool  # split conversations exist: "Redo already split" would add them
+
+    @property
+    def summary(self) -> str:
+        """What the Split button will take ("" when nothing)."""
+        return f"Split takes {_n(self.count, 'conversation')}." if self.count else ""
+
+
+def split_plan(conversations: Mapping[str, int], *, retry_failed: bool, redo: bool
+               ) -> SplitPlan:
+    pending = conversations.get("pending", 0)
+    failed = conversations.get("failed", 0)
+    done = conversations.get("split", 0)
+    count = pending + (failed if retry_failed else 0) + (done if redo else 0)
+    reason = ""
+    if not count:
+        if not (pending or failed or done):
+            reason = "Nothing to split yet: import conversation dumps above first."
+        else:
+            hints = []
+            if failed:
+                hints.append(f"tick “Retry failed conversations” to try the {failed:,} "
+                             "failed again")
+            if done:
+                hints.append(f"tick “Redo already split” to split the {done:,} split "
+                             "again (reviewed pairs are kept)")
+            reason = ("Nothing to split: no conversation is pending. To split again, "
+                      + " or ".join(hints) + ".")
+    return SplitPlan(count, reason, retry_useful=failed > 0, redo_useful=done > 0)
+
+
+# ---- the last split ---------------------------------------------------------------------------
+
+def when(iso: str | None) -> str:
+    """``2026-05-01 14:03 UTC`` from a stored ISO timestamp (as stored when unparseable)."""
+    if not iso:
+        return ""
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
+
+
+def splitter_label(name: str | None) -> str:
+    if not name:
+        return "unknown splitter"
+    if name == "rules":
+        return "rules splitter (offline)"
+    if name.startswith("llm:"):
+        return f"LLM splitter, model {name[4:]}"
+    return f"{name} splitter"
+
+
+STATUS_WORDS = {SUCCEEDED: "finished", FAILED: "failed", INTERRUPTED: "interrupted"}
+
+
+@dataclass(frozen=True)
+class LastSplit:
+    heading: str  # "Job #4 (run #9), rules splitter (offline)"
+    timing: str  # "started … by …; finished …" plus the options used
+    metrics: list[tuple[str, int]]
+    kept_line: str
+    failures: list[dict[str, str]]
+    pairs_created: int
+
+
+def last_split(job: Job | None) -> LastSplit | None:
+    """The latest split job as its own block; None before the first split or while one runs."""
+    if job is None or job.active:
+        return None
+    settings = job.settings or {}
+    result = job.result if isinstance(job.result, dict) else {}
+    run = f" (run #{result['run_id']})" if result.get("run_id") else ""
+    heading = f"Job #{job.id}{run}, {splitter_label(settings.get('splitter'))}"
+    by = f" by {settings['who']}" if settings.get("who") else ""
+    status = STATUS_WORDS.get(job.status, job.status)
+    timing = f"Started {when(job.created_at)}{by}; {status} {when(job.finished_at)}".rstrip()
+    options = [label for key, label in (("retry_failed", "retrying failed"),
+                                        ("redo", "redoing already split")) if settings.get(key)]
+    if options:
+        timing += f" ({', '.join(options)})"
+    timing += "."
+    metrics = [(label, int(result.get(key) or 0)) for key, label in (
+        ("processed", "Processed"), ("split", "Split"), ("failed", "Failed"),
+        ("skipped", "Skipped"), ("pairs_created", "Pairs created"))] if result else []
+    kept = (f"Pairs kept from earlier review: {int(result.get('pairs_kept') or 0)}; "
+            f"superseded: {int(result.get('pairs_superseded') or 0)}.") if result else ""
+    failures = [{"conversation": str(f.get("conversation_id", "")),
+                 "reason": str(f.get("reason", ""))} if isinstance(f, dict)
+                else {"conversation": str(f[0]), "reason": str(f[1])}
+                for f in (result.get("failures") or [])]
+    return LastSplit(heading, timing, metrics, kept, failures,
+                     int(result.get("pairs_created") or 0))
