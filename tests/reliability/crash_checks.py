@@ -87,8 +87,9 @@ def kill_when(proc: subprocess.Popen, condition: Callable[[], bool]) -> None:
     """SIGKILL `proc` once `condition()` holds; it must not have finished by then."""
     try:
         wait_until(lambda: condition() or proc.poll() is not None)
-        proc.send_signal(signal.SIGKILL)
     finally:
+        if proc.poll() is None:  # also when the wait failed: never leave it running
+            proc.send_signal(signal.SIGKILL)
         code = proc.wait(30)
     assert code == -signal.SIGKILL, "it finished before the kill point"
 
