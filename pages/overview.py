@@ -55,7 +55,11 @@ else:
     ui.plain("No model calls yet.")
 
 st.subheader("Recent runs")
-runs = recent_runs(ctx.db, limit=20)
+runs = recent_runs(ctx.db, limit=20)  # marks runs whose process is gone as interrupted
+interrupted = [r["id"] for r in runs if r["status"] == "interrupted"]
+if interrupted:
+    st.warning(f"Interrupted run(s): {', '.join(map(str, interrupted))}. Their process stopped "
+               "before they finished; run the command again to complete the work.")
 if runs:
     st.dataframe(
         pd.DataFrame([

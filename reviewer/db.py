@@ -132,7 +132,7 @@ def m001_initial(db: Database) -> None:
             "kind": str,  # import | split | export
             "started_at": str,
             "finished_at": str,
-            "status": str,  # running | done | failed
+            "status": str,  # running | done | failed | refused | interrupted
             "settings": str,  # JSON
             "counts": str,  # JSON
             "message": str,
@@ -416,3 +416,14 @@ def m014_source_order_not_null(db: Database) -> None:
     instead of scanning every pair of a status."""
     db.execute("UPDATE pairs SET conv_seq = 0 WHERE conv_seq IS NULL")
     db.execute("UPDATE pairs SET position = 0 WHERE position IS NULL")
+
+
+@migrations()
+def m010_run_owner(db: Database) -> None:
+    """The process that runs each run (host, pid and the pid's start time, so a reused pid
+    is not taken for the owner): a run whose process is gone is marked ``interrupted``
+    instead of staying ``running`` forever (`reviewer.runs.reap_runs`)."""
+    runs = db.table("runs")
+    runs.add_column("host", str)
+    runs.add_column("pid", int)
+    runs.add_column("pid_started", str)

@@ -1,11 +1,16 @@
 """Kept exports: an export made from the app is written like `reviewer export` writes one
 (atomic file, manifest, a `runs` row) under a new timestamped name in `exports/` beside the
-database, so every downloaded file can be traced later.
+database, so every downloaded file can be traced later. No name is reserved on disk before
+its data exists: a lock held while choosing the name and writing keeps names apart.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +19,12 @@ from sqlite_utils import Database
 
 from ..db import resolve_db_path
 from ..validation import ValidationReport
+from .manifest import manifest_path_for
 from .options import ExportOptionError, ExportOptions
 from .service import prepare_export, write_prepared
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_THREAD_LOCK = threading.Lock()  # sessions of one app process
 
 
 def _database_file(db: Database) -> Path | None:
@@ -42,9 +49,10 @@ def default_export_dir(db: Database | Path | str | None = None) -> Path:
 
 def timestamped_path(target: str, directory: Path | None = None,
                      now: datetime | None = None) -> Path:
-    """Reserve a new `<YYYYmmdd-HHMMSS>-<target>.jsonl` in `directory` (default: the
-    export dir). The name is claimed with an exclusive create, so two sessions exporting in
-    the same second get different files; the caller replaces the empty placeholder."""
+    """A free `<YYYYmmdd-HHMMSS>-<target>.jsonl` in `directory` (default: the export dir):
+    neither it nor its manifest exists. Nothing is created, so a crash leaves no empty file;
+    hold `kept_names` from choosing the name until the file is written, so that two sessions
+    exporting in the same second get different names."""
     directory = Path(directory) if directory is not None else default_export_dir()
     directory.mkdir(parents=True, exist_ok=True)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -53,11 +61,30 @@ def timestamped_path(target: str, directory: Path | None = None,
     while True:
         suffix = "" if counter == 1 else f"-{counter}"
         candidate = directory / f"{stamp}-{safe}{suffix}.jsonl"
+        if not candidate.exists() and not manifest_path_for(candidate).exists():
+            return candidate
+        counter += 1
+
+
+@contextlib.contextmanager
+def kept_names(directory: Path) -> Iterator[None]:
+    """Exclusive use of `directory`'s new names, across threads and processes. The lock
+    is an advisory lock on the directory itself: no file to leave behind, and it dies with
+    its process."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _THREAD_LOCK:
         try:
-            with open(candidate, "x"):
-                return candidate
-        except FileExistsError:
-            counter += 1
+            import fcntl
+
+            fd = os.open(directory, os.O_RDONLY)
+        except (ImportError, OSError):  # no advisory locks here: threads are still covered
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
 
 @dataclass
@@ -83,14 +110,11 @@ def export_and_keep(db: Database, options: ExportOptions, *, who: str,
     if options.holdout is not None:
         raise ExportOptionError("a kept export is a single file; export a holdout with the CLI")
     prepared = prepare_export(db, options)
-    path = timestamped_path(options.target, directory or default_export_dir(db))
-    try:
+    directory = directory or default_export_dir(db)
+    with kept_names(directory):
+        path = timestamped_path(options.target, directory)
         result = write_prepared(db, prepared, path, who=who)
-    except BaseException:
-        path.unlink(missing_ok=True)  # the reserved, still empty name
-        raise
     if not result.ok:
-        path.unlink(missing_ok=True)
         return KeptExport(False, b"", result.report, None, None, result.run_id)
     written = result.files[0]
     return KeptExport(True, written.read_bytes(), result.report, written, result.manifest,

@@ -2,10 +2,20 @@
 
 The manifest lets anyone check later that a file is the one reviewed (sha256), trace each
 line back to its pairs, and see the settings and the readiness report it passed.
+
+Torn exports: the data files are renamed into place first and the manifest last, one rename
+each; a process killed between two renames leaves new data beside an old manifest (or none).
+Rather than a second naming scheme (a manifest named after its data's hash would break the
+`<stem>.manifest.json` contract every reader uses), the manifest is the commit record: an
+export is complete exactly when its manifest exists and names the sha256 and size of every
+data file as they are on disk. `verify_manifest` checks that (`reviewer validate --manifest`),
+and the next export over the same name rewrites both.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,3 +123,49 @@ def build_manifest(
         "validation": dict(report),
         "files": [f.to_dict(base) for f in files],
     }
+
+
+class ManifestUnreadable(ValueError):
+    """The manifest cannot be read as a manifest at all."""
+
+
+def _sha256_of(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def manifest_files(manifest_path: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Each data file a manifest names (resolved beside it) with its entry."""
+    manifest_path = Path(manifest_path)
+    try:
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+        entries = manifest["files"]
+        return [(manifest_path.parent / str(entry["path"]), dict(entry)) for entry in entries]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ManifestUnreadable(f"cannot read manifest {manifest_path}: {exc}") from exc
+
+
+def verify_manifest(manifest_path: Path) -> list[str]:
+    """What does not match between a manifest and its data files (empty: the export is
+    whole). Raises ManifestUnreadable."""
+    problems: list[str] = []
+    for path, entry in manifest_files(manifest_path):
+        try:
+            sha256, size = _sha256_of(path)
+        except FileNotFoundError:
+            problems.append(f"{path}: missing")
+            continue
+        except OSError as exc:
+            problems.append(f"{path}: cannot read: {exc.strerror or exc}")
+            continue
+        if sha256 != entry.get("sha256") or size != entry.get("bytes"):
+            problems.append(f"{path}: does not match the manifest (sha256 {sha256[:12]}…, "
+                            f"{size} bytes; the manifest says {str(entry.get('sha256'))[:12]}…, "
+                            f"{entry.get('bytes')} bytes): an interrupted or later export "
+                            "wrote it")
+    return problems

@@ -3,8 +3,21 @@
 Each file is written to a temporary file in the destination directory, flushed and
 fsynced, and only then renamed over the destination with `os.replace` (atomic on POSIX
 and Windows within one file system). `StagedFiles` does this for several files at once:
-nothing is renamed until every file has been written, so an export with train,
-validation and manifest files either appears whole or not at all.
+nothing is renamed until every file has been written, and the renames run in staging order
+(data files first, the manifest last).
+
+A process killed while writing leaves its temporaries behind. Their names carry the owner
+(`.<name>.p<pid>s<pid start>h<host tag>.<random>.tmp`), so the next write into the same
+directory removes the temporaries of owners on this host that are gone (`remove_stale_temps`)
+and never touches those of a live writer.
+
+A kill between two renames cannot be made impossible (POSIX has no multi-file rename): the
+manifest names the sha256 of each data file, and a reader tells a complete export from a
+torn one by checking them (`reviewer validate --manifest M`; see `manifest.verify_manifest`).
+
+`REVIEWER_CRASH_AT=<step>` makes the writer SIGKILL its own process at that step, for the
+crash tests only (steps: `write` in the middle of the first file, `staged` when every
+temporary is written, `renamed-N` after the N-th rename).
 """
 
 from __future__ import annotations
@@ -13,11 +26,19 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import signal
+import socket
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from ..jobs.store import process_alive, this_process
+
+CRASH_ENV = "REVIEWER_CRASH_AT"
+_OWNED_TEMP = re.compile(r"^\..+\.p(\d+)s(\d+|x)h([0-9a-f]{6})\.[A-Za-z0-9_]+\.tmp$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +74,42 @@ def jsonl_bytes(objects: Iterable[Any]) -> bytes:
     return b"".join(dumps_line(obj) for obj in objects)
 
 
+def crash_point(step: str) -> None:
+    """Kill this process at `step` when `REVIEWER_CRASH_AT` names it (crash tests only)."""
+    if os.environ.get(CRASH_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _host_tag() -> str:
+    return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:6]
+
+
+def _owner_tag() -> str:
+    _host, pid, started = this_process()
+    return f"p{pid}s{started or 'x'}h{_host_tag()}"
+
+
+def remove_stale_temps(directory: Path) -> list[Path]:
+    """Remove the temporaries in `directory` left by writers on this host that are gone."""
+    removed: list[Path] = []
+    host = _host_tag()
+    try:
+        entries = list(Path(directory).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _OWNED_TEMP.match(entry.name)
+        if match is None or match.group(3) != host:
+            continue
+        pid, started = int(match.group(1)), match.group(2)
+        if process_alive(pid, None if started == "x" else started):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            entry.unlink()
+            removed.append(entry)
+    return removed
+
+
 def _fsync_dir(directory: Path) -> None:
     """Make the rename itself durable; not possible (nor needed) on every platform."""
     with contextlib.suppress(OSError, AttributeError):
@@ -72,19 +129,25 @@ class StagedFiles:
 
     def __init__(self) -> None:
         self._staged: list[tuple[Path, Path, WrittenFile]] = []
+        self._cleaned: set[Path] = set()
+        self.removed_temps: list[Path] = []  # stale temporaries of dead writers, removed
 
     def write(self, path: Path, produce: Callable[[Callable[[bytes], None]], None]) -> WrittenFile:
         """Stage `path`; `produce(write)` is called with a function taking bytes."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        if path.parent not in self._cleaned:
+            self._cleaned.add(path.parent)
+            self.removed_temps += remove_stale_temps(path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{_owner_tag()}.", suffix=".tmp",
+                                        dir=path.parent)
         tmp = Path(tmp_name)
         try:
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, 0o644)  # mkstemp's 0600 would make exports private by accident
             with os.fdopen(fd, "wb") as handle:
                 writer = _HashingWriter(handle)
-                produce(writer.write)
+                produce(_crash_midway(writer.write) if not self._staged else writer.write)
                 handle.flush()
                 os.fsync(handle.fileno())
         except BaseException:
@@ -112,9 +175,11 @@ class StagedFiles:
             if path.is_dir():  # os.replace would fail halfway through the set
                 self.abort()
                 raise IsADirectoryError(21, "Is a directory", str(path))
+        crash_point("staged")
         try:
-            for tmp, path, written in self._staged:
+            for number, (tmp, path, written) in enumerate(self._staged, start=1):
                 os.replace(tmp, path)
+                crash_point(f"renamed-{number}")
                 done.append(written)
                 directories.add(path.parent)
         finally:
@@ -134,6 +199,18 @@ class StagedFiles:
 
     def __exit__(self, *exc: object) -> None:
         self.abort()
+
+
+def _crash_midway(write: Callable[[bytes], None]) -> Callable[[bytes], None]:
+    """`write`, dying after the first chunk when the crash step is `write`."""
+    if os.environ.get(CRASH_ENV) != "write":
+        return write
+
+    def write_then_crash(data: bytes) -> None:
+        write(data)
+        crash_point("write")
+
+    return write_then_crash
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> WrittenFile:

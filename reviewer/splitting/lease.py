@@ -2,22 +2,26 @@
 
 Two splits over the same pending conversations would each insert their pairs, giving
 reviewers duplicates. A run row with a recent heartbeat is the lease: a split refuses to
-start while another split's heartbeat is fresh. A crashed run stops beating and goes stale,
-so it never blocks for longer than `STALE_AFTER`.
+start while another split's heartbeat is fresh. The lease of a killed split on this host is
+taken over at once (its pid is gone, or belongs to another process now: `runs.owner_gone`),
+and both runs' messages say so; a split on another host stops beating and goes stale, so it
+never blocks for longer than `STALE_AFTER`.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from ..db import connect, now_iso
+from ..runs import STALE_AFTER, mark_interrupted, note_run, owner_gone
+
+__all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "Heartbeat", "SplitBusy", "claim"]
 
 HEARTBEAT_EVERY = 15.0  # seconds
-STALE_AFTER = timedelta(seconds=90)
 
 
 class SplitBusy(RuntimeError):
@@ -30,22 +34,32 @@ class SplitBusy(RuntimeError):
         self.run_id = run_id
 
 
-def claim(db: Database, run_id: int) -> None:
-    """Make `run_id` the live split, or raise SplitBusy if another one is live."""
+def claim(db: Database, run_id: int) -> list[int]:
+    """Make `run_id` the live split, or raise SplitBusy if another one is live. Returns
+    the ids of dead splits whose lease it took over."""
     cutoff = (datetime.now(UTC) - STALE_AFTER).isoformat(timespec="microseconds")
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")  # no other writer between the check and the claim
     try:
-        live = conn.execute(
-            "SELECT id, heartbeat_at FROM runs WHERE kind = 'split' AND status = 'running' "
-            "AND id != ? AND heartbeat_at > ? ORDER BY id LIMIT 1", [run_id, cutoff]).fetchone()
-        if live is not None:
-            raise SplitBusy(*live)
+        holders = [dict(r) for r in db.query(
+            "SELECT id, started_at, heartbeat_at, host, pid, pid_started FROM runs"
+            " WHERE kind = 'split' AND status = 'running' AND id != ? AND heartbeat_at > ?"
+            " ORDER BY id", [run_id, cutoff])]
+        taken: list[int] = []
+        for holder in holders:
+            if not owner_gone(holder):
+                raise SplitBusy(holder["id"], holder["heartbeat_at"])
+            mark_interrupted(db, holder, f"interrupted: its process (pid {holder['pid']}) is "
+                                         f"gone; run {run_id} took over its split lease")
+            note_run(db, run_id, f"took over the split lease of run {holder['id']}, whose "
+                                 "process is gone")
+            taken.append(int(holder["id"]))
         conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [now_iso(), run_id])
         conn.commit()
     except BaseException:
         conn.rollback()
         raise
+    return taken
 
 
 class Heartbeat:
