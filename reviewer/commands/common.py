@@ -47,10 +47,18 @@ class CliContext:
         return resolve_db_path(self.db_option)
 
     def open_db(self) -> Database:
+        """The database, after marking runs and jobs whose process died as interrupted (so
+        no command ever shows a killed run as still running)."""
         try:
-            return connect(self.db_path)
+            db = connect(self.db_path)
         except Exception as exc:  # sqlite3 errors, permission problems
             raise CliError(f"cannot open database {self.db_path}: {exc}") from exc
+        from ..jobs.store import reap
+        from ..runs import reap_runs
+
+        reap_runs(db)
+        reap(db)
+        return db
 
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)

@@ -124,3 +124,26 @@ def test_overview_shows_an_interrupted_run(db, dead_pid):
     assert [w.value for w in at.warning if f"Interrupted run(s): {dead}." in w.value]
     table = at.dataframe[-1].value
     assert table.loc[table["id"] == dead, "status"].tolist() == ["interrupted"]
+
+
+def test_any_command_that_opens_the_database_marks_dead_runs(tmp_path):
+    """`reviewer status` (which starts no run) still marks a killed run interrupted."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from reviewer.cli import cli
+    from reviewer.db import connect
+
+    db_path = tmp_path / "r.db"
+    code = ("import os, signal, sys; from reviewer.db import connect; "
+            "from reviewer.runs import start_run; db = connect(sys.argv[1]); "
+            "start_run(db, 'import', {}); db.close(); os.kill(os.getpid(), signal.SIGKILL)")
+    subprocess.run([sys.executable, "-c", code, str(db_path)], timeout=60)
+    assert CliRunner().invoke(cli, ["--db", str(db_path), "status"]).exit_code == 0
+    db = connect(db_path)
+    try:
+        assert db.execute("SELECT status FROM runs").fetchone()[0] == "interrupted"
+    finally:
+        db.close()
