@@ -118,11 +118,13 @@ def mark_interrupted(db: Database, row: Mapping[str, Any], message: str | None =
     return cursor.rowcount > 0
 
 
-def reap_runs(db: Database) -> list[dict]:
-    """Mark ``interrupted`` every running run whose process is gone; returns those rows."""
+def reap_runs(db: Database, *, skip_kinds: tuple[str, ...] = ()) -> list[dict]:
+    """Mark ``interrupted`` every running run whose process is gone; returns those rows.
+    ``skip_kinds`` leaves some to their own mechanism (a split's lease is taken over, and
+    said so, by the next split)."""
     rows = [dict(r) for r in db.query(
         "SELECT id, kind, started_at, heartbeat_at, host, pid, pid_started FROM runs"
-        " WHERE status = ?", [RUNNING])]
+        " WHERE status = ?", [RUNNING]) if r["kind"] not in skip_kinds]
     gone = [r for r in rows if owner_gone(r)]
     reaped = []
     if gone:

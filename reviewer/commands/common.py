@@ -56,7 +56,7 @@ class CliContext:
         from ..jobs.store import reap
         from ..runs import reap_runs
 
-        reap_runs(db)
+        reap_runs(db, skip_kinds=("split",))  # the next split takes a dead lease over
         reap(db)
         return db
 
