@@ -4,11 +4,15 @@ started from an export that passed the gate and followed across restarts."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from .common import EXIT_FINDINGS, EXIT_USAGE, CliContext, Output, output_options, pass_cli
+
+T = TypeVar("T")
 
 
 def _trainer(provider: str, out: Output):
@@ -87,26 +91,44 @@ def start(ctx: CliContext, manifest: Path, provider: str, model: str, validation
     out.emit(job.to_dict(), lambda: _job_lines(job))
 
 
+def _on_job(ctx: CliContext, job_id: int, out: Output, action: Callable[[Any, Any], T]) -> T:
+    """Run ``action(db, trainer)`` for a recorded job at its provider; a provider error is
+    reported in the shared style (exit 2)."""
+    from ..training import TrainingError
+
+    trainer = _trainer(_job_provider(ctx, job_id, out), out)
+    db = ctx.open_db()
+    try:
+        return action(db, trainer)
+    except TrainingError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    finally:
+        db.close()
+
+
+def _emit_job(ctx: CliContext, job_id: int, out: Output) -> Any:
+    from ..jobs import store
+
+    db = ctx.open_db()
+    try:
+        job = store.get(db, job_id)
+    finally:
+        db.close()
+    assert job is not None
+    out.emit(job.to_dict(), lambda: _job_lines(job))
+    return job
+
+
 @command.command("status")
 @click.argument("job_id", type=int)
 @output_options
 @pass_cli
 def status(ctx: CliContext, job_id: int, out: Output) -> None:
     """Ask the provider for the job's state now and record it."""
-    from ..jobs import store
-    from ..training import TrainingError, follow_once
+    from ..training import follow_once
 
-    trainer = _trainer(_job_provider(ctx, job_id, out), out)
-    db = ctx.open_db()
-    try:
-        follow_once(db, trainer, job_id)
-        job = store.get(db, job_id)
-    except TrainingError as exc:
-        out.fail(str(exc), EXIT_USAGE)
-    finally:
-        db.close()
-    assert job is not None
-    out.emit(job.to_dict(), lambda: _job_lines(job))
+    _on_job(ctx, job_id, out, lambda db, trainer: follow_once(db, trainer, job_id))
+    _emit_job(ctx, job_id, out)
 
 
 @command.command("follow")
@@ -118,28 +140,20 @@ def status(ctx: CliContext, job_id: int, out: Output) -> None:
 @pass_cli
 def follow(ctx: CliContext, job_id: int, every: float, max_polls: int, out: Output) -> None:
     """Poll until the job ends (succeeded, failed or cancelled); exit 1 unless it succeeded."""
-    from ..jobs import store
-    from ..training import TrainingError, follow_once
+    from ..training import follow_once
 
-    trainer = _trainer(_job_provider(ctx, job_id, out), out)
-    db = ctx.open_db()
-    try:
-        for poll in range(max_polls):
+    def poll(db: Any, trainer: Any) -> None:
+        for attempt in range(max_polls):
             info = follow_once(db, trainer, job_id)
             if not out.as_json:
                 click.echo(f"{info.raw_status}", err=True)
             if info.status in ("succeeded", "failed", "cancelled"):
-                break
-            if poll + 1 < max_polls:
+                return
+            if attempt + 1 < max_polls:
                 time.sleep(every)
-        job = store.get(db, job_id)
-    except TrainingError as exc:
-        out.fail(str(exc), EXIT_USAGE)
-    finally:
-        db.close()
-    assert job is not None
-    out.emit(job.to_dict(), lambda: _job_lines(job))
-    if job.status != "succeeded":
+
+    _on_job(ctx, job_id, out, poll)
+    if _emit_job(ctx, job_id, out).status != "succeeded":
         raise SystemExit(EXIT_FINDINGS)
 
 
@@ -149,16 +163,9 @@ def follow(ctx: CliContext, job_id: int, every: float, max_polls: int, out: Outp
 @pass_cli
 def events(ctx: CliContext, job_id: int, out: Output) -> None:
     """The provider's events for the job, oldest first."""
-    from ..training import TrainingError, job_events
+    from ..training import job_events
 
-    trainer = _trainer(_job_provider(ctx, job_id, out), out)
-    db = ctx.open_db()
-    try:
-        rows = job_events(db, trainer, job_id)
-    except TrainingError as exc:
-        out.fail(str(exc), EXIT_USAGE)
-    finally:
-        db.close()
+    rows = _on_job(ctx, job_id, out, lambda db, trainer: job_events(db, trainer, job_id))
     out.table(rows, ["at", "level", "message"], empty="no events yet")
 
 
@@ -168,20 +175,10 @@ def events(ctx: CliContext, job_id: int, out: Output) -> None:
 @pass_cli
 def cancel_job(ctx: CliContext, job_id: int, out: Output) -> None:
     """Cancel the job at the provider."""
-    from ..jobs import store
-    from ..training import TrainingError, cancel
+    from ..training import cancel
 
-    trainer = _trainer(_job_provider(ctx, job_id, out), out)
-    db = ctx.open_db()
-    try:
-        cancel(db, trainer, job_id)
-        job = store.get(db, job_id)
-    except TrainingError as exc:
-        out.fail(str(exc), EXIT_USAGE)
-    finally:
-        db.close()
-    assert job is not None
-    out.emit(job.to_dict(), lambda: _job_lines(job))
+    _on_job(ctx, job_id, out, lambda db, trainer: cancel(db, trainer, job_id))
+    _emit_job(ctx, job_id, out)
 
 
 @command.command("list")
