@@ -427,3 +427,16 @@ def m010_run_owner(db: Database) -> None:
     runs.add_column("host", str)
     runs.add_column("pid", int)
     runs.add_column("pid_started", str)
+
+
+@migrations()
+def m017_training_metrics(db: Database) -> None:
+    """A fine-tuning job's metrics per step (loss and token accuracy, from the provider's
+    result file), so the Train page draws the loss curve without asking the provider again.
+    Owned by `reviewer.training.metrics`."""
+    db.table("training_metrics").create(
+        {"job_id": int, "step": int, "train_loss": float, "valid_loss": float,
+         "full_valid_loss": float, "train_accuracy": float, "valid_accuracy": float,
+         "full_valid_accuracy": float},
+        pk=("job_id", "step"),
+    )

@@ -1,5 +1,6 @@
-"""`reviewer train start|status|follow|events|cancel|list`: fine-tuning jobs at a provider,
-started from an export that passed the gate and followed across restarts."""
+"""`reviewer train start|status|follow|events|cancel|list|metrics|checkpoints|delete-model`:
+fine-tuning jobs at a provider, started from an export that passed the gate and followed
+across restarts, with their trained tokens and cost, metrics and checkpoints."""
 
 from __future__ import annotations
 
@@ -38,13 +39,10 @@ def _job_provider(ctx: CliContext, job_id: int, out: Output) -> str:
     return job.provider or "openai"
 
 
-def _job_lines(job) -> list[str]:
-    result = job.result or {}
-    return [f"job {job.id} at {job.provider}: {job.status} ({result.get('raw_status')})",
-            f"  provider id: {job.external_id}",
-            f"  tuned model: {result.get('fine_tuned_model') or '-'}",
-            f"  trained tokens: {result.get('trained_tokens') or '-'}",
-            *([f"  error: {job.error}"] if job.error else [])]
+def _report(db: Any, job: Any) -> dict[str, Any]:
+    from ..training.report import job_report
+
+    return job_report(db, job)
 
 
 @click.group("train")
@@ -83,12 +81,13 @@ def start(ctx: CliContext, manifest: Path, provider: str, model: str, validation
         from ..jobs import store
 
         job = store.get(db, job_id)
+        assert job is not None
+        report = _report(db, job)
     except TrainingError as exc:
         out.fail(str(exc), EXIT_USAGE)
     finally:
         db.close()
-    assert job is not None
-    out.emit(job.to_dict(), lambda: _job_lines(job))
+    _print_report(report, out)
 
 
 def _on_job(ctx: CliContext, job_id: int, out: Output, action: Callable[[Any, Any], T]) -> T:
@@ -106,16 +105,24 @@ def _on_job(ctx: CliContext, job_id: int, out: Output, action: Callable[[Any, An
         db.close()
 
 
+def _print_report(report: dict[str, Any], out: Output) -> None:
+    from ..training.report import report_lines
+
+    shown = {k: v for k, v in report.items() if k not in ("metrics", "loss_curve")}
+    out.emit(shown, lambda: report_lines(report))
+
+
 def _emit_job(ctx: CliContext, job_id: int, out: Output) -> Any:
     from ..jobs import store
 
     db = ctx.open_db()
     try:
         job = store.get(db, job_id)
+        assert job is not None
+        report = _report(db, job)
     finally:
         db.close()
-    assert job is not None
-    out.emit(job.to_dict(), lambda: _job_lines(job))
+    _print_report(report, out)
     return job
 
 
@@ -124,7 +131,8 @@ def _emit_job(ctx: CliContext, job_id: int, out: Output) -> Any:
 @output_options
 @pass_cli
 def status(ctx: CliContext, job_id: int, out: Output) -> None:
-    """Ask the provider for the job's state now and record it."""
+    """Ask the provider for the job's state now and record it; prints where to call the
+    tuned model and the estimated and actual trained tokens and cost."""
     from ..training import follow_once
 
     _on_job(ctx, job_id, out, lambda db, trainer: follow_once(db, trainer, job_id))
@@ -197,6 +205,89 @@ def list_jobs(ctx: CliContext, out: Output) -> None:
         row["tuned_model"] = (row.get("result") or {}).get("fine_tuned_model")
     out.table(rows, ["id", "provider", "status", "external_id", "tuned_model", "created_at"],
               empty="no fine-tuning jobs yet")
+
+
+@command.command("metrics")
+@click.argument("job_id", type=int)
+@click.option("--cached", is_flag=True, help="Print the rows recorded here; ask no provider.")
+@output_options
+@pass_cli
+def metrics(ctx: CliContext, job_id: int, cached: bool, out: Output) -> None:
+    """The job's loss (and token accuracy) per step, from the provider's metrics file.
+    Rows the file gets wrong are skipped and named on stderr (exit 1)."""
+    from ..training.metrics import load_metrics
+    from ..training.service import fetch_results
+
+    if not cached:
+        _on_job(ctx, job_id, out, lambda db, trainer: fetch_results(db, trainer, job_id))
+    db = ctx.open_db()
+    try:
+        rows = [r.to_dict() for r in load_metrics(db, job_id)]
+        job = _job_or_fail(db, job_id, out)
+    finally:
+        db.close()
+    problems = (job.result or {}).get("metrics_problems") or []
+    if out.as_json:
+        out.emit({"job": job_id, "rows": rows, "problems": problems}, lambda: [])
+    else:
+        out.table(rows, ["step", "train_loss", "valid_loss", "full_valid_loss",
+                         "train_accuracy", "valid_accuracy"],
+                  empty="no metrics yet (the provider writes them when the job is done)")
+        for problem in problems:
+            click.echo(f"skipped {problem}", err=True)
+    if problems:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+@command.command("checkpoints")
+@click.argument("job_id", type=int)
+@output_options
+@pass_cli
+def checkpoints(ctx: CliContext, job_id: int, out: Output) -> None:
+    """The job's checkpoints at the provider: step, callable model id and losses."""
+    from ..training.service import fetch_results
+
+    found, _ = _on_job(ctx, job_id, out,
+                       lambda db, trainer: fetch_results(db, trainer, job_id))
+    out.table([c.to_dict() for c in found], ["step", "model", "train_loss", "valid_loss"],
+              empty="no checkpoints (the provider keeps none for this job, or not yet)")
+
+
+@command.command("delete-model")
+@click.argument("model")
+@click.option("--provider", required=True, help="The provider that holds the tuned model.")
+@click.option("--yes", "confirmed", is_flag=True,
+              help="Confirm: the model is deleted at the provider and cannot be restored.")
+@output_options
+@pass_cli
+def delete_model_command(ctx: CliContext, model: str, provider: str, confirmed: bool,
+                         out: Output) -> None:
+    """Delete the tuned MODEL at its provider. Without --yes nothing is deleted."""
+    from ..training import TrainingError
+    from ..training.service import delete_model
+
+    if not confirmed:
+        out.fail(f"deleting {model} at {provider} cannot be undone; run again with --yes",
+                 EXIT_USAGE)
+    trainer = _trainer(provider, out)
+    try:
+        deleted = delete_model(trainer, model)
+    except TrainingError as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    out.emit({"model": model, "provider": provider, "deleted": deleted},
+             lambda: [f"{model} deleted at {provider}" if deleted
+                      else f"{provider} did not confirm that {model} is deleted"])
+    if not deleted:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+def _job_or_fail(db: Any, job_id: int, out: Output) -> Any:
+    from ..jobs import store
+
+    job = store.get(db, job_id)
+    if job is None or job.kind != "fine-tune":
+        out.fail(f"no fine-tuning job {job_id}", EXIT_USAGE)
+    return job
 
 
 @command.command("recipe")

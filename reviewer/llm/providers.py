@@ -37,7 +37,7 @@ RESERVED_NAME = "custom"  # what an endpoint given as a bare URL is called
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 _FIELDS = {"base_url", "base_url_env", "api_key_env", "description", "training_api"}
-TRAINING_APIS = ("openai", "together")
+TRAINING_APIS = ("openai", "together", "fireworks")
 
 
 class ProvidersError(ValueError):
@@ -53,7 +53,7 @@ class Provider:
     base_url_env: str | None = None
     api_key_env: str | None = None
     description: str = ""
-    training_api: str = "openai"  # how it takes fine-tuning jobs: "openai" or "together"
+    training_api: str = "openai"  # how it takes fine-tuning jobs: one of TRAINING_APIS
 
     def url(self, environ: Mapping[str, str] | None = None) -> str | None:
         """The base URL: written in the file, else the value of `base_url_env` (or None)."""
@@ -79,6 +79,11 @@ BUILTIN_PROVIDERS: dict[str, Provider] = {
         Provider("together", base_url="https://api.together.xyz/v1",
                  api_key_env="TOGETHER_API_KEY", training_api="together",
                  description="Together AI (chat is OpenAI-shaped; fine-tunes use its own API)"),
+        Provider("fireworks", base_url="https://api.fireworks.ai/inference/v1",
+                 api_key_env="FIREWORKS_API_KEY", training_api="fireworks",
+                 description="Fireworks AI (chat is OpenAI-shaped; fine-tunes use its own "
+                             "REST API and $FIREWORKS_ACCOUNT_ID; a tuned model needs a "
+                             "deployment)"),
         Provider("local", base_url="http://127.0.0.1:11434/v1",
                  description="A server on this machine (Ollama's default port); no key"),
     )

@@ -1,5 +1,6 @@
 """The OpenAI-shaped fine-tuning API (OpenAI, Azure OpenAI's v1 endpoint, any host that
-speaks it) through the `openai` SDK: upload, create, retrieve, events, cancel, list.
+speaks it) through the `openai` SDK: upload, create, retrieve, events, cancel, list,
+checkpoints, the result (metrics) file, and deleting a tuned model.
 
 Creating a job is never retried (the client has no retries for it): a retry after a lost
 answer could start a second paid job. Statuses are normalised to pending / running /
@@ -43,6 +44,45 @@ class JobInfo:
     trained_tokens: int | None = None
     error: str | None = None
     result_files: list[str] = field(default_factory=list)
+    epochs: int | None = None  # as the provider resolved it ("auto" becomes a number)
+    metrics_url: str | None = None  # a signed link to the metrics file (Fireworks)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    step: int | None
+    model: str  # a model id that can be called (or deployed) like the tuned model
+    train_loss: float | None = None
+    valid_loss: float | None = None
+    created_at: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "model": self.model, "train_loss": self.train_loss,
+                "valid_loss": self.valid_loss, "created_at": self.created_at}
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Where the tuned model answers: an OpenAI-compatible base URL and the model id, and
+    what has to happen first (a deployment, on some providers)."""
+
+    base_url: str
+    model: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"base_url": self.base_url, "model": self.model, "note": self.note}
+
+
+def _epochs(job: Any) -> int | None:
+    hyper = getattr(job, "hyperparameters", None)
+    value = getattr(hyper, "n_epochs", None) if hyper is not None else None
+    if value is None:
+        method = getattr(job, "method", None)
+        sup = getattr(method, "supervised", None) if method is not None else None
+        hyper = getattr(sup, "hyperparameters", None) if sup is not None else None
+        value = getattr(hyper, "n_epochs", None) if hyper is not None else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _info(job: Any) -> JobInfo:
@@ -51,7 +91,8 @@ def _info(job: Any) -> JobInfo:
     raw = str(getattr(job, "status", "") or "")
     return JobInfo(str(job.id), STATUS.get(raw, "pending"), raw, getattr(job, "model", None),
                    getattr(job, "fine_tuned_model", None), getattr(job, "trained_tokens", None),
-                   message or None, list(getattr(job, "result_files", None) or []))
+                   message or None, list(getattr(job, "result_files", None) or []),
+                   _epochs(job))
 
 
 def explain(exc: Exception, *, openai_wind_down: bool = True) -> TrainingError:
@@ -129,3 +170,41 @@ class OpenAICompatibleTrainer:
             return [_info(j) for j in self._client.fine_tuning.jobs.list(limit=limit).data]
         except Exception as exc:
             raise explain(exc) from None
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        try:
+            page = self._client.fine_tuning.jobs.checkpoints.list(job_id, limit=100)
+        except Exception as exc:
+            raise explain(exc) from None
+        out = []
+        for item in page.data:
+            metrics = getattr(item, "metrics", None)
+            step = getattr(item, "step_number", None)
+            out.append(Checkpoint(
+                int(step) if step is not None else None, str(item.fine_tuned_model_checkpoint),
+                getattr(metrics, "train_loss", None), getattr(metrics, "valid_loss", None),
+                getattr(item, "created_at", None)))
+        return sorted(out, key=lambda c: c.step or 0)
+
+    def metrics_file(self, info: JobInfo) -> bytes | None:
+        """The job's result file (CSV, as served), or None before the job wrote one."""
+        if not info.result_files:
+            return None
+        try:
+            return bytes(self._client.files.content(info.result_files[0]).content)
+        except Exception as exc:
+            raise explain(exc) from None
+
+    def delete_model(self, model: str) -> bool:
+        """Delete a tuned model at the provider; True when it says it is gone."""
+        try:
+            return bool(getattr(self._once.models.delete(model), "deleted", False))
+        except Exception as exc:
+            raise explain(exc, openai_wind_down=False) from None
+
+    def serving(self, info: JobInfo) -> Serving | None:
+        if not info.fine_tuned_model:
+            return None
+        return Serving(self.endpoint.safe_url, info.fine_tuned_model,
+                       "Call it through chat completions at this base URL (on Azure OpenAI, "
+                       "after deploying it).")

@@ -1,5 +1,7 @@
 """Training jobs as persisted job rows: started only from an export that passed the gate
-(its manifest, with the sha256 of the file as reviewed), followed across restarts."""
+(its manifest, with the sha256 of the file as reviewed), followed across restarts; the
+estimate of trained tokens and cost is recorded at the start, the provider's count, the
+checkpoints, the metrics and where to call the tuned model as the job goes on."""
 
 from __future__ import annotations
 
@@ -12,7 +14,11 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..jobs import store as jobs
-from .adapter import JobInfo, OpenAICompatibleTrainer, TrainingError
+from ..tokens import TokenizerUnavailable
+from . import costs
+from .adapter import Checkpoint, JobInfo, OpenAICompatibleTrainer, TrainingError
+from .fireworks import FireworksTrainer
+from .metrics import ParsedMetrics, parse_metrics, save_metrics
 from .together import TogetherTrainer
 
 KIND = "fine-tune"
@@ -63,7 +69,7 @@ def export_files(manifest: Path) -> dict[str, tuple[Path, str]]:
     return out
 
 
-Trainer = OpenAICompatibleTrainer | TogetherTrainer
+Trainer = OpenAICompatibleTrainer | TogetherTrainer | FireworksTrainer
 
 
 def trainer_for(provider: str, providers_file: Path | None = None) -> Trainer:
@@ -77,7 +83,11 @@ def trainer_for(provider: str, providers_file: Path | None = None) -> Trainer:
     except (EndpointError, ProvidersError) as exc:
         raise TrainingError(str(exc)) from None
     api = table[provider].training_api if provider in table else "openai"
-    return TogetherTrainer(endpoint) if api == "together" else OpenAICompatibleTrainer(endpoint)
+    if api == "together":
+        return TogetherTrainer(endpoint)
+    if api == "fireworks":
+        return FireworksTrainer(endpoint)
+    return OpenAICompatibleTrainer(endpoint)
 
 
 def start_training(db: Database, trainer: Trainer, request: TrainingRequest,
@@ -86,6 +96,12 @@ def start_training(db: Database, trainer: Trainer, request: TrainingRequest,
     files = export_files(request.manifest)
     train_path, train_sha = files["train"]
     valid = files.get("valid") if request.use_validation else None
+    epochs = request.hyperparameters.get("n_epochs")
+    try:
+        estimate: dict[str, Any] | None = costs.estimate(
+            train_path, request.model, int(epochs) if epochs else None).to_dict()
+    except (TokenizerUnavailable, OSError, UnicodeDecodeError):
+        estimate = None  # the job can still start; the page says the estimate is unknown
     training_file = trainer.upload(train_path)
     validation_file = trainer.upload(valid[0]) if valid else None
     info = trainer.create(model=request.model, training_file=training_file,
@@ -100,23 +116,28 @@ def start_training(db: Database, trainer: Trainer, request: TrainingRequest,
                              "training_file": training_file, "training_sha256": train_sha,
                              "validation_file": validation_file,
                              "validation_sha256": valid[1] if valid else None,
-                             "started_by": who})
-    _store(db, job_id, info)
+                             "estimate": estimate, "started_by": who})
+    _store(db, job_id, info, trainer)
     return job_id
 
 
-def _store(db: Database, job_id: int, info: JobInfo) -> None:
-    jobs.update(db, job_id, status=JOB_STATUS[info.status], result={
-        "raw_status": info.raw_status, "fine_tuned_model": info.fine_tuned_model,
-        "trained_tokens": info.trained_tokens, "result_files": info.result_files},
-        error=info.error)
+def _store(db: Database, job_id: int, info: JobInfo, trainer: Trainer | None = None) -> None:
+    row = jobs.get(db, job_id)
+    previous = (row.result if row is not None else None) or {}
+    serving = trainer.serving(info) if trainer is not None else None
+    result = {**previous, "raw_status": info.raw_status,
+              "fine_tuned_model": info.fine_tuned_model, "trained_tokens": info.trained_tokens,
+              "result_files": info.result_files, "epochs": info.epochs,
+              "metrics_url": bool(info.metrics_url),
+              "serving": serving.to_dict() if serving else previous.get("serving")}
+    jobs.update(db, job_id, status=JOB_STATUS[info.status], result=result, error=info.error)
 
 
 def follow_once(db: Database, trainer: Trainer, job_id: int) -> JobInfo:
     """Ask the provider for the job's state and record it."""
     job = _job(db, job_id)
     info = trainer.retrieve(str(job.external_id))
-    _store(db, job_id, info)
+    _store(db, job_id, info, trainer)
     return info
 
 
@@ -126,8 +147,34 @@ def job_events(db: Database, trainer: Trainer, job_id: int) -> list[dict]:
 
 def cancel(db: Database, trainer: Trainer, job_id: int) -> JobInfo:
     info = trainer.cancel(str(_job(db, job_id).external_id))
-    _store(db, job_id, info)
+    _store(db, job_id, info, trainer)
     return info
+
+
+def fetch_results(db: Database, trainer: Trainer,
+                  job_id: int) -> tuple[list[Checkpoint], ParsedMetrics | None]:
+    """Ask the provider for the job's state, checkpoints and metrics file; keep the
+    checkpoints on the job and the metrics rows in ``training_metrics``. Metrics are None
+    while the provider has no file for the job."""
+    info = follow_once(db, trainer, job_id)
+    checkpoints = trainer.checkpoints(info.external_id)
+    payload = trainer.metrics_file(info)
+    parsed = parse_metrics(payload) if payload is not None else None
+    if parsed is not None:
+        save_metrics(db, job_id, parsed.rows)
+    job = _job(db, job_id)
+    jobs.update(db, job_id, result={
+        **(job.result or {}), "checkpoints": [c.to_dict() for c in checkpoints],
+        "metrics_problems": parsed.problems if parsed is not None else [],
+        "metrics_rows": len(parsed.rows) if parsed is not None else None})
+    return checkpoints, parsed
+
+
+def delete_model(trainer: Trainer, model: str) -> bool:
+    """Delete a tuned model at the trainer's provider (it cannot be undone)."""
+    if not model.strip():
+        raise TrainingError("name the tuned model to delete")
+    return trainer.delete_model(model.strip())
 
 
 def _job(db: Database, job_id: int) -> jobs.Job:

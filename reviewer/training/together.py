@@ -10,7 +10,7 @@ from typing import Any
 
 from ..llm.client import make_client
 from ..llm.endpoint import Endpoint
-from .adapter import JobInfo, explain
+from .adapter import Checkpoint, JobInfo, Serving, TrainingError, explain
 
 STATUS = {"pending": "pending", "queued": "pending", "running": "running",
           "compressing": "running", "uploading": "running", "completed": "succeeded",
@@ -25,7 +25,7 @@ def _info(job: dict[str, Any]) -> JobInfo:
     error = job.get("error") or job.get("message") if raw in ("error", "user_error") else None
     return JobInfo(str(job.get("id")), STATUS.get(raw, "pending"), raw, job.get("model"),
                    job.get("output_name"), job.get("trained_tokens") or job.get("token_count"),
-                   str(error) if error else None)
+                   str(error) if error else None, epochs=job.get("n_epochs"))
 
 
 class TogetherTrainer:
@@ -84,3 +84,20 @@ class TogetherTrainer:
 
     def list_jobs(self, limit: int = 20) -> list[JobInfo]:
         return [_info(j) for j in (self._call("GET", "/fine-tunes").get("data") or [])][:limit]
+
+    def checkpoints(self, job_id: str) -> list[Checkpoint]:
+        return []  # not read from Together here yet
+
+    def metrics_file(self, info: JobInfo) -> bytes | None:
+        return None  # Together keeps metrics in its own dashboard and W&B
+
+    def delete_model(self, model: str) -> bool:
+        raise TrainingError("deleting a tuned model is done in Together's dashboard; this "
+                            "app does not call it")
+
+    def serving(self, info: JobInfo) -> Serving | None:
+        if not info.fine_tuned_model:
+            return None
+        return Serving(self.endpoint.safe_url, info.fine_tuned_model,
+                       "Serverless for a short list of base models; others need a dedicated "
+                       "endpoint (or a LoRA-enabled one) before they answer.")

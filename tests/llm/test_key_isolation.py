@@ -81,6 +81,8 @@ def test_page_offers_no_free_url_without_the_opt_in(db, secrets):
                                                           "azure: $AZURE_OPENAI_BASE_URL "
                                                           "(not set)",
                                                           "together: https://api.together.xyz/v1",
+                                                          "fireworks: https://api.fireworks.ai"
+                                                          "/inference/v1",
                                                           "local: http://127.0.0.1:11434/v1"]
     assert not [t for t in at.text_input if t.key == "split_base_url"]
 

@@ -28,7 +28,7 @@ def resolve(environ=None, providers=None, **choice):
 
 def test_builtins_apply_when_the_file_is_absent(tmp_path):
     table = load_providers(tmp_path / "none.toml")
-    assert list(table) == ["openai", "azure", "together", "local"]
+    assert list(table) == ["openai", "azure", "together", "fireworks", "local"]
     assert table["openai"].base_url == "https://api.openai.com/v1"
     assert table["openai"].api_key_env == "OPENAI_API_KEY"
     assert table["azure"].base_url_env == "AZURE_OPENAI_BASE_URL"

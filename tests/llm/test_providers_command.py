@@ -26,7 +26,8 @@ def test_builtins_with_key_state_and_no_key_value(monkeypatch):
     assert "$AZURE_OPENAI_BASE_URL (not set)" in lines[2]
     assert "key: AZURE_OPENAI_API_KEY (not set)" in lines[2]
     assert "together" in lines[3] and "key: TOGETHER_API_KEY (not set)" in lines[3]
-    assert "key: no key" in lines[4]
+    assert "fireworks" in lines[4] and "key: FIREWORKS_API_KEY (not set)" in lines[4]
+    assert "key: no key" in lines[5]
     assert SECRET not in result.output
 
 
