@@ -1,11 +1,15 @@
-"""Train: fine-tuning jobs started from exports, as last seen at their provider."""
+"""Train: fine-tuning jobs started from exports, as last seen at their provider: state,
+where to call the tuned model, estimated against actual trained tokens and cost, the loss
+curve, checkpoints and events."""
 
 import pandas as pd
 import streamlit as st
 
 from reviewer import ui
 from reviewer.jobs import store as jobs
-from reviewer.presenters import evaluate as view
+from reviewer.presenters import evaluate as listing
+from reviewer.presenters import train as view
+from reviewer.training.report import job_report
 
 ctx = ui.page_setup("Train")
 st.title("Train")
@@ -14,29 +18,73 @@ recorded = jobs.recent(ctx.db, kind="fine-tune")
 if not recorded:
     st.info("No fine-tuning jobs yet. Export the approved pairs (Export page), then start a "
             "job on a provider that still trains (OpenAI until 2027-01-06 for organisations "
-            "that already have access, Azure OpenAI v1, any OpenAI-shaped host):")
+            "that already have access, Azure OpenAI v1, Together, Fireworks, any "
+            "OpenAI-shaped host):")
     ui.plain_block("reviewer train start out/set.manifest.json --provider NAME --model MODEL\n"
                    "reviewer train follow JOB_ID")
     ui.plain("Or train it yourself: the export loads as is in TRL's SFTTrainer, Unsloth and "
              "Axolotl (chat messages format).")
     st.stop()
 
-st.dataframe(pd.DataFrame(view.job_rows(recorded)), hide_index=True)
-chosen = st.selectbox("Job", [j.id for j in recorded], key="tr_job")
-job = jobs.get(ctx.db, chosen)
-if job is not None and st.button("Ask the provider for its state now", key="tr_refresh"):
-    from reviewer.training import TrainingError, follow_once, job_events
-    from reviewer.training.service import trainer_for
+st.dataframe(pd.DataFrame(listing.job_rows(recorded)), hide_index=True)
+by_id = {j.id: j for j in recorded}
+chosen = st.selectbox("Job", list(by_id), key="tr_job",
+                      format_func=lambda i: view.job_label(by_id[i]))
+events_key = f"tr_events_{chosen}"
+if st.button("Ask the provider for its state, metrics and checkpoints now", key="tr_refresh"):
+    from reviewer.training import TrainingError, job_events
+    from reviewer.training.service import fetch_results, trainer_for
 
     try:
-        trainer = trainer_for(job.provider or "openai")
-        follow_once(ctx.db, trainer, chosen)
-        st.session_state["tr_events"] = job_events(ctx.db, trainer, chosen)
+        trainer = trainer_for(by_id[chosen].provider or "openai")
+        fetch_results(ctx.db, trainer, chosen)
+        st.session_state[events_key] = job_events(ctx.db, trainer, chosen)
     except Exception as exc:  # provider unreachable or refusing: say so, keep the page
-        st.warning("The provider did not answer.")
-        ui.plain(str(exc) if isinstance(exc, TrainingError) else type(exc).__name__)
+        st.session_state["tr_problem"] = (str(exc) if isinstance(exc, TrainingError)
+                                          else type(exc).__name__)
     st.rerun()
-events = st.session_state.get("tr_events") or []
+if problem := st.session_state.pop("tr_problem", None):
+    st.warning("The provider did not answer.")
+    ui.plain(problem)
+
+job = jobs.get(ctx.db, chosen)
+assert job is not None
+report = job_report(ctx.db, job)
+result = job.result or {}
+st.subheader("State")
+ui.plain(f"{job.status} (provider: {result.get('raw_status') or '?'}) · provider id "
+         f"{job.external_id} · base model {job.settings.get('model')}")
+if job.error:
+    st.error("The job failed at the provider:")
+    ui.plain(job.error)
+
+if report["serving"]:
+    st.subheader("Call the tuned model")
+    for line in view.serving_lines(report["serving"]):
+        ui.plain(line)
+    if report["serving"].get("note"):
+        st.warning(report["serving"]["note"])
+
+st.subheader("Trained tokens and cost")
+for column, (label, value, help_text) in zip(st.columns(4), view.cost_cards(report["costs"]),
+                                             strict=True):
+    column.metric(label, value, help=help_text)
+
+st.subheader("Loss")
+points = view.curve_points(report["loss_curve"])
+if points:
+    st.line_chart(pd.DataFrame(points), x="step", y="loss", color="series")
+else:
+    st.caption("No metrics yet: the provider writes them as the job trains or when it ends.")
+if report["metrics_problems"]:
+    st.warning(f"{len(report['metrics_problems'])} row(s) of the metrics file were skipped:")
+    ui.plain("\n".join(report["metrics_problems"]))
+
+if report["checkpoints"]:
+    st.subheader("Checkpoints")
+    st.dataframe(pd.DataFrame(view.checkpoint_rows(report["checkpoints"])), hide_index=True)
+
+events = st.session_state.get(events_key) or []
 if events:
     st.subheader("Events")
     st.dataframe(pd.DataFrame(events), hide_index=True)

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
-from fakes.fine_tuning import FakeFineTuning
 
 from reviewer.cli import cli
 from reviewer.jobs import store as jobs
-
-
-@pytest.fixture
-def provider(tmp_path, fake_openai, monkeypatch):
-    path = tmp_path / "providers.toml"
-    path.write_text(f'[providers.box]\nbase_url = "{fake_openai.base_url}"\n'
-                    'api_key_env = "BOX_KEY"\n', encoding="utf-8")
-    monkeypatch.setenv("REVIEWER_PROVIDERS", str(path))
-    monkeypatch.setenv("BOX_KEY", "box-secret-key")
-    return FakeFineTuning(fake_openai)
 
 
 def train(db_path, *args):
     return CliRunner().invoke(cli, ["--db", str(db_path), "train", *args])
 
 
-def test_start_follow_events_list(db, db_path, exported, provider, fake_openai):
+def test_start_follow_events_list(db, db_path, exported, provider, fake_openai, box_key):
     started = train(db_path, "start", str(exported), "--provider", "box", "--model",
                     "gpt-4o-mini-2024-07-18", "--epochs", "3", "--suffix", "support", "--json")
     assert started.exit_code == 0, started.output
@@ -36,7 +24,7 @@ def test_start_follow_events_list(db, db_path, exported, provider, fake_openai):
     assert job["settings"]["validation_file"] is not None  # the held-out file went along
     assert provider.creates == 1
     # The key went to its own provider only, and is stored nowhere.
-    assert set(fake_openai.authorizations()) == {"Bearer box-secret-key"}
+    assert set(fake_openai.authorizations()) == {f"Bearer {box_key}"}
     followed = train(db_path, "follow", str(job["id"]), "--every", "0.01")
     assert followed.exit_code == 0, followed.output
     assert "tuned model: ft:gpt-4o-mini-2024-07-18:org-fake:support:1" in followed.stdout
@@ -47,7 +35,7 @@ def test_start_follow_events_list(db, db_path, exported, provider, fake_openai):
     listed = json.loads(train(db_path, "list", "--json").stdout)
     assert [r["tuned_model"] for r in listed] == [row.result["fine_tuned_model"]]
     with open(db_path, "rb") as handle:
-        assert b"box-secret-key" not in handle.read()
+        assert box_key.encode() not in handle.read()
 
 
 def test_a_blocked_organisation_is_explained_and_nothing_is_recorded(
