@@ -10,7 +10,6 @@ from fakes.fireworks import FakeFireworks
 from fakes.openai_server import FakeOpenAIServer
 
 from reviewer.cli import cli
-
 from reviewer.db import now_iso
 from reviewer.exporting import ExportOptions
 from reviewer.exporting.service import export_dataset
