@@ -61,7 +61,7 @@ def decode(payload: bytes | str) -> str:
     stripped = text.strip()
     if stripped and "," not in stripped and "{" not in stripped:
         try:
-            return base64.b64decode(stripped, validate=True).decode("utf-8")
+            return base64.b64decode("".join(stripped.split()), validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
             return text
     return text
