@@ -62,8 +62,11 @@ if report["serving"]:
     st.subheader("Call the tuned model")
     for line in view.serving_lines(report["serving"]):
         ui.plain(line)
-    if report["serving"].get("note"):
-        st.warning(report["serving"]["note"])
+    note = report["serving"].get("note") or ""
+    if report["serving"].get("needs_deployment"):
+        st.warning(note)
+    elif note:
+        ui.plain(note)
 
 st.subheader("Trained tokens and cost")
 for column, (label, value, help_text) in zip(st.columns(4), view.cost_cards(report["costs"]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
@@ -28,6 +29,11 @@ WIND_DOWN = (
     "organisations now and takes no new jobs after 2027-01-06). The same export trains "
     "as is on Azure OpenAI (its v1 endpoint takes the same calls), Together or Fireworks, "
     "or locally with TRL, Unsloth or Axolotl.")
+
+AZURE_DEPLOY = (
+    "Azure OpenAI serves a tuned model only from a deployment: deploy it in the Azure portal "
+    "or through the management API, then call it by the deployment name. A deployment left "
+    "idle for 15 days is deleted.")
 
 
 class TrainingError(RuntimeError):
@@ -69,9 +75,11 @@ class Serving:
     base_url: str
     model: str
     note: str = ""
+    needs_deployment: bool = False
 
-    def to_dict(self) -> dict[str, str]:
-        return {"base_url": self.base_url, "model": self.model, "note": self.note}
+    def to_dict(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "model": self.model, "note": self.note,
+                "needs_deployment": self.needs_deployment}
 
 
 def _epochs(job: Any) -> int | None:
@@ -205,6 +213,8 @@ class OpenAICompatibleTrainer:
     def serving(self, info: JobInfo) -> Serving | None:
         if not info.fine_tuned_model:
             return None
+        host = urlsplit(self.endpoint.base_url).hostname or ""
+        if host.endswith(".openai.azure.com"):
+            return Serving(self.endpoint.safe_url, info.fine_tuned_model, AZURE_DEPLOY, True)
         return Serving(self.endpoint.safe_url, info.fine_tuned_model,
-                       "Call it through chat completions at this base URL (on Azure OpenAI, "
-                       "after deploying it).")
+                       "Ready: call it through chat completions at this base URL.")

@@ -235,4 +235,4 @@ class FireworksTrainer:
     def serving(self, info: JobInfo) -> Serving | None:
         if not info.fine_tuned_model:
             return None
-        return Serving(self.endpoint.safe_url, info.fine_tuned_model, DEPLOY_WARNING)
+        return Serving(self.endpoint.safe_url, info.fine_tuned_model, DEPLOY_WARNING, True)

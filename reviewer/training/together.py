@@ -100,4 +100,4 @@ class TogetherTrainer:
             return None
         return Serving(self.endpoint.safe_url, info.fine_tuned_model,
                        "Serverless for a short list of base models; others need a dedicated "
-                       "endpoint (or a LoRA-enabled one) before they answer.")
+                       "endpoint (or a LoRA-enabled one) before they answer.", True)

@@ -72,7 +72,8 @@ def test_where_to_call_the_tuned_model(db, exported, provider, train, fake_opena
     assert f"call it at: {fake_openai.base_url}  model: {model}" in text
     serving = jobs.get(db, job["id"]).result["serving"]
     assert serving == {"base_url": fake_openai.base_url, "model": model,
-                       "note": serving["note"]} and serving["note"]
+                       "note": "Ready: call it through chat completions at this base URL.",
+                       "needs_deployment": False}
 
 
 def test_checkpoints_one_per_epoch_last_three(db, exported, provider, train):
