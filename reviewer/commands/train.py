@@ -147,7 +147,8 @@ def status(ctx: CliContext, job_id: int, out: Output) -> None:
 @output_options
 @pass_cli
 def follow(ctx: CliContext, job_id: int, every: float, max_polls: int, out: Output) -> None:
-    """Poll until the job ends (succeeded, failed or cancelled); exit 1 unless it succeeded."""
+    """Poll until the job ends (succeeded, failed or cancelled); exit 1 unless it succeeded.
+    A job that succeeded has its checkpoints and metrics fetched too."""
     from ..training import follow_once
 
     def poll(db: Any, trainer: Any) -> None:
@@ -155,6 +156,8 @@ def follow(ctx: CliContext, job_id: int, every: float, max_polls: int, out: Outp
             info = follow_once(db, trainer, job_id)
             if not out.as_json:
                 click.echo(f"{info.raw_status}", err=True)
+            if info.status == "succeeded":
+                _collect_results(db, trainer, job_id)
             if info.status in ("succeeded", "failed", "cancelled"):
                 return
             if attempt + 1 < max_polls:
@@ -163,6 +166,18 @@ def follow(ctx: CliContext, job_id: int, every: float, max_polls: int, out: Outp
     _on_job(ctx, job_id, out, poll)
     if _emit_job(ctx, job_id, out).status != "succeeded":
         raise SystemExit(EXIT_FINDINGS)
+
+
+def _collect_results(db: Any, trainer: Any, job_id: int) -> None:
+    """Checkpoints and metrics of a job that just succeeded, so `status` and the Train page
+    have them; a provider that fails here does not fail the follow."""
+    from ..training import TrainingError
+    from ..training.service import fetch_results
+
+    try:
+        fetch_results(db, trainer, job_id)
+    except TrainingError as exc:
+        click.echo(f"metrics and checkpoints not fetched: {exc}", err=True)
 
 
 @command.command("events")

@@ -89,6 +89,7 @@ def test_checkpoints_one_per_epoch_last_three(db, exported, provider, train):
 
 def test_metrics_rows_from_the_result_file(db, exported, provider, train):
     job = finished(train, exported, "--epochs", "2")
+    assert len(load_metrics(db, job["id"])) == 8  # `follow` fetched them when it succeeded
     result = train("metrics", str(job["id"]), "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
