@@ -31,10 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-try:  # the HTTP client the openai SDK runs on (renamed httpx2 in its 3.x line)
-    import httpx2 as httpx
-except ImportError:  # pragma: no cover - older openai releases
-    import httpx  # type: ignore[no-redef]
+import openai
 
 from ..llm.client import make_client
 from ..llm.endpoint import Endpoint
@@ -103,6 +100,10 @@ class FireworksTrainer:
             raise explain(exc, openai_wind_down=False) from None
         return data if isinstance(data, dict) else {}
 
+    def _plain_http(self) -> Any:
+        """An HTTP client with no credentials at all, for signed URLs on other hosts."""
+        return openai.DefaultHttpxClient(timeout=self.timeout)
+
     def _dataset_state(self, dataset_id: str) -> str:
         return str(self._call("GET", f"/datasets/{dataset_id}").get("state") or "")
 
@@ -146,9 +147,10 @@ class FireworksTrainer:
         if not url or urlsplit(url).scheme not in ("http", "https"):
             raise TrainingError("Fireworks gave no upload URL for the dataset")
         try:  # a signed URL carries its own permission: the key is not sent there
-            reply = httpx.put(url, content=data, timeout=self.timeout,
-                              headers={"Content-Type": "application/octet-stream"})
-        except httpx.HTTPError as exc:
+            with self._plain_http() as http:
+                reply = http.put(url, content=data,
+                                 headers={"Content-Type": "application/octet-stream"})
+        except Exception as exc:  # the transport's errors: refused, reset, timed out
             raise TrainingError(f"cannot upload the dataset: {type(exc).__name__}") from None
         if reply.status_code >= 300:
             raise TrainingError(f"the dataset upload was refused (HTTP {reply.status_code})")
@@ -221,8 +223,9 @@ class FireworksTrainer:
         if not info.metrics_url or urlsplit(info.metrics_url).scheme not in ("http", "https"):
             return None
         try:  # a signed link: fetched without the key
-            reply = httpx.get(info.metrics_url, timeout=self.timeout)
-        except httpx.HTTPError as exc:
+            with self._plain_http() as http:
+                reply = http.get(info.metrics_url)
+        except Exception as exc:  # the transport's errors: refused, reset, timed out
             raise TrainingError(f"cannot fetch the metrics file: {type(exc).__name__}") from None
         if reply.status_code >= 300:
             raise TrainingError(f"the metrics file link answered HTTP {reply.status_code}")

@@ -157,7 +157,7 @@ def save_metrics(db: Database, job_id: int, rows: list[MetricRow]) -> None:
     with db.atomic():
         db.execute("DELETE FROM training_metrics WHERE job_id = ?", [int(job_id)])
         if rows:
-            db["training_metrics"].insert_all(
+            db.table("training_metrics").insert_all(
                 [{"job_id": int(job_id), **row.to_dict()} for row in rows])
 
 
