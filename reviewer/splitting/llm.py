@@ -59,7 +59,7 @@ class LLMSplitter:
         base_url: str | None = None,
         api_key: str | None = None,
         few_shot: Path | str | None = None,
-        examples: list[list[dict]] | None = None,
+        examples: list[FewShotExample | list[dict]] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
@@ -86,16 +86,13 @@ class LLMSplitter:
         # A file or examples given here win over the database's few-shot set.
         self.few_shot_explicit = examples is not None or bool(few_shot)
         self.prompt_version_id: int | None = None  # set when the prompt is recorded
-        if examples is not None:
-            self.few_shot_path: Path | None = None
-        else:
+        self.few_shot_path: Path | None = None
+        if examples is None:
             path = Path(few_shot) if few_shot else DEFAULT_FEW_SHOT
             # The bundled default may be absent in an installed copy; a chosen file may not.
             if few_shot or path.exists():
                 examples, self.few_shot_path = load_few_shot_set(path), path
-            else:
-                examples, self.few_shot_path = [], None
-        self.use_examples(examples)
+        self.use_examples(examples or [])
         self.rung: str | None = None  # the structured-output form the server took
 
     def use_examples(self, examples: list[FewShotExample | list[dict]]) -> None:
