@@ -32,6 +32,17 @@ def edit_distance(a: str, b: str) -> int:
     alignment; equal to Levenshtein on most edits, never below it)."""
     if a == b:
         return 0
+    # A common start and end never count; most edits touch a small middle.
+    start = 0
+    limit = min(len(a), len(b))
+    while start < limit and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < limit - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    if not a or not b:
+        return max(len(a), len(b))
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
                if tag != "equal")
@@ -95,48 +106,63 @@ def _original(raw: str | None) -> dict[str, str] | None:
     return {f: str(value.get(f) or "") for f in TEXT_FIELDS} if isinstance(value, dict) else None
 
 
+def _tally(stats: VersionStats, status: str, n: int = 1, *, changed: bool = False) -> None:
+    stats.pairs += n
+    if status == PENDING:
+        stats.pending += n
+    elif status == REJECTED:
+        stats.rejected += n
+    elif status == DELETED:
+        stats.deleted += n
+    elif status == APPROVED and changed:
+        stats.edited += n
+    elif status == APPROVED:
+        stats.approved_unchanged += n
+
+
 def version_stats(db: Database, *, include_unversioned: bool = True) -> list[VersionStats]:
     """One entry per prompt version that produced pairs (newest first), then the pairs
     without a version when ``include_unversioned``."""
     names = {v.id: v.name() for v in list_versions(db)}
     groups: dict[int | None, VersionStats] = {}
     models: dict[int | None, set[str]] = {}
+    only = "" if include_unversioned else " AND prompt_version_id IS NOT NULL"
+
+    def group(version_id: int | None, model: str | None) -> VersionStats:
+        key = None if version_id is None else int(version_id)
+        if model:
+            models.setdefault(key, set()).add(model)
+        if key not in groups:
+            groups[key] = VersionStats(
+                key, names.get(key, f"version {key}") if key is not None else NO_VERSION)
+        return groups[key]
+
+    # Version 1 is a pair as created (a supersede bumps the version too): counted in SQL.
+    for version_id, model, status, n in db.execute(
+            "SELECT prompt_version_id, model, status, count(*) FROM pairs WHERE version = 1"
+            f"{only} GROUP BY 1, 2, 3").fetchall():
+        _tally(group(version_id, model), status, int(n))
+    # Changed pairs: compared with the text their create event recorded.
     rows = db.execute(
         "SELECT p.prompt_version_id, p.model, p.status, p.system, p.question, p.answer,"
         " (SELECT new FROM events WHERE pair_id = p.id AND action = 'create'"
         "  ORDER BY id LIMIT 1),"
-        " EXISTS (SELECT 1 FROM events WHERE pair_id = p.id AND action = 'supersede')"
-        " AND p.touched = 0"
-        " FROM pairs p" + ("" if include_unversioned else
-                           " WHERE p.prompt_version_id IS NOT NULL")).fetchall()
+        " p.touched = 0 AND p.status = 'deleted' AND EXISTS (SELECT 1 FROM events"
+        "  WHERE pair_id = p.id AND action = 'supersede')"
+        f" FROM pairs p WHERE p.version > 1{only}").fetchall()
     for version_id, model, status, system, question, answer, created, superseded in rows:
         if superseded:
             continue  # replaced by a re-split before anyone reviewed it
-        key = None if version_id is None else int(version_id)
-        stats = groups.get(key)
-        if stats is None:
-            stats = groups[key] = VersionStats(
-                key, names.get(key, f"version {key}") if key is not None else NO_VERSION)
-        if model:
-            models.setdefault(key, set()).add(model)
-        stats.pairs += 1
+        stats = group(version_id, model)
         current = {"system": system or "", "question": question or "", "answer": answer or ""}
         original = _original(created)
         changed = [f for f in TEXT_FIELDS if original is not None and original[f] != current[f]]
         for name in changed:
             stats.fields_edited[name] += 1
-        if status == PENDING:
-            stats.pending += 1
-        elif status == REJECTED:
-            stats.rejected += 1
-        elif status == DELETED:
-            stats.deleted += 1
-        elif status == APPROVED and changed:
-            stats.edited += 1
+        _tally(stats, status, changed=bool(changed))
+        if status == APPROVED and changed:
             assert original is not None
             stats.edit_ratios.append(edit_ratio(original, current))
-        elif status == APPROVED:
-            stats.approved_unchanged += 1
     for key, stats in groups.items():
         stats.model = ", ".join(sorted(models.get(key, ())))
     versioned = sorted((s for k, s in groups.items() if k is not None),

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "tests" / "output" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
 TURNS = [Turn("customer", "안녕하세요, 문의드립니다.", "고객"),
-         Turn("customer", "W5500 보드가 하루 지나면 DHCP 주소를 잃어버립니다. 왜 그런가요?", "고객"),
+         Turn("customer", "W5500 보드가 하루 지나면 DHCP 주소를 잃어버립니다. 왜 그런가요?",
+              "고객"),
          Turn("engineer", "DHCP 클라이언트를 계속 실행해야 합니다. DHCP_run()을 1초마다 호출해 "
                           "주세요.", "상담원"),
          Turn("customer", "감사합니다!", "고객")]

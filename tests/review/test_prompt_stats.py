@@ -10,6 +10,8 @@ from reviewer.review import store
 def test_edit_distance_counts_characters_in_both_scripts():
     assert edit_distance("W5500", "W5500") == 0
     assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("Set the clock to 20 MHz.", "Set the SPI clock to 40 MHz.") == 5
+    assert edit_distance("abc", "abcdef") == 3 and edit_distance("", "xy") == 2
     assert edit_distance("소켓은 8개입니다.", "소켓은 여덟 개입니다.") == 3
     assert edit_ratio({"question": "abcd"}, {"question": "abcd"}) == 0.0
     assert edit_ratio({"answer": "abcd"}, {"answer": "abXd"}) == pytest.approx(1 / 6)
