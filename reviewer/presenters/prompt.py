@@ -4,6 +4,7 @@ prompt versions and their edit analytics."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from ..prompts.check import SetCheck
@@ -51,8 +52,14 @@ def example_input(stored: StoredExample) -> str:
     return render_transcript(list(stored.example.turns))
 
 
+_NUMBER_LIST = re.compile(r"\[\s*((?:\d+,\s*)*\d+)\s*\]")
+
+
 def example_output(stored: StoredExample) -> str:
-    return json.dumps(stored.example.output(), ensure_ascii=False, indent=2)
+    """The expected answer, indented, with each list of turn numbers on one line."""
+    text = json.dumps(stored.example.output(), ensure_ascii=False, indent=2)
+    return _NUMBER_LIST.sub(lambda m: "[" + ", ".join(m.group(1).replace(",", " ").split())
+                            + "]", text)
 
 
 def check_headline(verdict: SetCheck) -> tuple[bool, str]:
