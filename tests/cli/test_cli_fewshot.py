@@ -130,3 +130,29 @@ def test_prompts_list_show_label_and_stats(db_path, db, approved):
     assert entry["share_edited"] == 0.5 and entry["most_edited"] == ["answer"]
     text = run(db_path, "prompts", "stats").output
     assert "v1 baseline" in text and "50%" in text
+
+
+def test_split_refuses_a_broken_set_with_exit_2_and_uses_a_good_one(db_path, approved,
+                                                                     tmp_path, fake_openai):
+    bad = {"messages": [{"role": "system", "content": "About it."},
+                        {"role": "user", "content": "What clock?"},
+                        {"role": "assistant", "content": "80 MHz."}],
+           "conversation": [{"role": "customer", "text": "Hello"},
+                            {"role": "engineer", "text": "Hi"}],
+           "pair_turns": [{"question_turns": [1], "answer_turns": [2]}]}
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+    run(db_path, "fewshot", "import", str(path))
+    split = ("split", "--splitter", "llm", "--model", "gpt-4o-mini", "--base-url",
+             fake_openai.base_url, "--redo")
+    result = run(db_path, *split)
+    assert result.exit_code == 2 and "few-shot set cannot be used" in result.output
+    assert fake_openai.chat_requests() == []
+
+    example_id = json.loads(run(db_path, "fewshot", "list", "--json").output)[0]["id"]
+    run(db_path, "fewshot", "remove", str(example_id))
+    run(db_path, "fewshot", "promote", "--conversation", "c1")
+    result = run(db_path, *split)
+    assert result.exit_code == 0, result.output
+    sent = fake_openai.chat_requests()[0].body["messages"]
+    assert "[1] Customer: 안녕하세요!" in sent[1]["content"]  # the set's raw conversation
