@@ -13,10 +13,12 @@ from .commands import (
     demo,
     eval_,
     export,
+    fewshot,
     import_,
     jobs,
     llm_calls,
     pairs,
+    prompts,
     providers,
     runs,
     serve,
@@ -44,7 +46,7 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
 
 
 for _module in (import_, split, status, pairs, runs, jobs, export, validate, train, eval_,
-                serve, demo, providers, llm_calls):
+                serve, demo, providers, llm_calls, fewshot, prompts):
     cli.add_command(_module.command)
 
 

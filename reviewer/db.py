@@ -440,3 +440,52 @@ def m017_training_metrics(db: Database) -> None:
          "full_valid_accuracy": float},
         pk=("job_id", "step"),
     )
+
+
+@migrations()
+def m015_prompt_versions(db: Database) -> None:
+    """The split prompt as it was sent, and what each pair came from.
+
+    - ``prompt_versions``: the full system text and few-shot set of every prompt an LLM
+      split used, one row per distinct content (``hash``). Owned by
+      `reviewer.prompts.versions`.
+    - ``few_shot_examples``: the managed few-shot set, in prompt order: each example's raw
+      input turns and its expected output (system line, pairs with source turns). Owned by
+      `reviewer.prompts.fewshot_set`.
+    - ``pairs.prompt_version_id`` / ``pairs.model``: the prompt version and model that
+      produced a pair (NULL for pairs from the rules splitter, an import or a reviewer).
+    """
+    db.table("prompt_versions").create(
+        {
+            "id": int,
+            "hash": str,  # sha256 of the base version, system text and few-shot messages
+            "base": str,  # the wording's version (prompt.PROMPT_VERSION)
+            "label": str,
+            "system_text": str,
+            "few_shot": str,  # JSON: the example messages exactly as sent
+            "examples": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"hash", "system_text", "few_shot", "created_at"},
+    )
+    db.table("prompt_versions").create_index(["hash"], unique=True)
+    db.table("few_shot_examples").create(
+        {
+            "id": int,
+            "position": int,
+            "kind": str,  # pair | conversation | import
+            "conversation_id": str,
+            "pair_ids": str,  # JSON list
+            "turns": str,  # JSON: the raw input turns (role, speaker, text)
+            "output": str,  # JSON: {"system", "pairs": [{question, answer, *_turns}]}
+            "created_at": str,
+            "created_by": str,
+        },
+        pk="id",
+        not_null={"position", "kind", "turns", "output", "created_at"},
+    )
+    pairs = db.table("pairs")
+    pairs.add_column("prompt_version_id", int)
+    pairs.add_column("model", str)
+    pairs.create_index(["prompt_version_id"])

@@ -107,6 +107,8 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
                                use_cache=not no_cache)
     except SplitBusy as exc:
         out.fail(str(exc), EXIT_BUSY)
+    except SplitterConfigError as exc:  # e.g. the managed few-shot set fails its checks
+        out.fail(str(exc), EXIT_USAGE)
     finally:
         progress.close()
     out.emit(report.to_dict(), report.lines)

@@ -206,7 +206,8 @@ class NewPair:
 
     ``question_turns`` / ``answer_turns`` are the source turns the texts came from (empty
     when unknown). ``touched`` marks a pair a reviewer already holds (a re-split keeps it);
-    by default a pair is touched unless it is pending.
+    by default a pair is touched unless it is pending. ``prompt_version_id`` and ``model``
+    name the prompt and model an LLM split used (None for every other origin).
     """
 
     conversation_id: str
@@ -220,6 +221,8 @@ class NewPair:
     answer_turns: tuple[int, ...] = ()
     flags: tuple[dict, ...] = ()
     touched: bool | None = None
+    prompt_version_id: int | None = None
+    model: str | None = None
 
 
 def add_pairs(db: Database, new: Iterable[NewPair], *, who: str,
@@ -311,13 +314,14 @@ def _insert_pairs(db: Database, new: list[NewPair], *, who: str, run_id: int | N
         cursor = conn.execute(
             "INSERT INTO pairs (conversation_id, position, system, question, answer, status,"
             " origin, created_at, updated_at, updated_by, version, touched, conv_seq,"
-            " question_turns, answer_turns, flags)"
+            " question_turns, answer_turns, flags, prompt_version_id, model)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?,"
-            " coalesce((SELECT rowid FROM conversations WHERE id = ?), 0), ?, ?, ?)",
+            " coalesce((SELECT rowid FROM conversations WHERE id = ?), 0), ?, ?, ?, ?, ?)",
             [pair.conversation_id, pair.position, pair.system, pair.question, pair.answer,
              pair.status, pair.origin, at, at, who, int(touched), pair.conversation_id,
              _turns_json(pair.question_turns), _turns_json(pair.answer_turns),
-             json.dumps(list(pair.flags), ensure_ascii=False) if pair.flags else None])
+             json.dumps(list(pair.flags), ensure_ascii=False) if pair.flags else None,
+             pair.prompt_version_id, pair.model])
         pair_id = int(cursor.lastrowid or 0)
         ids.append(pair_id)
         events.append([at, who, pair_id, pair.conversation_id, action, None, None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..fewshot import DEFAULT_FEW_SHOT, load_few_shot
+from ..fewshot import DEFAULT_FEW_SHOT, load_few_shot_set
 from ..llm.base import CallTags, ChatModel, Completion, LLMError
 from ..llm.cache import ResponseCache
 from ..llm.calls import CallSink
@@ -32,7 +32,14 @@ from ..llm.structured import response_format as structured_format
 from ..models import Conversation, SplitResult
 from .base import NotedResult, SplitterConfigError
 from .checks import AnswerError, check_answer, parse_answer
-from .prompt import PROMPT_VERSION, SCHEMA_NAME, build_messages, prompt_prefix, response_schema
+from .prompt import (
+    PROMPT_VERSION,
+    SCHEMA_NAME,
+    FewShotExample,
+    build_messages,
+    prompt_prefix,
+    response_schema,
+)
 from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
@@ -52,7 +59,7 @@ class LLMSplitter:
         base_url: str | None = None,
         api_key: str | None = None,
         few_shot: Path | str | None = None,
-        examples: list[list[dict]] | None = None,
+        examples: list[FewShotExample | list[dict]] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
@@ -76,24 +83,31 @@ class LLMSplitter:
         self.model = llm.model_id
         self.name = f"llm:{self.model}"
         self.max_output_tokens = int(max_output_tokens)
-        if examples is not None:
-            self.few_shot_path: Path | None = None
-            self.examples = examples
-        else:
+        # A file or examples given here win over the database's few-shot set.
+        self.few_shot_explicit = examples is not None or bool(few_shot)
+        self.prompt_version_id: int | None = None  # set when the prompt is recorded
+        self.few_shot_path: Path | None = None
+        if examples is None:
             path = Path(few_shot) if few_shot else DEFAULT_FEW_SHOT
             # The bundled default may be absent in an installed copy; a chosen file may not.
             if few_shot or path.exists():
-                self.examples = load_few_shot(path)
-                self.few_shot_path = path
-            else:
-                self.examples, self.few_shot_path = [], None
+                examples, self.few_shot_path = load_few_shot_set(path), path
+        self.use_examples(examples or [])
+        self.rung: str | None = None  # the structured-output form the server took
+
+    def use_examples(self, examples: list[FewShotExample | list[dict]]) -> None:
+        """Carry these few-shot examples in every request from now on."""
+        self.examples = list(examples)
         plain = prompt_prefix(self.examples)
         # Rungs without a schema in the request carry it in the system prompt instead.
         with_schema = [{**plain[0], "content": plain[0]["content"] + "\n\n"
                         + schema_instruction(SPLIT_SCHEMA)}, *plain[1:]]
         self._prefixes = {rung: plain if rung in (JSON_SCHEMA, JSON_OBJECT_SCHEMA)
                           else with_schema for rung in RUNGS}
-        self.rung: str | None = None  # the structured-output form the server took
+
+    def prompt_messages(self) -> list[dict]:
+        """The system message and few-shot messages every request starts with."""
+        return list(self._prefixes[JSON_SCHEMA])
 
     def __repr__(self) -> str:  # never show the key
         return f"LLMSplitter({self.llm!r})"
@@ -107,6 +121,7 @@ class LLMSplitter:
             "model": self.model,
             "provider": self.llm.provider,
             "prompt_version": PROMPT_VERSION,
+            "prompt_version_id": self.prompt_version_id,
             "few_shot": str(self.few_shot_path) if self.few_shot_path else None,
             "few_shot_examples": len(self.examples),
             "max_output_tokens": self.max_output_tokens,

@@ -3,12 +3,20 @@
 Layout: one system message (persona, instructions, role rules, output format), then each
 few-shot example as a user turn (a transcript) and an assistant turn (the expected JSON),
 then the conversation to split. Bump `PROMPT_VERSION` whenever the wording changes; it is
-stored with every split run.
+stored with every split run, and the full text with its examples is stored as a prompt
+version (`reviewer.prompts.versions`) that every pair of an LLM split points to.
+
+A few-shot example is either a `FewShotExample` (the raw conversation it came from and the
+approved pairs with their source turns: it teaches the real task, greetings and all) or a
+list of export-format messages (a file of finished pairs, from which a transcript is
+rebuilt; kept for files that carry no conversation).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ..models import Conversation, Turn
 
@@ -109,29 +117,78 @@ def wrap_conversation(transcript: str) -> str:
     return f"Split this conversation.\n<conversation>\n{transcript}\n</conversation>"
 
 
-def example_messages(example: list[dict]) -> list[dict]:
-    """One few-shot example (export format) as a user transcript + assistant JSON answer."""
+@dataclass(frozen=True)
+class ExamplePair:
+    """One expected pair of an example; turn numbers count from 1, as the prompt shows them."""
+
+    question: str
+    answer: str
+    question_turns: tuple[int, ...] = ()
+    answer_turns: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answer": self.answer,
+                "question_turns": list(self.question_turns),
+                "answer_turns": list(self.answer_turns)}
+
+
+@dataclass(frozen=True)
+class FewShotExample:
+    """A raw conversation (the example's input) and the pairs it should give (its output)."""
+
+    turns: tuple[Turn, ...]
+    system: str
+    pairs: tuple[ExamplePair, ...] = field(default_factory=tuple)
+
+    def output(self) -> dict:
+        """The answer the model should give, in the response schema's shape."""
+        return {"system": self.system, "pairs": [p.to_dict() for p in self.pairs]}
+
+    def export_messages(self) -> list[dict]:
+        """The example's output as one export-format line (system, then user/assistant)."""
+        messages = [{"role": "system", "content": self.system}]
+        for pair in self.pairs:
+            messages.append({"role": "user", "content": pair.question})
+            messages.append({"role": "assistant", "content": pair.answer})
+        return messages
+
+
+def example_messages(example: FewShotExample | list[dict]) -> list[dict]:
+    """One few-shot example as a user transcript + the assistant's JSON answer."""
+    if isinstance(example, FewShotExample):
+        return [
+            {"role": "user", "content": wrap_conversation(render_transcript(list(example.turns)))},
+            {"role": "assistant", "content": json.dumps(example.output(), ensure_ascii=False)},
+        ]
+    return _rebuilt_example_messages(example)
+
+
+def _rebuilt_example_messages(example: list[dict]) -> list[dict]:
+    """An export-format example (no conversation kept): a transcript rebuilt from its pairs."""
+    return example_messages(rebuilt_example(example))
+
+
+def rebuilt_example(example: list[dict]) -> FewShotExample:
+    """Export-format messages as an example whose input is rebuilt from the pairs: each
+    question a customer turn, each answer an engineer turn. Only for files that kept no
+    conversation; such an input has none of a real conversation's noise."""
     system = next(m["content"] for m in example if m["role"] == "system")
     turns: list[Turn] = []
-    pairs: list[dict] = []
+    pairs: list[ExamplePair] = []
     for message in example:
         if message["role"] == "user":
             turns.append(Turn("customer", message["content"]))
-            pairs.append({"question": message["content"], "answer": "",
-                          "question_turns": [len(turns)], "answer_turns": []})
+            pairs.append(ExamplePair(message["content"], "", (len(turns),), ()))
         elif message["role"] == "assistant":
             turns.append(Turn("engineer", message["content"]))
             if pairs:
-                pairs[-1]["answer"] = message["content"]
-                pairs[-1]["answer_turns"].append(len(turns))
-    answer = {"system": system, "pairs": pairs}
-    return [
-        {"role": "user", "content": wrap_conversation(render_transcript(turns))},
-        {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)},
-    ]
+                last = pairs[-1]
+                pairs[-1] = ExamplePair(last.question, message["content"],
+                                        last.question_turns, (*last.answer_turns, len(turns)))
+    return FewShotExample(tuple(turns), system, tuple(pairs))
 
 
-def prompt_prefix(few_shot: list[list[dict]] | None) -> list[dict]:
+def prompt_prefix(few_shot: Sequence[FewShotExample | list[dict]] | None) -> list[dict]:
     """The part of every request that does not depend on the conversation."""
     messages = [{"role": "system", "content": system_prompt()}]
     for example in few_shot or []:
@@ -139,7 +196,8 @@ def prompt_prefix(few_shot: list[list[dict]] | None) -> list[dict]:
     return messages
 
 
-def build_messages(conversation: Conversation, few_shot: list[list[dict]] | None = None, *,
+def build_messages(conversation: Conversation,
+                   few_shot: Sequence[FewShotExample | list[dict]] | None = None, *,
                    prefix: list[dict] | None = None) -> list[dict]:
     """All messages for one request: instructions, examples, then the conversation.
 

@@ -110,6 +110,9 @@ def split_pending(
                 + ([SPLIT_DONE] if redo else []))
     db = connect(db_path)
     try:
+        from ..prompts.active import prepare_splitter
+
+        prepare_splitter(db, splitter)  # the prompt version every LLM pair will name
         settings = _safe_settings(splitter, {
             "redo": redo, "retry_failed": retry_failed, "concurrency": concurrency,
             "cache": use_cache,
@@ -128,6 +131,8 @@ def split_pending(
         everything = db.execute("SELECT count(*) FROM conversations").fetchone()[0]
         report = SplitReport(skipped=everything - len(ids), run_id=run_id)
         writer = _Writer(db, splitter.name, report)
+        writer.prompt_version_id = getattr(splitter, "prompt_version_id", None)
+        writer.model = getattr(splitter, "model", None) if writer.prompt_version_id else None
         try:
             with Heartbeat(Path(db_path), run_id), recording_calls(splitter, db_path, run_id), \
                     using_cache(splitter, db_path, enabled=use_cache):
@@ -188,6 +193,9 @@ class _Writer:
         self.name = name
         self.who = f"splitter:{name}"
         self.report = report
+        # What produced the pairs: an LLM splitter's recorded prompt and its model.
+        self.prompt_version_id: int | None = None
+        self.model: str | None = None
 
     def write(self, batch: list[tuple[str, SplitResult]]) -> None:
         conn = self.db.conn
@@ -215,7 +223,8 @@ class _Writer:
         written = store.replace_split_pairs(
             self.db, cid,
             [store.NewPair(cid, p.system, p.question, p.answer, position=i, origin=self.name,
-                           question_turns=p.question_turns, answer_turns=p.answer_turns)
+                           question_turns=p.question_turns, answer_turns=p.answer_turns,
+                           prompt_version_id=self.prompt_version_id, model=self.model)
              for i, p in enumerate(result.pairs)],
             who=self.who, run_id=report.run_id)
         report.pairs_created += written.created

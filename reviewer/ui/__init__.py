@@ -29,6 +29,7 @@ NAV: tuple[tuple[str, str, str, str], ...] = (
     ("pages/export.py", "Export", ":material/download:", "export"),
     ("pages/train.py", "Train", ":material/model_training:", "train"),
     ("pages/evaluate.py", "Evaluate", ":material/query_stats:", "evaluate"),
+    ("pages/prompt.py", "Prompt", ":material/school:", "prompt"),
 )
 
 # The tab icon, served by the app itself. Without one, Streamlit turns the current page's

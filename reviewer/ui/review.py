@@ -282,7 +282,7 @@ def focus_view(db) -> None:
     # Each one-line notice above the boxes makes them shorter, so they still end in view.
     height = PANEL_HEIGHT - NOTICE_HEIGHT * (bool(finding) + (draft is not None
                                                                and not editing))
-    _buttons(pid, version, editing)
+    _buttons(pid, version, editing, approved=pair["status"] == APPROVED)
     left, right = st.columns([1.05, 1], gap="large")
     with left:
         _pair_panel(db, pair, pid, version, draft, editing, height)
@@ -317,7 +317,7 @@ def _empty_queue(db, where: PairFilter) -> None:
             st.switch_page("pages/export.py")
 
 
-def _buttons(pid: int, version: int, editing: bool) -> None:
+def _buttons(pid: int, version: int, editing: bool, approved: bool = False) -> None:
     """The action bar, one line above the pair and its source: decisions first, then moving
     through the queue. Buttons size to their labels and wrap only on a narrow window, so
     every label and its key stay readable."""
@@ -345,6 +345,10 @@ def _buttons(pid: int, version: int, editing: bool) -> None:
         button("next", step, (pid, 1))
         button("undo", undo)
         button("history", toggle_history)
+        if approved and not editing:
+            from .fewshot import promote_button
+
+            promote_button(pid)
 
 
 def _draft_state(db, pid: int, version: int) -> tuple[drafts.Draft | None, bool]:

@@ -19,8 +19,8 @@ COMMANDS = sorted(cli.commands)
 
 
 def test_expected_commands_exist():
-    assert set(COMMANDS) == {"demo", "eval", "export", "import", "jobs", "llm-calls", "pairs",
-                             "train", "providers", "runs", "serve",
+    assert set(COMMANDS) == {"demo", "eval", "export", "fewshot", "import", "jobs", "llm-calls",
+                             "pairs", "prompts", "train", "providers", "runs", "serve",
                              "split", "status", "validate"}
 
 

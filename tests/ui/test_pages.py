@@ -4,12 +4,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from ui_helpers import APP, PAGE_FILES, make_app, open_page, seed
 
-WRITING_PAGES = {"import.py", "review.py", "export.py"}
+WRITING_PAGES = {"import.py", "review.py", "export.py", "prompt.py"}
 
 
 def test_all_pages_exist():
-    assert PAGE_FILES == ["evaluate.py", "export.py", "import.py", "overview.py", "review.py",
-                          "train.py"]
+    assert PAGE_FILES == ["evaluate.py", "export.py", "import.py", "overview.py", "prompt.py",
+                          "review.py", "train.py"]
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
@@ -23,7 +23,7 @@ def test_direct_link_before_app_runs_is_safe(page, db):
     assert any(t.value.startswith("Database: ") for t in at.sidebar.text)
     # the same menu as through the router, not the old router's file list (with app.py)
     assert [link.proto.label for link in at.get("page_link")] == [
-        "Overview", "Import", "Review", "Export", "Train", "Evaluate"]
+        "Overview", "Import", "Review", "Export", "Train", "Evaluate", "Prompt"]
     if page in WRITING_PAGES:
         # no reviewer yet: the page asks for a name and shows nothing else
         assert [t.label for t in at.text_input] == ["Your name"]
