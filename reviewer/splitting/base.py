@@ -31,14 +31,14 @@ class SplitterConfigError(ValueError):
 class NotedResult(SplitResult):
     """A successful result that also reports pairs dropped by the local checks.
 
-    `codes`: the reason code of each dropped pair (same order as `notes`); `fixes`: what the
+    `codes`: the reason code of each dropped pair (same order as `notes`); `remarks`: what the
     checks repaired (a copied speaker label removed, a system line replaced); `merged`:
     duplicate pairs merged into one; `chunks`: requests a long conversation was cut into.
     """
 
     notes: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
-    fixes: list[str] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
     merged: int = 0
     chunks: int = 1
 

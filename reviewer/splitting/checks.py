@@ -64,7 +64,7 @@ class Checked:
     pairs: list[QAPair] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # "pair 2: answer is empty", ...
     codes: list[str] = field(default_factory=list)  # the code of each dropped pair, in order
-    fixes: list[str] = field(default_factory=list)  # "speaker_label: pair 1: removed …"
+    remarks: list[str] = field(default_factory=list)  # "speaker_label: pair 1: removed …"
 
 
 def _without_fence(text: str) -> str:
@@ -211,11 +211,11 @@ def _pair_problem(question: Labelled, answer: Labelled, claimed_q: tuple[int, ..
 
 
 def _system_line(system: str, conversation: Conversation, said: list[str],
-                 fixes: list[str]) -> str:
+                 remarks: list[str]) -> str:
     got = mismatch(system, said)
     if got is None:
         return system
-    fixes.append(f"{WRONG_LANGUAGE}: the system line was in {got}, unlike the conversation; "
+    remarks.append(f"{WRONG_LANGUAGE}: the system line was in {got}, unlike the conversation; "
                  "replaced by the offline summary")
     return summarise(conversation)
 
@@ -241,7 +241,7 @@ def check_answer(data: dict, conversation: Conversation) -> Checked:
     asked = "\n".join(t.text for t in conversation.turns if t.role == "customer") or everything
     replied = "\n".join(t.text for t in conversation.turns if t.role == "engineer") or everything
     checked = Checked()
-    system = _system_line(system, conversation, said, checked.fixes)
+    system = _system_line(system, conversation, said, checked.remarks)
     size = len(conversation.turns)
     for index, pair in enumerate(data["pairs"], start=1):
         question = strip_labels(pair["question"].strip())
@@ -256,7 +256,7 @@ def check_answer(data: dict, conversation: Conversation) -> Checked:
             continue
         for name, labelled in (("question", question), ("answer", answer)):
             if labelled.labels:
-                checked.fixes.append(f"{SPEAKER_LABEL}: pair {index}: removed "
+                checked.remarks.append(f"{SPEAKER_LABEL}: pair {index}: removed "
                                      f"“{'”, “'.join(labelled.labels)}:” from the {name}")
         # The prompt numbers turns from 1; provenance counts from 0. Claimed turns are
         # verified against the text when the pair is stored (a wrong claim is flagged).

@@ -56,7 +56,6 @@ from .failures import (
     SPLITTER_ERROR,
     TIMEOUT,
     code_for_error,
-    failure_code,
     reason,
 )
 from .prompt import (
@@ -196,33 +195,36 @@ class LLMSplitter:
         return self._split_chunks(conversation, chunks)
 
     def _split_chunks(self, conversation: Conversation, chunks: list[Chunk]) -> SplitResult:
-        """Each chunk on its own, then the pairs merged; a chunk that fails fails all."""
+        """Each chunk on its own, then the pairs merged. A chunk without pairs is noted; any
+        other failure fails the conversation (its pairs would be a partial split)."""
         pairs: list[QAPair] = []
         notes: list[str] = []
         codes: list[str] = []
-        fixes: list[str] = []
+        remarks: list[str] = []
         system: str | None = None
         for number, chunk in enumerate(chunks, 1):
             where = f"chunk {number} of {len(chunks)} (turns {chunk.start + 1}–{chunk.end})"
             result = self._split_part(part_of(conversation, chunk), chunk.tokens)
             if result.error is not None:
-                if failure_code(result.error) == NO_PAIRS:
-                    notes.append(f"{where}: {result.error}")
-                    codes.append(NO_PAIRS)
-                    continue
                 code, _, detail = result.error.partition(": ")
+                if code == NO_PAIRS:
+                    remarks.append(reason(NO_PAIRS, f"{where}: {detail}"))
+                    continue
                 return SplitResult(error=reason(code, f"{where}: {detail}"))
             system = system or (result.pairs[0].system if result.pairs else None)
             pairs.extend(shifted(p, chunk.start) for p in result.pairs)
             if isinstance(result, NotedResult):
                 notes.extend(f"{where}: {n}" for n in result.notes)
                 codes.extend(result.codes)
-                fixes.extend(f"{where}: {f}" for f in result.fixes)
+                for remark in result.remarks:
+                    code, _, detail = remark.partition(": ")
+                    remarks.append(reason(code, f"{where}: {detail}"))
         if not pairs:
             return SplitResult(error=reason(NO_PAIRS, "no usable pair in any chunk: "
-                                            + "; ".join(notes)))
+                                            + "; ".join(remarks)))
+        # One system line per conversation: the first chunk's, which saw how it began.
         merged, count = merge_pairs([replace(p, system=system or p.system) for p in pairs])
-        return NotedResult(pairs=merged, notes=notes, codes=codes, fixes=fixes,
+        return NotedResult(pairs=merged, notes=notes, codes=codes, remarks=remarks,
                            merged=count, chunks=len(chunks))
 
     def _split_part(self, conversation: Conversation, input_tokens: int) -> SplitResult:
@@ -295,4 +297,4 @@ class LLMSplitter:
             return SplitResult(error=reason(exc.code, self.llm.redact(str(exc))))
         pairs, merged = merge_pairs(checked.pairs)
         return NotedResult(pairs=pairs, notes=checked.dropped, codes=checked.codes,
-                           fixes=checked.fixes, merged=merged)
+                           remarks=checked.remarks, merged=merged)
