@@ -111,8 +111,11 @@ class LLMSplitter:
                         "the llm splitter needs an endpoint: a provider, or a base URL")
                 endpoint = Endpoint("openai" if not base_url else CUSTOM,
                                     base_url or OPENAI_BASE_URL, None, api_key)
+            # Every request's output is bounded by its conversation, so a generation still
+            # running at the timeout would run as long again: it is not retried.
             llm = OpenAICompatibleModel(model, endpoint, timeout=timeout,
-                                        max_retries=max_retries, temperature=temperature)
+                                        max_retries=max_retries, temperature=temperature,
+                                        retry_read_timeouts=False)
         self.llm = llm
         self.model = llm.model_id
         self.name = f"llm:{self.model}"
@@ -256,11 +259,14 @@ class LLMSplitter:
         return SplitResult(error=reason(API_ERROR, (
             f"the server took none of the structured-output forms ({'; '.join(refused)})")))
 
-    @staticmethod
-    def _explain(code: str, error: LLMError, max_tokens: int) -> str:
+    def _explain(self, code: str, error: LLMError, max_tokens: int) -> str:
+        timeout = getattr(self.llm, "timeout", None)
+        if code == TIMEOUT and getattr(self.llm, "retry_read_timeouts", True) is False:
+            within = f" within {timeout:g} s" if timeout else ""
+            return (f"no answer{within} with the output bounded at {max_tokens:,} tokens; "
+                    "a generation that long is not sent again with the same settings")
         if code == TIMEOUT:
-            return (f"{error.reason}; the output was already bounded at {max_tokens:,} tokens, "
-                    "so it is not sent again with the same settings")
+            return f"{error.reason} (output bounded at {max_tokens:,} tokens)"
         if code == CONTEXT_OVERFLOW:
             return f"the server says the request does not fit the context: {error.reason}"
         return error.reason

@@ -116,8 +116,9 @@ def test_refusal(fake_openai):
 
 def test_hang_beyond_the_timeout(fake_openai):
     fake_openai.default = Reply.hang(10)
-    result = splitter(fake_openai, timeout=0.3, max_retries=0).split(conv(EN_TURNS))
-    assert result.error.startswith("timeout: API timeout")
+    result = splitter(fake_openai, timeout=0.3, max_retries=2).split(conv(EN_TURNS))
+    assert result.error.startswith("timeout: no answer within 0.3 s with the output bounded")
+    assert len(fake_openai.chat_requests()) == 1  # a generation that long is not sent again
 
 
 def test_slow_but_within_timeout_succeeds(fake_openai):
