@@ -155,20 +155,20 @@ def _claimed(numbers: list[int], size: int) -> tuple[int, ...]:
 def _side_problem(question: Labelled, answer: Labelled, claimed_q: tuple[int, ...],
                   claimed_a: tuple[int, ...], conversation: Conversation) -> Drop | None:
     """Whether the question is the customer's and the answer the engineer's: by the labels
-    the model copied, by the roles of the turns it named, and by where the text is found."""
+    the model copied, by where the text is found, and by the roles of the turns it named
+    (a claim alone counts only when the text is not clearly on the right side: right text
+    with wrong numbers is a provenance slip, flagged when the pair is stored)."""
     roles = [t.role for t in conversation.turns]
-    a_customer = (CUSTOMER in answer.roles
-                  or bool(claimed_a) and all(roles[i] == CUSTOMER for i in claimed_a))
-    q_engineer = (ENGINEER in question.roles
-                  or bool(claimed_q) and all(roles[i] == ENGINEER for i in claimed_q))
     support = measure(question.text, answer.text, conversation.turns)
-    if support.roles_known:
-        a_customer = a_customer or (support.answer_customer >= MIN_OTHER_SIDE and
-                                    support.answer_customer > support.answer_engineer
-                                    + SIDE_MARGIN)
-        q_engineer = q_engineer or (support.question_engineer >= MIN_OTHER_SIDE and
-                                    support.question_engineer > support.question_customer
-                                    + SIDE_MARGIN)
+    known = support.roles_known
+    a_customer = CUSTOMER in answer.roles or (known and _other_side(
+        support.answer_customer, support.answer_engineer))
+    q_engineer = ENGINEER in question.roles or (known and _other_side(
+        support.question_engineer, support.question_customer))
+    if claimed_a and all(roles[i] == CUSTOMER for i in claimed_a):
+        a_customer = a_customer or support.answer_engineer < MIN_OTHER_SIDE
+    if claimed_q and all(roles[i] == ENGINEER for i in claimed_q):
+        q_engineer = q_engineer or support.question_customer < MIN_OTHER_SIDE
     if a_customer and q_engineer:
         return Drop(SWAPPED, "the question is the engineer's and the answer the customer's")
     if a_customer:
@@ -176,6 +176,11 @@ def _side_problem(question: Labelled, answer: Labelled, claimed_q: tuple[int, ..
     if q_engineer:
         return Drop(QUESTION_NOT_FROM_CUSTOMER, "the question is the engineer's words")
     return None
+
+
+def _other_side(there: float, own: float) -> bool:
+    """A text belongs to the other side (the thresholds of the review flags)."""
+    return there >= MIN_OTHER_SIDE and there > own + SIDE_MARGIN
 
 
 def _pair_problem(question: Labelled, answer: Labelled, claimed_q: tuple[int, ...],

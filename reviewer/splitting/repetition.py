@@ -52,19 +52,15 @@ def find_loop(answer: str | None, source: str = "") -> str | None:
     answer was made from (repeats it already holds do not count)."""
     if not answer:
         return None
-    looped = _tail_loop(answer)
-    if looped is not None:
-        return looped.strip()
     counts = _sentences(answer)
-    if not counts:
-        return None
-    sentence, times = counts.most_common(1)[0]
-    if times < MIN_SENTENCE_REPEATS:
-        return None
-    already = _norm(source).count(sentence) if source else 0
-    if times - already >= MIN_SENTENCE_REPEATS:
-        return sentence
-    return None
+    if counts:  # named by its sentence when it has one, rather than a rotated stretch
+        sentence, times = counts.most_common(1)[0]
+        already = _norm(source).count(sentence) if source else 0
+        if times - already >= MIN_SENTENCE_REPEATS:
+            return next((m.group().strip() for m in _SENTENCE.finditer(answer)
+                         if _norm(m.group()) == sentence), sentence)
+    looped = _tail_loop(answer)
+    return looped.strip() if looped is not None else None
 
 
 def describe(loop: str, limit: int = 80) -> str:
