@@ -197,7 +197,8 @@ def compute_flags(question: str, answer: str, system: str, turns: Sequence[Turn]
     greeting = _greeting(question, answer)
     if greeting:
         flags.append(greeting)
-    for found in (_language(question, answer, turns), _labels(question, answer)):
+    for found in (_language(question, answer, turns, placed),
+                  _labels(question, answer, turns)):
         if found:
             flags.append(found)
     if other_questions is not None:
@@ -326,22 +327,27 @@ def _greeting(question: str, answer: str) -> Flag | None:
     return _flag(GREETING, " and ".join(sides) + ", not a technical question and answer")
 
 
-def _language(question: str, answer: str, turns: Sequence[Turn]) -> Flag | None:
-    """The system line is not judged: imported datasets often pair an English system prompt
-    with Korean turns on purpose."""
+def _language(question: str, answer: str, turns: Sequence[Turn],
+              misplaced: set[str]) -> Flag | None:
+    """A text in the other language than its conversation's. Not for a text already flagged
+    as coming from elsewhere (one cause, one flag), nor for the system line: imported
+    datasets often pair an English system prompt with Korean turns on purpose."""
     said = [t.text for t in turns if t.role != SYSTEM]
     wrong = [f"the {name} is in {got}" for name, text in
              (("question", question), ("answer", answer))
-             if (got := mismatch(text, said))]
+             if name not in misplaced and (got := mismatch(text, said))]
     if not wrong:
         return None
     return _flag(WRONG_LANGUAGE, "; ".join(wrong) + ", not the conversation's language")
 
 
-def _labels(question: str, answer: str) -> Flag | None:
+def _labels(question: str, answer: str, turns: Sequence[Turn]) -> Flag | None:
+    """Speaker labels in a text, unless the turn it came from starts that way itself."""
+    said = [" ".join(t.text.split()) for t in turns]
     found = [f"the {name} holds “{'”, “'.join(labelled.labels[:3])}:”"
              for name, text in (("question", question), ("answer", answer))
-             if (labelled := strip_labels(text)).labels]
+             if (labelled := strip_labels(text)).labels
+             and not any(" ".join(text.split())[:80] in turn for turn in said)]
     if not found:
         return None
     return _flag(SPEAKER_LABEL, " and ".join(found) + " copied from the transcript")

@@ -215,6 +215,17 @@ def _pair_problem(question: Labelled, answer: Labelled, claimed_q: tuple[int, ..
     return None
 
 
+def _without_labels(text: str, said: list[str]) -> Labelled:
+    """`text` without the speaker labels the model copied in; a label the turn itself starts
+    with ("Question 3: …" written by the customer) is the customer's text, not a copy."""
+    labelled = strip_labels(text)
+    if labelled.labels:
+        head = " ".join(text.split())[:80]
+        if any(head in " ".join(turn.split()) for turn in said):
+            return Labelled(text, (), ())
+    return labelled
+
+
 def _system_line(system: str, conversation: Conversation, said: list[str],
                  remarks: list[str]) -> str:
     got = mismatch(system, said)
@@ -249,8 +260,8 @@ def check_answer(data: dict, conversation: Conversation) -> Checked:
     system = _system_line(system, conversation, said, checked.remarks)
     size = len(conversation.turns)
     for index, pair in enumerate(data["pairs"], start=1):
-        question = strip_labels(pair["question"].strip())
-        answer = strip_labels(pair["answer"].strip())
+        question = _without_labels(pair["question"].strip(), said)
+        answer = _without_labels(pair["answer"].strip(), said)
         claimed_q = _claimed(pair.get("question_turns", []), size)
         claimed_a = _claimed(pair.get("answer_turns", []), size)
         problem = _pair_problem(question, answer, claimed_q, claimed_a, conversation,

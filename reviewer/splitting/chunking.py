@@ -186,23 +186,20 @@ def _same(a: QAPair, b: QAPair) -> bool:
 def merge_pairs(pairs: Sequence[QAPair]) -> tuple[list[QAPair], int]:
     """Pairs without duplicates, in order of their first source turn, and how many merged.
 
-    Of two copies, the one with more source turns (found whole, not cut at a chunk edge)
-    and then the longer answer is kept.
+    A pair is a duplicate when it matches any copy already seen. Of the copies, the one with
+    more source turns (found whole, not cut at a chunk edge), then the longer answer, is kept.
     """
-    kept: list[QAPair] = []
-    merged = 0
+    groups: list[list[QAPair]] = []
     for pair in pairs:
-        twin = next((i for i, other in enumerate(kept) if _same(other, pair)
-                     or _same(pair, other)), None)
-        if twin is None:
-            kept.append(pair)
-            continue
-        merged += 1
-        other = kept[twin]
-        if _weight(pair) > _weight(other):
-            kept[twin] = pair
+        group = next((g for g in groups if any(_same(o, pair) or _same(pair, o) for o in g)),
+                     None)
+        if group is None:
+            groups.append([pair])
+        else:
+            group.append(pair)
+    kept = [max(g, key=_weight) for g in groups]  # max keeps the first of equals
     kept.sort(key=lambda p: min(p.question_turns, default=1 << 30))
-    return kept, merged
+    return kept, len(pairs) - len(groups)
 
 
 def _weight(pair: QAPair) -> tuple[int, int]:

@@ -60,7 +60,9 @@ def find_loop(answer: str | None, source: str = "") -> str | None:
             return next((m.group().strip() for m in _SENTENCE.finditer(answer)
                          if _norm(m.group()) == sentence), sentence)
     looped = _tail_loop(answer)
-    return looped.strip() if looped is not None else None
+    if looped is None or (source and looped * MIN_TAIL_REPEATS in source):
+        return None
+    return looped.strip()
 
 
 def describe(loop: str, limit: int = 80) -> str:

@@ -4,7 +4,7 @@ repair the run reports."""
 
 import pytest
 from fakes import Reply
-from splitting_samples import EN_TURNS, KO_TURNS
+from splitting_samples import KO_TURNS
 
 from reviewer.models import Conversation, Turn
 from reviewer.splitting import split_pending
@@ -47,7 +47,8 @@ def answer_of(system: str, *pairs: dict) -> Reply:
 def test_a_korean_system_line_for_an_english_conversation_is_replaced(db_path, fake_openai,
                                                                       add_conversation):
     add_conversation(ROUTER)
-    fake_openai.queue(answer_of("이 대화는 라우터 재부팅에 관한 상담입니다.", pair(QUESTION, ANSWER)))
+    korean_line = "이 대화는 라우터 재부팅에 관한 상담입니다."
+    fake_openai.queue(answer_of(korean_line, pair(QUESTION, ANSWER)))
     report = split_pending(db_path, splitter(fake_openai))
     assert report.split == 1 and report.pairs_created == 1
     assert report.outcome.repaired == {"wrong_language": 1}
@@ -198,7 +199,8 @@ def test_a_run_reports_each_failure_reason_apart(db_path, fake_openai, add_conve
         "refusal-case": Reply.refusal("I can't help with that."),
         "limit-case": Reply.truncated(),
         "korean-case": answer_of("라우터 상담입니다.", pair(
-            "라우터가 매일 밤 재부팅됩니다.", "워치독을 끄고 펌웨어를 업데이트하세요.", (1,), (2,))),
+            "라우터가 매일 밤 재부팅됩니다.", "워치독을 끄고 펌웨어를 업데이트하세요.",
+            (1,), (2,))),
     }
     for n, name in enumerate(scripts):
         add_conversation([("customer", f"My HN-5500 router in the {name} lab reboots nightly."),
