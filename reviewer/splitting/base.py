@@ -53,6 +53,8 @@ def make_splitter(
     api_key_env: str | None = None,
     providers_file: Path | None = None,
     timeout: float | None = None,
+    context_window: int | None = None,
+    chunking: bool = True,
 ) -> Splitter:
     """Build a splitter. For "llm", the endpoint is a configured `provider` or a `base_url`
     (which gets no key unless `api_key_env` names one); the model falls back to
@@ -80,5 +82,7 @@ def make_splitter(
             endpoint=endpoint,
             few_shot=few_shot,
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
+            context_window=context_window,
+            chunking=chunking,
         )
     raise SplitterConfigError(f"unknown splitter {kind!r}: choose 'rules' or 'llm'")

@@ -10,8 +10,8 @@ more than its size).
 A conversation over that room is cut on turn boundaries into chunks that overlap by a few
 turns (a question at the end of one chunk is answered at the start of the next), each chunk
 is split on its own, its turn numbers are shifted back to the conversation's, and the pairs
-are merged: a pair found in two chunks (same source turns, or the same question and answer
-once whitespace and case are ignored) is kept once and counted as merged.
+are merged: a pair found in two chunks (same source turns, or the same question once
+whitespace and case are ignored) is kept once and counted as merged.
 """
 
 from __future__ import annotations
@@ -179,8 +179,8 @@ def _same(a: QAPair, b: QAPair) -> bool:
     if (a.question_turns and a.answer_turns and set(a.question_turns) & set(b.question_turns)
             and set(a.answer_turns) & set(b.answer_turns)):
         return True
-    return (normalise_text(a.question).casefold() == normalise_text(b.question).casefold()
-            and normalise_text(a.answer).casefold() == normalise_text(b.answer).casefold())
+    # The same question twice is one pair (the store would keep only the first anyway).
+    return normalise_text(a.question).casefold() == normalise_text(b.question).casefold()
 
 
 def merge_pairs(pairs: Sequence[QAPair]) -> tuple[list[QAPair], int]:

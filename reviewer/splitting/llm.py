@@ -66,7 +66,7 @@ from .prompt import (
     render_transcript,
     response_schema,
 )
-from .repetition import describe, find_loop
+from .repetition import describe, loop_in_answer
 from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
@@ -274,7 +274,7 @@ class LLMSplitter:
     def _read(self, completion: Completion, conversation: Conversation,
               max_tokens: int) -> SplitResult:
         source = "\n".join(t.text for t in conversation.turns)
-        loop = find_loop(completion.text, source)
+        loop = loop_in_answer(completion.text, source, truncated=completion.truncated)
         if completion.truncated:
             if loop is not None:
                 return SplitResult(error=reason(REPETITION, (

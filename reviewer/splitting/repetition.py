@@ -12,8 +12,11 @@ copy that).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 MIN_TAIL_REPEATS = 4
 MIN_PERIOD, MAX_PERIOD = 6, 400  # characters in one repeated stretch
@@ -22,6 +25,7 @@ MIN_SENTENCE_CHARS = 8
 
 _SENTENCE = re.compile(r"[^.!?。？！\n\"\\]+[.!?。？！]?")
 _SPACE = re.compile(r"\s+")
+_KEY = re.compile(r'"[A-Za-z_]{1,40}"\s*:')  # JSON keys recur once per pair by design
 
 
 def _norm(text: str) -> str:
@@ -52,6 +56,7 @@ def find_loop(answer: str | None, source: str = "") -> str | None:
     answer was made from (repeats it already holds do not count)."""
     if not answer:
         return None
+    answer = _KEY.sub(" ", answer)
     counts = _sentences(answer)
     if counts:  # named by its sentence when it has one, rather than a rotated stretch
         sentence, times = counts.most_common(1)[0]
@@ -63,6 +68,33 @@ def find_loop(answer: str | None, source: str = "") -> str | None:
     if looped is None or (source and looped * MIN_TAIL_REPEATS in source):
         return None
     return looped.strip()
+
+
+def loop_in_answer(text: str | None, source: str = "", *, truncated: bool) -> str | None:
+    """A loop in a model's JSON answer. A finished answer that decodes is looked at one
+    string at a time: the same pair given several times is a duplicate (merged and counted),
+    not a loop. A cut-off or undecodable answer is looked at whole."""
+    if not text:
+        return None
+    if not truncated:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return find_loop(text, source)
+        return next((loop for value in _strings(data)
+                     if (loop := find_loop(value, source)) is not None), None)
+    return find_loop(text, source)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def describe(loop: str, limit: int = 80) -> str:

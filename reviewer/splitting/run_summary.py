@@ -39,6 +39,7 @@ class SplitOutcome:
     flags: Counter[str] = field(default_factory=Counter)  # flag code -> pairs carrying it
     dropped: Counter[str] = field(default_factory=Counter)  # reason code -> pairs dropped
     merged: int = 0  # duplicate pairs merged into one
+    covered: int = 0  # new pairs not stored: a pair a reviewer holds covers the same turns
     repaired: Counter[str] = field(default_factory=Counter)  # speaker_label, wrong_language…
     chunked: int = 0  # conversations cut into chunks
     chunks: int = 0  # requests those conversations took
@@ -64,8 +65,10 @@ class SplitOutcome:
     def add_failure(self, reason: str) -> None:
         self.failures[failure_code(reason)] += 1
 
-    def add_stored(self, flags_json: Iterable[str | None]) -> None:
-        """The stored pairs' `flags` column values."""
+    def add_stored(self, flags_json: Iterable[str | None], covered: int = 0) -> None:
+        """The stored pairs' `flags` column values, and how many new pairs were not stored
+        because a reviewed pair covers them (or repeats their question)."""
+        self.covered += covered
         for raw in flags_json:
             self.stored += 1
             codes = {f.get("code") for f in _decoded(raw)} - {None}
@@ -76,7 +79,8 @@ class SplitOutcome:
     def to_dict(self) -> dict:
         return {"proposed": self.proposed, "stored": self.stored, "flagged": self.flagged,
                 "flags": dict(self.flags), "dropped": dict(self.dropped),
-                "duplicates_merged": self.merged, "repaired": dict(self.repaired),
+                "duplicates_merged": self.merged, "covered_by_reviewed": self.covered,
+                "repaired": dict(self.repaired),
                 "chunked_conversations": self.chunked, "chunks": self.chunks,
                 "failures_by_reason": dict(self.failures)}
 
@@ -97,6 +101,9 @@ class SplitOutcome:
             out.append(line + f"; duplicates merged: {self.merged}")
         elif self.merged:
             out.append(f"duplicates merged: {self.merged}")
+        if self.covered:
+            out.append(f"not stored: {self.covered} pair(s) a reviewed pair already covers "
+                       "(same turns or question)")
         if self.repaired:
             out.append(f"repaired or noted: {_listed(self.repaired)}")
         if self.chunked:

@@ -227,7 +227,7 @@ class _Writer:
         report.pairs_kept += written.kept
         report.pairs_superseded += written.superseded
         report.outcome.add_result(result)
-        report.outcome.add_stored(self._flags_of(written.ids))
+        report.outcome.add_stored(self._flags_of(written.ids), written.skipped_as_reviewed)
         notes = getattr(result, "notes", None) or []
         report.pairs_dropped += len(notes)
         note = ("dropped " + "; ".join(notes))[:1000] if notes else None

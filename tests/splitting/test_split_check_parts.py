@@ -1,6 +1,8 @@
 """The parts the LLM checks are built from: loops, labels, language, failure codes, and the
 review flags they add."""
 
+import json
+
 import pytest
 
 from reviewer.llm.base import LLMError
@@ -16,7 +18,7 @@ from reviewer.splitting.failures import (
     is_context_overflow,
     reason,
 )
-from reviewer.splitting.repetition import find_loop
+from reviewer.splitting.repetition import find_loop, loop_in_answer
 
 EN = ["My HN-5500 router reboots every night at 2 am.",
       "Disable Auto-Reboot under System > Maintenance and update to firmware 3.2."]
@@ -43,6 +45,16 @@ def test_ordinary_answers_and_repeats_the_conversation_holds_are_not_loops():
     assert find_loop(log, source=log) is None
     assert find_loop(log, source="") == "ERROR: link down on port 3."
     assert find_loop("") is None and find_loop(None) is None
+
+
+def test_many_pairs_or_one_pair_given_again_is_not_a_loop_but_a_loop_in_a_text_is():
+    pairs = [{"question": f"Question {n} about the HN-5500 router?", "answer": f"Answer {n}.",
+              "question_turns": [1], "answer_turns": [2]} for n in range(8)]
+    finished = json.dumps({"system": "Router.", "pairs": pairs + pairs[:1] * 5})
+    assert loop_in_answer(finished, truncated=False) is None  # duplicates: merged later
+    assert loop_in_answer(finished[:-40], truncated=True) is not None  # cut off mid-loop
+    looping = json.dumps({"system": "Restart it now. " * 6, "pairs": []})
+    assert loop_in_answer(looping, truncated=False) == "Restart it now."
 
 
 # ---- speaker labels -----------------------------------------------------------------------
