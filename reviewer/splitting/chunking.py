@@ -53,7 +53,7 @@ def output_bound(input_tokens: int, configured: int) -> int:
     return max(1, min(int(configured), OUTPUT_PER_INPUT * int(input_tokens) + OUTPUT_BASE))
 
 
-class Counter:
+class TokenCounter:
     """Token counts for one model's encoding (falls back to a rough count without it)."""
 
     def __init__(self, model: str) -> None:

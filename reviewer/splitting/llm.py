@@ -1,9 +1,11 @@
 """LLM splitter: the split prompt and the checks on its answer, on top of `reviewer.llm`.
 
-The model layer makes the call (and records it); this module builds the messages, asks for
-strict JSON, and judges the answer. Every failure (API errors after the SDK's retries,
-timeouts, truncated, refused, filtered, malformed or ungrounded answers) becomes a failed
-`SplitResult` with a reason; nothing raises out of `split`.
+The model layer makes the call (and records it); this module sizes the request, asks for
+strict JSON, and judges the answer. The conversation is counted first: one too long for the
+context goes in overlapping chunks (`chunking`), and every request's output limit follows
+the size of what it sends. Every failure becomes a failed `SplitResult` whose reason starts
+with its code (`failures`): a timeout, the output limit, a context overflow, a loop, the
+wrong language, malformed JSON, a refusal…; nothing raises out of `split`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from .checks import AnswerError, check_answer, parse_answer
 from .chunking import (
     Budget,
     Chunk,
-    Counter,
+    TokenCounter,
     TurnTooLong,
     context_window_for,
     merge_pairs,
@@ -139,7 +141,7 @@ class LLMSplitter:
                           else with_schema for rung in RUNGS}
         self.rung: str | None = None  # the structured-output form the server took
         self.chunking = bool(chunking)
-        self._counter = Counter(self.model)
+        self._counter = TokenCounter(self.model)
         self.budget = Budget(
             int(context_window or context_window_for(self.model)),
             max(self._counter.messages(prefix) for prefix in self._prefixes.values()),
