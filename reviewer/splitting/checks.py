@@ -146,8 +146,8 @@ def grounding(text: str, source: str) -> float:
 
 
 def _claimed(numbers: list[int], size: int) -> tuple[int, ...]:
-    """Claimed turn numbers (from 1) as indices (from 0); None-like when any is out of range
-    (a wrong claim is flagged when the pair is stored, not judged here)."""
+    """Claimed turn numbers (from 1) as indices (from 0); empty when any is out of range
+    (such a claim is flagged when the pair is stored, not judged here)."""
     indices = tuple(n - 1 for n in numbers)
     return indices if all(0 <= i < size for i in indices) else ()
 
