@@ -72,6 +72,12 @@ class _Progress:
               help="Conversations split at the same time.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Seconds to wait for one LLM answer (default 120).")
+@click.option("--context-window", type=click.IntRange(min=256), default=None,
+              help="The model's context in tokens (default: known for OpenAI models, else "
+                   "8192; set a local server's own setting). Longer conversations are split "
+                   "in overlapping chunks.")
+@click.option("--no-chunking", is_flag=True,
+              help="Refuse conversations too long for the context instead of chunking them.")
 @click.option("--retry-failed", is_flag=True, help="Also retry conversations that failed before.")
 @click.option("--no-cache", is_flag=True,
               help="Ask the model again even for requests answered before (the cache is "
@@ -85,7 +91,8 @@ class _Progress:
 def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
             provider: str | None, base_url: str | None, api_key_env: str | None,
             providers_file: Path | None, few_shot: Path | None, concurrency: int,
-            timeout: float | None, retry_failed: bool, no_cache: bool, redo: bool,
+            timeout: float | None, context_window: int | None, no_chunking: bool,
+            retry_failed: bool, no_cache: bool, redo: bool,
             out: Output,
             who: str) -> None:
     """Split pending conversations into question/answer pairs.
@@ -96,7 +103,8 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
     try:
         splitter = make_splitter(kind, model=model, few_shot=few_shot, provider=provider,
                                  base_url=base_url, api_key_env=api_key_env,
-                                 providers_file=providers_file, timeout=timeout)
+                                 providers_file=providers_file, timeout=timeout,
+                                 context_window=context_window, chunking=not no_chunking)
     except (FewShotError, SplitterConfigError) as exc:
         out.fail(str(exc), EXIT_USAGE)
     cli.open_db().close()  # clear error for an unusable --db before any work starts

@@ -35,7 +35,7 @@ from .errors import MAX_REASON_CHARS, to_llm_error
 class OpenAICompatibleModel:
     def __init__(self, model_id: str, endpoint: Endpoint, *, timeout: float = DEFAULT_TIMEOUT,
                  max_retries: int = DEFAULT_MAX_RETRIES, temperature: float | None = 0.0,
-                 call_log: CallSink | None = None) -> None:
+                 call_log: CallSink | None = None, retry_read_timeouts: bool = True) -> None:
         self.model_id = model_id
         self.endpoint = endpoint
         self.provider = endpoint.provider
@@ -45,7 +45,9 @@ class OpenAICompatibleModel:
         self.call_log = call_log
         self.cache: ResponseCache | None = None  # set for a run (see `using_cache`)
         self._secret = endpoint.api_key or ""
-        self._client = make_client(endpoint, timeout=self.timeout, max_retries=self.max_retries)
+        self.retry_read_timeouts = retry_read_timeouts  # False: a timed-out generation is final
+        self._client = make_client(endpoint, timeout=self.timeout, max_retries=self.max_retries,
+                                   retry_read_timeouts=retry_read_timeouts)
 
     def __repr__(self) -> str:  # never shows the key
         return f"OpenAICompatibleModel({self.model_id!r}, {self.endpoint.safe_url!r})"

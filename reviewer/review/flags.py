@@ -24,6 +24,8 @@ from ..importing.speakers import CUSTOMER, ENGINEER, SYSTEM
 from ..models import Turn
 from ..validation import pii
 from .greetings import small_talk
+from .labels import strip_labels
+from .language import mismatch
 from .overlap import GRAM, Piece, Side, covering_turns, numbers, sentences, units
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
@@ -38,6 +40,8 @@ DUPLICATE = "duplicate"
 PERSONAL_DATA = "personal_data"
 OVER_TOKEN_LIMIT = "over_token_limit"
 PROVENANCE_MISMATCH = "provenance_mismatch"
+SPEAKER_LABEL = "speaker_label"
+WRONG_LANGUAGE = "wrong_language"
 
 SEVERITY: dict[str, str] = {
     UNSUPPORTED_ANSWER: HIGH,
@@ -48,6 +52,8 @@ SEVERITY: dict[str, str] = {
     QUESTION_NOT_FROM_CUSTOMER: MEDIUM,
     GREETING: MEDIUM,
     PROVENANCE_MISMATCH: MEDIUM,
+    WRONG_LANGUAGE: MEDIUM,
+    SPEAKER_LABEL: LOW,
     DUPLICATE: LOW,
 }
 # Flags set from outside the text checks (they survive an edit; the text checks cannot
@@ -191,6 +197,10 @@ def compute_flags(question: str, answer: str, system: str, turns: Sequence[Turn]
     greeting = _greeting(question, answer)
     if greeting:
         flags.append(greeting)
+    for found in (_language(question, answer, turns, placed),
+                  _labels(question, answer, turns)):
+        if found:
+            flags.append(found)
     if other_questions is not None:
         duplicate = _duplicate(q.units, other_questions)
         if duplicate:
@@ -315,6 +325,32 @@ def _greeting(question: str, answer: str) -> Flag | None:
     if not sides:
         return None
     return _flag(GREETING, " and ".join(sides) + ", not a technical question and answer")
+
+
+def _language(question: str, answer: str, turns: Sequence[Turn],
+              misplaced: set[str]) -> Flag | None:
+    """A text in the other language than its conversation's. Not for a text already flagged
+    as coming from elsewhere (one cause, one flag), nor for the system line: imported
+    datasets often pair an English system prompt with Korean turns on purpose."""
+    said = [t.text for t in turns if t.role != SYSTEM]
+    wrong = [f"the {name} is in {got}" for name, text in
+             (("question", question), ("answer", answer))
+             if name not in misplaced and (got := mismatch(text, said))]
+    if not wrong:
+        return None
+    return _flag(WRONG_LANGUAGE, "; ".join(wrong) + ", not the conversation's language")
+
+
+def _labels(question: str, answer: str, turns: Sequence[Turn]) -> Flag | None:
+    """Speaker labels in a text, unless the turn it came from starts that way itself."""
+    said = [" ".join(t.text.split()) for t in turns]
+    found = [f"the {name} holds “{'”, “'.join(labelled.labels[:3])}:”"
+             for name, text in (("question", question), ("answer", answer))
+             if (labelled := strip_labels(text)).labels
+             and not any(" ".join(text.split())[:80] in turn for turn in said)]
+    if not found:
+        return None
+    return _flag(SPEAKER_LABEL, " and ".join(found) + " copied from the transcript")
 
 
 def question_key(question: str) -> str:

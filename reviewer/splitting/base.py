@@ -29,9 +29,18 @@ class SplitterConfigError(ValueError):
 
 @dataclass(slots=True)
 class NotedResult(SplitResult):
-    """A successful result that also reports pairs dropped by the local checks."""
+    """A successful result that also reports pairs dropped by the local checks.
+
+    `codes`: the reason code of each dropped pair (same order as `notes`); `remarks`: what the
+    checks repaired (a copied speaker label removed, a system line replaced); `merged`:
+    duplicate pairs merged into one; `chunks`: requests a long conversation was cut into.
+    """
 
     notes: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+    merged: int = 0
+    chunks: int = 1
 
 
 def make_splitter(
@@ -44,6 +53,8 @@ def make_splitter(
     api_key_env: str | None = None,
     providers_file: Path | None = None,
     timeout: float | None = None,
+    context_window: int | None = None,
+    chunking: bool = True,
 ) -> Splitter:
     """Build a splitter. For "llm", the endpoint is a configured `provider` or a `base_url`
     (which gets no key unless `api_key_env` names one); the model falls back to
@@ -71,5 +82,7 @@ def make_splitter(
             endpoint=endpoint,
             few_shot=few_shot,
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
+            context_window=context_window,
+            chunking=chunking,
         )
     raise SplitterConfigError(f"unknown splitter {kind!r}: choose 'rules' or 'llm'")

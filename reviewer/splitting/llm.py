@@ -1,21 +1,24 @@
 """LLM splitter: the split prompt and the checks on its answer, on top of `reviewer.llm`.
 
-The model layer makes the call (and records it); this module builds the messages, asks for
-strict JSON, and judges the answer. Every failure (API errors after the SDK's retries,
-timeouts, truncated, refused, filtered, malformed or ungrounded answers) becomes a failed
-`SplitResult` with a reason; nothing raises out of `split`.
+The model layer makes the call (and records it); this module sizes the request, asks for
+strict JSON, and judges the answer. The conversation is counted first: one too long for the
+context goes in overlapping chunks (`chunking`), and every request's output limit follows
+the size of what it sends. Every failure becomes a failed `SplitResult` whose reason starts
+with its code (`failures`): a timeout, the output limit, a context overflow, a loop, the
+wrong language, malformed JSON, a refusal…; nothing raises out of `split`.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..fewshot import DEFAULT_FEW_SHOT, load_few_shot_set
+from ..importing.speakers import CUSTOMER
 from ..llm.base import CallTags, ChatModel, Completion, LLMError
 from ..llm.cache import ResponseCache
 from ..llm.calls import CallSink
 from ..llm.endpoint import CUSTOM, Endpoint
-from ..llm.errors import MAX_REASON_CHARS
 from ..llm.openai_compat import OpenAICompatibleModel
 from ..llm.providers import OPENAI_BASE_URL
 from ..llm.structured import (
@@ -29,17 +32,44 @@ from ..llm.structured import (
     schema_instruction,
 )
 from ..llm.structured import response_format as structured_format
-from ..models import Conversation, SplitResult
+from ..models import Conversation, QAPair, SplitResult
 from .base import NotedResult, SplitterConfigError
 from .checks import AnswerError, check_answer, parse_answer
+from .chunking import (
+    Budget,
+    Chunk,
+    TokenCounter,
+    TurnTooLong,
+    context_window_for,
+    merge_pairs,
+    output_bound,
+    part_of,
+    plan_chunks,
+    shifted,
+    turn_lines,
+)
+from .failures import (
+    API_ERROR,
+    CONTEXT_OVERFLOW,
+    NO_PAIRS,
+    OUTPUT_LIMIT,
+    REFUSAL,
+    REPETITION,
+    SPLITTER_ERROR,
+    TIMEOUT,
+    code_for_error,
+    reason,
+)
 from .prompt import (
     PROMPT_VERSION,
     SCHEMA_NAME,
     FewShotExample,
     build_messages,
     prompt_prefix,
+    render_transcript,
     response_schema,
 )
+from .repetition import describe, loop_in_answer
 from .settings import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
@@ -64,10 +94,17 @@ class LLMSplitter:
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
         temperature: float = 0.0,
+        context_window: int | None = None,
+        chunking: bool = True,
     ) -> None:
         """Give a ready `llm`, or a model name with an `endpoint` (from
         `reviewer.llm.resolve_endpoint`) or with `base_url` / `api_key` (code and tests that
-        hold the key themselves)."""
+        hold the key themselves).
+
+        `context_window`: the model's context in tokens (default: known for hosted model
+        families, else `DEFAULT_CONTEXT_WINDOW`; set it to a local server's setting). A
+        conversation too long for it is split in overlapping chunks, or refused as a context
+        overflow with `chunking` off."""
         if llm is None:
             if not model:
                 raise SplitterConfigError("no model given for the llm splitter")
@@ -77,12 +114,18 @@ class LLMSplitter:
                         "the llm splitter needs an endpoint: a provider, or a base URL")
                 endpoint = Endpoint("openai" if not base_url else CUSTOM,
                                     base_url or OPENAI_BASE_URL, None, api_key)
+            # Every request's output is bounded by its conversation, so a generation still
+            # running at the timeout would run as long again: it is not retried.
             llm = OpenAICompatibleModel(model, endpoint, timeout=timeout,
-                                        max_retries=max_retries, temperature=temperature)
+                                        max_retries=max_retries, temperature=temperature,
+                                        retry_read_timeouts=False)
         self.llm = llm
         self.model = llm.model_id
         self.name = f"llm:{self.model}"
         self.max_output_tokens = int(max_output_tokens)
+        self.chunking = bool(chunking)
+        self._counter = TokenCounter(self.model)
+        self._context_window = int(context_window or context_window_for(self.model))
         # A file or examples given here win over the database's few-shot set.
         self.few_shot_explicit = examples is not None or bool(few_shot)
         self.prompt_version_id: int | None = None  # set when the prompt is recorded
@@ -104,6 +147,10 @@ class LLMSplitter:
                         + schema_instruction(SPLIT_SCHEMA)}, *plain[1:]]
         self._prefixes = {rung: plain if rung in (JSON_SCHEMA, JSON_OBJECT_SCHEMA)
                           else with_schema for rung in RUNGS}
+        self.budget = Budget(
+            self._context_window,
+            max(self._counter.messages(prefix) for prefix in self._prefixes.values()),
+            self.max_output_tokens)
 
     def prompt_messages(self) -> list[dict]:
         """The system message and few-shot messages every request starts with."""
@@ -125,6 +172,9 @@ class LLMSplitter:
             "few_shot": str(self.few_shot_path) if self.few_shot_path else None,
             "few_shot_examples": len(self.examples),
             "max_output_tokens": self.max_output_tokens,
+            "context_window": self.budget.context_window,
+            "prompt_tokens": self.budget.prompt_tokens,
+            "chunking": self.chunking,
             "structured_output": self.rung
             or RUNG_CACHE.get(self.llm.provider, self.model),
         }
@@ -145,7 +195,57 @@ class LLMSplitter:
     def split(self, conversation: Conversation) -> SplitResult:
         if not conversation.turns:
             return SplitResult(error="empty conversation: no turns")
+        sizes = self._counter.texts(turn_lines(conversation.turns, render_transcript))
+        total = sum(sizes)
+        if self.budget.fits(total):
+            return self._split_part(conversation, total)
+        if not self.chunking:
+            return SplitResult(error=reason(CONTEXT_OVERFLOW, (
+                f"not sent: {self.budget.describe(total)}; chunking is off")))
+        try:
+            chunks = plan_chunks(sizes, self.budget.room(), starts_question=lambda i: (
+                conversation.turns[i].role == CUSTOMER))
+        except TurnTooLong as exc:
+            return SplitResult(error=reason(CONTEXT_OVERFLOW, f"not sent: {exc}"))
+        return self._split_chunks(conversation, chunks)
+
+    def _split_chunks(self, conversation: Conversation, chunks: list[Chunk]) -> SplitResult:
+        """Each chunk on its own, then the pairs merged. A chunk without pairs is noted; any
+        other failure fails the conversation (its pairs would be a partial split)."""
+        pairs: list[QAPair] = []
+        notes: list[str] = []
+        codes: list[str] = []
+        remarks: list[str] = []
+        system: str | None = None
+        for number, chunk in enumerate(chunks, 1):
+            where = f"chunk {number} of {len(chunks)} (turns {chunk.start + 1}–{chunk.end})"
+            result = self._split_part(part_of(conversation, chunk), chunk.tokens)
+            if result.error is not None:
+                code, _, detail = result.error.partition(": ")
+                if code == NO_PAIRS:
+                    remarks.append(reason(NO_PAIRS, f"{where}: {detail}"))
+                    continue
+                return SplitResult(error=reason(code, f"{where}: {detail}"))
+            system = system or (result.pairs[0].system if result.pairs else None)
+            pairs.extend(shifted(p, chunk.start) for p in result.pairs)
+            if isinstance(result, NotedResult):
+                notes.extend(f"{where}: {n}" for n in result.notes)
+                codes.extend(result.codes)
+                for remark in result.remarks:
+                    code, _, detail = remark.partition(": ")
+                    remarks.append(reason(code, f"{where}: {detail}"))
+        if not pairs:
+            return SplitResult(error=reason(NO_PAIRS, "no usable pair in any chunk: "
+                                            + "; ".join(remarks)))
+        # One system line per conversation: the first chunk's, which saw how it began.
+        merged, count = merge_pairs([replace(p, system=system or p.system) for p in pairs])
+        return NotedResult(pairs=merged, notes=notes, codes=codes, remarks=remarks,
+                           merged=count, chunks=len(chunks))
+
+    def _split_part(self, conversation: Conversation, input_tokens: int) -> SplitResult:
+        """One request (down the structured-output ladder when the form is not known yet)."""
         subject = conversation.meta.get("id") or conversation.content_id()
+        max_tokens = output_bound(input_tokens, self.max_output_tokens)
         known = RUNG_CACHE.get(self.llm.provider, self.model)
         refused: list[str] = []
         for rung in rungs_from(known):
@@ -153,35 +253,66 @@ class LLMSplitter:
                 completion = self.llm.complete(
                     build_messages(conversation, prefix=self._prefixes[rung]),
                     response_format=structured_format(rung, SPLIT_SCHEMA),
-                    max_tokens=self.max_output_tokens,
+                    max_tokens=max_tokens,
                     tags=CallTags(PURPOSE, subject, PROMPT_VERSION))
             except LLMError as exc:
-                if known is None and refused_format(exc):
+                code = code_for_error(exc)
+                if code == API_ERROR and known is None and refused_format(exc):
                     refused.append(f"{rung}: {exc.reason}")
                     continue  # the server does not take this form; try the next one
-                return SplitResult(error=exc.reason)
+                return SplitResult(error=reason(code, self._explain(code, exc, max_tokens)))
             except Exception as exc:  # a model bug fails this conversation only
-                reason = f"unexpected error calling the model: {type(exc).__name__}: {exc}"
-                return SplitResult(error=self.llm.redact(reason)[:MAX_REASON_CHARS])
+                detail = f"unexpected error calling the model: {type(exc).__name__}: {exc}"
+                return SplitResult(error=reason(SPLITTER_ERROR, self.llm.redact(detail)))
             if known is None:
                 RUNG_CACHE.set(self.llm.provider, self.model, rung)
             self.rung = rung
-            return self._read(completion, conversation)
-        return SplitResult(error=("the server took none of the structured-output forms "
-                                  f"({'; '.join(refused)})")[:MAX_REASON_CHARS])
+            return self._read(completion, conversation, max_tokens)
+        return SplitResult(error=reason(API_ERROR, (
+            f"the server took none of the structured-output forms ({'; '.join(refused)})")))
 
-    def _read(self, completion: Completion, conversation: Conversation) -> SplitResult:
+    def _explain(self, code: str, error: LLMError, max_tokens: int) -> str:
+        timeout = getattr(self.llm, "timeout", None)
+        if code == TIMEOUT and getattr(self.llm, "retry_read_timeouts", True) is False:
+            within = f" within {timeout:g} s" if timeout else ""
+            return (f"no answer{within} with the output bounded at {max_tokens:,} tokens; "
+                    "a generation that long is not sent again with the same settings")
+        if code == TIMEOUT:
+            return f"{error.reason} (output bounded at {max_tokens:,} tokens)"
+        if code == CONTEXT_OVERFLOW:
+            return f"the server says the request does not fit the context: {error.reason}"
+        return error.reason
+
+    def _read(self, completion: Completion, conversation: Conversation,
+              max_tokens: int) -> SplitResult:
+        source = "\n".join(t.text for t in conversation.turns)
+        loop = loop_in_answer(completion.text, source, truncated=completion.truncated)
         if completion.truncated:
-            return SplitResult(
-                error="truncated: the answer hit the output token limit (finish_reason=length)"
-            )
+            if loop is not None:
+                return SplitResult(error=reason(REPETITION, (
+                    f"the answer repeats “{describe(loop)}” until the output limit of "
+                    f"{max_tokens:,} tokens")))
+            produced = completion.output_tokens
+            if produced is not None and produced < max_tokens * 0.9:
+                return SplitResult(error=reason(CONTEXT_OVERFLOW, (
+                    f"the answer stopped at {produced:,} of {max_tokens:,} output tokens "
+                    "(finish_reason=length): the prompt"
+                    + (f" ({completion.input_tokens:,} tokens)" if completion.input_tokens
+                       else "") + " left no room in the model's context")))
+            return SplitResult(error=reason(OUTPUT_LIMIT, (
+                f"the answer hit the output limit of {max_tokens:,} tokens "
+                "(finish_reason=length)")))
         if completion.finish_reason == "content_filter":
-            return SplitResult(error="blocked by the provider's content filter")
+            return SplitResult(error=reason(REFUSAL, "blocked by the provider's content filter"))
         if completion.refusal:
-            return SplitResult(error=self.llm.redact(
-                f"model refused: {completion.refusal}")[:MAX_REASON_CHARS])
+            return SplitResult(error=reason(REFUSAL, self.llm.redact(
+                f"model refused: {completion.refusal}")))
+        if loop is not None:
+            return SplitResult(error=reason(REPETITION, f"the answer repeats “{describe(loop)}”"))
         try:
             checked = check_answer(parse_answer(completion.text), conversation)
         except AnswerError as exc:
-            return SplitResult(error=self.llm.redact(str(exc))[:MAX_REASON_CHARS])
-        return NotedResult(pairs=checked.pairs, notes=checked.dropped)
+            return SplitResult(error=reason(exc.code, self.llm.redact(str(exc))))
+        pairs, merged = merge_pairs(checked.pairs)
+        return NotedResult(pairs=pairs, notes=checked.dropped, codes=checked.codes,
+                           remarks=checked.remarks, merged=merged)

@@ -23,6 +23,7 @@ from ..review.statuses import SPLIT_DONE, SPLIT_FAILED, SPLIT_PENDING
 from ..runs import finish_run, start_run
 from .base import Splitter
 from .lease import Heartbeat, SplitBusy, claim
+from .run_summary import SplitOutcome
 
 FETCH_CHUNK = 200
 _SECRET_NAMES = {"key", "api_key", "token", "secret", "password", "authorization"}
@@ -41,10 +42,12 @@ class SplitReport:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (conversation_id, reason)
     run_id: int | None = None
     pairs_dropped: int = 0  # pairs the local checks rejected inside successful splits
+    outcome: SplitOutcome = field(default_factory=SplitOutcome)  # by reason, flag, merge
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["failures"] = [{"conversation_id": c, "reason": r} for c, r in self.failures]
+        data["outcome"] = self.outcome.to_dict()
         return data
 
     def lines(self) -> list[str]:
@@ -54,6 +57,7 @@ class SplitReport:
             f"pairs created: {self.pairs_created}; kept (reviewed): {self.pairs_kept}; "
             f"superseded: {self.pairs_superseded}; dropped by checks: {self.pairs_dropped}",
         ]
+        out.extend(self.outcome.lines())
         out.extend(f"failed {cid}: {reason}" for cid, reason in self.failures)
         if self.run_id is not None:
             out.append(f"run id: {self.run_id}")
@@ -216,6 +220,7 @@ class _Writer:
             reason = result.error or "splitter returned no pairs"
             report.failed += 1
             report.failures.append((cid, reason))
+            report.outcome.add_failure(reason)
             self.db.execute(
                 "UPDATE conversations SET split_status = ?, split_error = ?, splitter = ?, "
                 "split_at = ? WHERE id = ?", [SPLIT_FAILED, reason, self.name, now, cid])
@@ -230,6 +235,8 @@ class _Writer:
         report.pairs_created += written.created
         report.pairs_kept += written.kept
         report.pairs_superseded += written.superseded
+        report.outcome.add_result(result)
+        report.outcome.add_stored(self._flags_of(written.ids), written.skipped_as_reviewed)
         notes = getattr(result, "notes", None) or []
         report.pairs_dropped += len(notes)
         note = ("dropped " + "; ".join(notes))[:1000] if notes else None
@@ -237,3 +244,11 @@ class _Writer:
         self.db.execute(
             "UPDATE conversations SET split_status = ?, split_error = ?, splitter = ?, "
             "split_at = ? WHERE id = ?", [SPLIT_DONE, note, self.name, now, cid])
+
+    def _flags_of(self, ids: list[int]) -> list[str | None]:
+        found: list[str | None] = []
+        for start in range(0, len(ids), FETCH_CHUNK):
+            chunk = ids[start:start + FETCH_CHUNK]
+            found += [r[0] for r in self.db.execute(
+                f"SELECT flags FROM pairs WHERE id IN ({','.join('?' * len(chunk))})", chunk)]
+        return found

@@ -62,6 +62,7 @@ class Reply:
     """One scripted answer. Build with the class methods, not by hand."""
 
     kind: str = "correct"  # correct | content | status | broken | truncated | refusal | hang
+    #                       | context_full | repeating
     delay: float = 0.0  # seconds to sleep before answering (any kind)
     content: str | None = None
     status: int = 200
@@ -101,6 +102,20 @@ class Reply:
     def truncated(cls, delay: float = 0.0) -> Reply:
         """finish_reason "length" with a half-written JSON content."""
         return cls("truncated", delay=delay)
+
+    @classmethod
+    def context_full(cls, delay: float = 0.0) -> Reply:
+        """finish_reason "length" long before the output limit: a server whose context the
+        prompt filled (llama.cpp, Ollama) stops there instead of answering HTTP 400."""
+        return cls("context_full", delay=delay)
+
+    @classmethod
+    def repeating(cls, sentence: str, *, prefix: str = '{"system": "', truncated: bool = True,
+                  delay: float = 0.0) -> Reply:
+        """A degenerate answer: `sentence` over and over until the output limit (or, with
+        ``truncated=False``, a JSON answer whose text loops but which ends normally)."""
+        return cls("repeating", delay=delay, content=prefix, message=sentence,
+                   status=1 if truncated else 0)
 
     @classmethod
     def refusal(cls, text: str = "I can't help with that.", delay: float = 0.0) -> Reply:
@@ -158,8 +173,16 @@ def answer_from_request(body: dict) -> dict:
     return {"system": f"Summary: {topic}", "pairs": pairs}
 
 
+def output_limit(body: dict) -> int:
+    """The output limit a request asked for (either parameter name), else 4096."""
+    for name in ("max_completion_tokens", "max_tokens"):
+        if isinstance(body.get(name), int):
+            return int(body[name])
+    return 4096
+
+
 def _completion(body: dict, content: str | None, *, finish_reason: str = "stop",
-                refusal: str | None = None) -> dict:
+                refusal: str | None = None, completion_tokens: int = 10) -> dict:
     return {
         "id": f"chatcmpl-fake-{time.monotonic_ns()}",
         "object": "chat.completion",
@@ -171,7 +194,8 @@ def _completion(body: dict, content: str | None, *, finish_reason: str = "stop",
             "logprobs": None,
             "finish_reason": finish_reason,
         }],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        "usage": {"prompt_tokens": 10, "completion_tokens": completion_tokens,
+                  "total_tokens": 10 + completion_tokens},
     }
 
 
@@ -391,7 +415,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
         elif reply.kind == "truncated":
             full = json.dumps(answer_from_request(body), ensure_ascii=False)
             self._send_json(200, _completion(body, full[: max(1, len(full) // 2)],
-                                             finish_reason="length"))
+                                             finish_reason="length",
+                                             completion_tokens=output_limit(body)))
+        elif reply.kind == "context_full":
+            full = json.dumps(answer_from_request(body), ensure_ascii=False)
+            self._send_json(200, _completion(body, full[:12], finish_reason="length",
+                                             completion_tokens=3))
+        elif reply.kind == "repeating":
+            limit = output_limit(body)
+            # about four characters a token: the loop fills the whole output budget
+            text = (reply.content or "") + " ".join([reply.message] * (limit // 8 + 8))
+            if reply.status:
+                self._send_json(200, _completion(body, text[:limit * 4], finish_reason="length",
+                                                 completion_tokens=limit))
+            else:
+                loop = " ".join([reply.message] * 12)
+                answer = {"system": loop, "pairs": []}
+                self._send_json(200, _completion(body, json.dumps(answer)))
         elif reply.kind == "refusal":
             self._send_json(200, _completion(body, None, refusal=reply.message))
         elif reply.kind == "content":

@@ -67,7 +67,7 @@ def test_every_split_call_of_a_run_is_recorded(db_path, fake_openai):
     (failed,) = [r for r in rows if r["error"] is not None]
     assert failed["error"] == "API error HTTP 400: bad input"
     assert failed["input_tokens"] is None and failed["finish_reason"] is None
-    assert (failed["subject"], failed["error"]) in [
+    assert (failed["subject"], "api_error: " + failed["error"]) in [
         (cid, reason) for cid, reason in report.failures]
     # the splitter is detached from the run's log afterwards
     assert splitter.llm.call_log is None

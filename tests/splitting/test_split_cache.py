@@ -42,7 +42,7 @@ def test_no_cache_and_changed_settings_ask_again(db_path, fake_openai):
     split_pending(db_path, splitter(fake_openai), redo=True, use_cache=False)
     assert len(fake_openai.chat_requests()) == 2
     # A different output limit is a different request: not answered from the cache.
-    split_pending(db_path, splitter(fake_openai, max_output_tokens=1000), redo=True)
+    split_pending(db_path, splitter(fake_openai, max_output_tokens=64), redo=True)
     assert len(fake_openai.chat_requests()) == 3
 
 

@@ -1,6 +1,7 @@
 """The LLM splitter through the real openai client against the fake server on loopback."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from fakes import Reply
@@ -79,20 +80,20 @@ def test_persistent_500_fails_with_reason(fake_openai):
     fake_openai.default = Reply.error(500, retry_after=0.01, message="server exploded")
     result = splitter(fake_openai).split(conv(EN_TURNS))
     assert not result.ok and not result.pairs
-    assert result.error == "API error HTTP 500: server exploded"
+    assert result.error == "api_error: API error HTTP 500: server exploded"
     assert len(fake_openai.chat_requests()) == 3  # 1 + max_retries
 
 
 def test_broken_response_body(fake_openai):
     fake_openai.queue(Reply.broken())
     result = splitter(fake_openai).split(conv(EN_TURNS))
-    assert result.error.startswith("API returned an unreadable response")
+    assert result.error.startswith("api_error: API returned an unreadable response")
 
 
 def test_content_that_is_not_json(fake_openai):
     fake_openai.queue(Reply.content_of('{"system": "x", "pairs": ['))
     result = splitter(fake_openai).split(conv(EN_TURNS))
-    assert result.error.startswith("answer is not valid JSON")
+    assert result.error.startswith("invalid_json: answer is not valid JSON")
 
 
 def test_content_that_breaks_the_schema(fake_openai):
@@ -104,19 +105,20 @@ def test_content_that_breaks_the_schema(fake_openai):
 def test_truncated_answer(fake_openai):
     fake_openai.queue(Reply.truncated())
     result = splitter(fake_openai).split(conv(EN_TURNS))
-    assert result.error.startswith("truncated")
+    assert result.error.startswith("output_limit: the answer hit the output limit of ")
 
 
 def test_refusal(fake_openai):
     fake_openai.queue(Reply.refusal("I cannot process this."))
     result = splitter(fake_openai).split(conv(EN_TURNS))
-    assert result.error == "model refused: I cannot process this."
+    assert result.error == "refusal: model refused: I cannot process this."
 
 
 def test_hang_beyond_the_timeout(fake_openai):
     fake_openai.default = Reply.hang(10)
-    result = splitter(fake_openai, timeout=0.3, max_retries=0).split(conv(EN_TURNS))
-    assert result.error.startswith("API timeout")
+    result = splitter(fake_openai, timeout=0.3, max_retries=2).split(conv(EN_TURNS))
+    assert result.error.startswith("timeout: no answer within 0.3 s with the output bounded")
+    assert len(fake_openai.chat_requests()) == 1  # a generation that long is not sent again
 
 
 def test_slow_but_within_timeout_succeeds(fake_openai):
@@ -128,7 +130,7 @@ def test_connection_refused(fake_openai):
     url = fake_openai.base_url
     fake_openai.stop()
     result = splitter(fake_openai, base_url=url, max_retries=0).split(conv(EN_TURNS))
-    assert result.error.startswith("API connection error")
+    assert result.error.startswith("connection: API connection error")
 
 
 @pytest.mark.parametrize(("content", "reason"), [
@@ -196,7 +198,7 @@ def test_the_splitter_asks_the_model_for_strict_json_with_its_tags():
     assert result.ok and llm.name == "llm:fake-model"
     (call,) = model.calls
     assert call.response_format["json_schema"]["strict"] is True
-    assert call.max_tokens == 4096
+    assert 256 < call.max_tokens < 4096  # bounded by the conversation's size
     assert (call.tags.purpose, call.tags.subject, call.tags.prompt_version) == (
         "split", conversation.content_id(), PROMPT_VERSION)
     assert call.messages[-1]["role"] == "user" and EN_TURNS[0][1] in call.messages[-1]["content"]
@@ -211,7 +213,9 @@ def test_the_stored_conversation_id_is_the_subject():
 
 
 @pytest.mark.parametrize(("reply", "reason"), [
-    (truncated('{"system": "x", "pa'), "truncated: the answer hit the output token limit"),
+    (replace(truncated('{"system": "x", "pa'), output_tokens=5000),
+     "output_limit: the answer hit the output limit"),
+    (truncated('{"system": "x", "pa'), "context_overflow: the answer stopped at"),
     (filtered(), "blocked by the provider's content filter"),
     (refused("정책상 처리할 수 없습니다."), "model refused: 정책상 처리할 수 없습니다."),
     ("", "empty answer from the model"),
@@ -233,7 +237,7 @@ def test_a_model_that_crashes_fails_one_conversation_without_raising():
 
     llm, _ = on_fake(explode)
     result = llm.split(conv(KO_TURNS))
-    assert result.error == ("unexpected error calling the model: RuntimeError: "
+    assert result.error == ("splitter_error: unexpected error calling the model: RuntimeError: "
                             "bug in the model layer")
 
 

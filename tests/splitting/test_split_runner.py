@@ -95,7 +95,7 @@ def test_retry_failed(db_path, add_conversation, fake_openai):
     llm = LLMSplitter("m", base_url=fake_openai.base_url, max_retries=0)
     fake_openai.queue(Reply.error(500, message="down"))
     first = split_pending(db_path, llm)
-    assert first.failures == [(cid, "API error HTTP 500: down")]
+    assert first.failures == [(cid, "api_error: API error HTTP 500: down")]
     assert split_pending(db_path, llm).processed == 0  # failed ones wait for --retry-failed
     retried = split_pending(db_path, llm, retry_failed=True)
     assert (retried.split, retried.pairs_created) == (1, 2)
@@ -136,7 +136,8 @@ def test_mixed_outcomes_in_one_concurrent_run(db_path, add_conversation, fake_op
                            concurrency=4)
     assert (report.split, report.failed) == (10, 2)
     reasons = dict(report.failures)
-    assert reasons[ids[3]] == "model refused: nope" and reasons[ids[7]].startswith("truncated")
+    assert reasons[ids[3]] == "refusal: model refused: nope"
+    assert reasons[ids[7]].startswith("output_limit")
 
 
 def test_splitter_exception_fails_only_that_conversation(db_path, add_conversation):

@@ -55,7 +55,7 @@ def test_a_server_that_takes_no_form_fails_with_every_reason(
     report = split_pending(db_path, splitter(fake_openai))
     assert report.failed == 1
     reason = report.failures[0][1]
-    assert reason.startswith("the server took none of the structured-output forms")
+    assert reason.startswith("api_error: the server took none of the structured-output forms")
     assert "json_schema: API error HTTP 500" in reason
 
 
@@ -116,7 +116,7 @@ def test_llm_pairs_carry_the_turns_they_name_and_a_wrong_claim_is_flagged(
          "answer": "Update the X200 firmware to 2.1.", "question_turns": [1],
          "answer_turns": [2]}]}
     fake_openai.default = Reply.content_of(json.dumps(wrong))
-    split_pending(db_path, splitter(fake_openai, max_output_tokens=999), redo=True)
+    split_pending(db_path, splitter(fake_openai), redo=True, use_cache=False)
     with opened(db_path) as db:
         fresh = [p for p in store.pairs_of_conversation(db, cid) if p["status"] == "pending"]
     assert fresh and store.turns_of(fresh[-1]["answer_turns"]) == (3,)
