@@ -427,3 +427,14 @@ def m010_run_owner(db: Database) -> None:
     runs.add_column("host", str)
     runs.add_column("pid", int)
     runs.add_column("pid_started", str)
+
+
+@migrations()
+def m016_eval_jobs(db: Database) -> None:
+    """Evaluation runs made by a job, and base/tuned runs linked for comparison: the job
+    that made a run, its role in a pair ("base" or "tuned") and the other run of the pair.
+    Owned by `reviewer.evaluation.store`."""
+    runs = db.table("eval_runs")
+    runs.add_column("job_id", int)
+    runs.add_column("role", str)
+    runs.add_column("paired_with", int)
