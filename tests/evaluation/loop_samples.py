@@ -23,6 +23,10 @@ TOPICS = [
     ("How long is the warranty?", "Two years from the date on your invoice."),
     ("배터리가 빨리 닳아요.", "화면 밝기를 낮추고 절전 모드를 켜 주세요."),
     ("Can I mount the sensor outdoors?", "Use the IP67 housing sold separately."),
+    ("What voltage does the controller need?", "Twelve volts DC, at least two amperes."),
+    ("와이파이 연결이 자꾸 끊겨요.", "공유기 채널을 바꾸고 절전 설정을 꺼 주세요."),
+    ("Is there a Linux driver?", "Yes, it is in the mainline kernel since 5.10."),
+    ("How do I update the bootloader?", "Hold BOOT while plugging USB, then run the flasher."),
 ]
 
 
@@ -36,7 +40,8 @@ def seed_and_export(db, tmp_path, holdout=2, topics=None):
         rows.append(store.NewPair(cid, "Support chat.", question, answer, status="approved",
                                   origin="rules"))
     store.add_pairs(db, rows, who="seed")
-    result = export_dataset(db, tmp_path / "set.jsonl", ExportOptions(holdout=holdout), who="t")
+    result = export_dataset(db, tmp_path / "set.jsonl", ExportOptions(holdout=holdout),
+                            who="t")
     assert result.ok, [f for f in result.report.findings if f.severity == "error"]
     return tmp_path / "set.valid.jsonl"
 
