@@ -119,8 +119,7 @@ if linked is not None:
                      key="ev_pair_means")
         ui.plain(view.ci_note(pair))
         hist = pd.DataFrame(view.pair_histogram_rows(pair))
-        st.bar_chart(hist, x="cosine", y="answers", color="run", stack=False,
-                     key="ev_pair_hist")
+        st.bar_chart(hist, x="cosine", y="answers", color="run", stack=False)
         ui.plain(view.flip_line(pair))
         flips = view.flip_rows(pair)
         if flips:
