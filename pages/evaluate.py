@@ -128,19 +128,7 @@ if linked is not None:
                              width="large")})
 
 # ---- this run -------------------------------------------------------------------------------
-left, right = st.columns([1, 1], gap="large")
-with left:
-    st.subheader("Scores")
-    st.dataframe(pd.DataFrame(view.mean_rows(run["summary"])), hide_index=True)
-    ui.plain(f"Embedder: {run['metadata'].get('embedder', {}).get('name', '?')} · model "
-             f"{run['model']} ({run['provider']}) · {run['source']}")
-with right:
-    st.subheader("Cosine of each answer to its reference")
-    hist = view.histogram_rows(run["summary"])
-    if hist:
-        st.bar_chart(pd.DataFrame(hist), x="cosine", y="answers")
-
-st.subheader("Weak items")
+st.subheader("Weak tail")
 w1, w2 = st.columns([1, 2])
 mode = w1.radio("Weak means", ["below a cosine", "the lowest share"], key="ev_weak_mode",
                 horizontal=True)
@@ -153,6 +141,20 @@ else:
 weak = weak_items(ctx.db, chosen, rule)
 weak_ids = {w.item_id for w in weak}
 
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.subheader("Scores")
+    st.dataframe(pd.DataFrame(view.mean_rows(run["summary"])), hide_index=True)
+    ui.plain(f"Embedder: {run['metadata'].get('embedder', {}).get('name', '?')} · model "
+             f"{run['model']} ({run['provider']}) · {run['source']}")
+with right:
+    st.subheader("Cosine of each answer to its reference")
+    hist = view.histogram_rows(run["summary"], view.weak_cut(rule.below,
+                                                            [w.cosine for w in weak]))
+    if hist:
+        st.bar_chart(pd.DataFrame(hist), x="cosine", y="answers",
+                     color="part" if "part" in hist[0] else None)
+
 st.subheader("Items")
 s1, s2 = st.columns(2)
 sort_by = s1.selectbox("Sort by", list(view.SCORE_COLUMNS), key="ev_sort_by")
@@ -160,7 +162,8 @@ order = s2.radio("Order", list(view.SORTS), key="ev_order", horizontal=True)
 items = view.sorted_items(evals.run_items(ctx.db, chosen, order="item"),
                           view.SCORE_COLUMNS[sort_by], view.SORTS[order])
 rows = view.item_rows(items, weak_ids=weak_ids)
-st.dataframe(pd.DataFrame(rows), hide_index=True, row_height=60, key="ev_items",
+st.dataframe(pd.DataFrame(rows).style.apply(view.weak_row_style, axis=1), hide_index=True,
+             row_height=60, key="ev_items",
              column_config={"question": st.column_config.TextColumn(width="medium"),
                             "reference": st.column_config.TextColumn(width="large"),
                             "model answer": st.column_config.TextColumn(width="large")})

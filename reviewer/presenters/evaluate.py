@@ -22,14 +22,33 @@ def mean_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def histogram_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """Seed 003's picture: how many answers fall in each cosine band."""
+def histogram_rows(summary: dict[str, Any], weak_below: float | None = None
+                   ) -> list[dict[str, Any]]:
+    """Seed 003's picture: how many answers fall in each cosine band; with ``weak_below``,
+    each band says whether it lies in the weak tail (starts below the cut)."""
     rows = []
     for b in summary.get("cosine_histogram", []):
         low, high = b.get("low"), b.get("high")
         label = f"{low:.1f}–{high:.1f}" if low is not None and high is not None else "?"
-        rows.append({"cosine": label, "answers": int(b.get("count", 0))})
+        row: dict[str, Any] = {"cosine": label, "answers": int(b.get("count", 0))}
+        if weak_below is not None:
+            row["part"] = "weak tail" if low is not None and low < weak_below else "good"
+        rows.append(row)
     return rows
+
+
+def weak_cut(rule_below: float | None, weak_scores: list[float]) -> float | None:
+    """Where the weak tail ends on the cosine axis: the threshold, or just above the best
+    weak item when the rule is a lowest share."""
+    if rule_below is not None:
+        return rule_below
+    return max(weak_scores) + 1e-9 if weak_scores else None
+
+
+def weak_row_style(row: Any) -> list[str]:
+    """Pandas Styler rule: the weak tail's rows tinted."""
+    tint = "background-color: rgba(230, 90, 60, 0.14)" if row.get("weak") else ""
+    return [tint] * len(row)
 
 
 SORTS = {"weakest first": False, "strongest first": True}
@@ -65,7 +84,8 @@ def run_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The run list: a base/tuned pair names its other run."""
     return [{"id": r["id"], "name": r["name"], "model": r["model"], "role": r.get("role") or "",
              "paired with": r.get("paired_with"), "items": r["items"],
-             "without answer": r.get("failed") or 0, "job": r.get("job_id"),
+             "without answer": r.get("failed") or 0,
+             "job": str(r["job_id"]) if r.get("job_id") is not None else "",
              "created": r["created_at"]} for r in runs]
 
 
