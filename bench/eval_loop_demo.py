@@ -139,7 +139,9 @@ def main(argv: list[str]) -> None:
     print(f"embedder: {embedder}")
     print(f"pairs_split: {pending}")
     print(f"pairs_approved: {approved}")
-    print(f"export_train: {exported['counts'].get('train', exported['counts'])}")
+    counts = exported["counts"]
+    print(f"export_examples: {counts.get('train_examples')} train, "
+          f"{counts.get('valid_examples')} held out")
     print(f"fine_tune_job: {job['id']} {followed['status']} -> {tuned_model}")
     print(f"eval_job: {evaluated['job_id']} ({jobs[0]['status']}, {jobs[0]['progress']} steps)")
     print(f"items: {compared['items']}")
