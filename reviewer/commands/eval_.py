@@ -267,16 +267,16 @@ def show(ctx: CliContext, run_id: int, below: float, lowest_percent: float | Non
 
 def _comparison_lines(pair: Any) -> list[str]:
     c = pair.comparison
+    cells = [(METRIC_NAMES[r.metric], _ci(r.base and r.base.to_dict()),
+              _ci(r.tuned and r.tuned.to_dict()),
+              _ci(r.difference and r.difference.to_dict(), "+"))
+             for r in pair.metrics if r.metric in METRIC_NAMES]
+    rows = [("metric", "base", "tuned", "tuned − base"), *cells]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
     text = [f"tuned {pair.tuned['id']} ({pair.tuned['model']}) vs base {pair.base['id']} "
-            f"({pair.base['model']}) on {pair.items} items:",
-            f"  {'metric':<8} {'base':<22} {'tuned':<22} tuned − base"]
-    for row in pair.metrics:
-        if row.metric not in METRIC_NAMES:
-            continue
-        text.append(f"  {METRIC_NAMES[row.metric]:<8} "
-                    f"{_ci(row.base and row.base.to_dict()):<22} "
-                    f"{_ci(row.tuned and row.tuned.to_dict()):<22} "
-                    f"{_ci(row.difference and row.difference.to_dict(), '+')}")
+            f"({pair.base['model']}) on {pair.items} items:"]
+    text += ["  " + "  ".join(v.ljust(w) for v, w in zip(row[:3], widths, strict=True))
+             + "  " + row[3] for row in rows]
     text.append(f"  intervals: 95% {pair.mean_ci_method}; differences: "
                 f"{pair.difference_ci_method}")
     text.append(f"  {c.metric} ≥ {c.threshold} is good: weak → good {len(c.improved)}, "
@@ -328,7 +328,7 @@ def compare(ctx: CliContext, base_id: int, tuned_id: int | None, threshold: floa
         text = _comparison_lines(pair)
         most = max((max(h.base, h.tuned) for h in pair.histogram), default=0)
         text.append("cosine histogram (base / tuned):")
-        for h in pair.histogram:
+        for h in (h for h in pair.histogram if h.base or h.tuned):  # empty bands left out
             text.append(f"  {h.low:>4.1f}–{h.high:.1f} base  {h.base:>4} {_bar(h.base, most)}")
             text.append(f"  {'':>7} tuned {h.tuned:>4} {_bar(h.tuned, most)}")
         for title, flips in (("weak → good", pair.comparison.improved),
