@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from click.testing import CliRunner  # noqa: E402
 from fakes.fine_tuning import FakeFineTuning  # noqa: E402
-from fakes.openai_server import FakeOpenAIServer, Reply  # noqa: E402
+from fakes.openai_server import FakeOpenAIServer  # noqa: E402
+from fakes.scripted_models import ScriptedModels  # noqa: E402
 
 from reviewer.cli import cli  # noqa: E402
 from reviewer.commands.demo import build_demo  # noqa: E402
@@ -51,26 +52,20 @@ def language(text: str) -> str:
     return "ko" if any("\uac00" <= c <= "\ud7a3" for c in text) else "en"
 
 
-def scripted_models(valid: Path, tuned_model: str):
-    """A chooser for the fake server: the tuned and base answers to each held-out question."""
+def scripted_models(valid: Path, tuned_model: str) -> ScriptedModels:
+    """The tuned and base answers to each held-out question, for the fake server."""
     lines = [json.loads(x) for x in valid.read_text("utf-8").splitlines() if x.strip()]
     questions = [next(m["content"] for m in reversed(line["messages"]) if m["role"] == "user")
                  for line in lines]
     references = [line["messages"][-1]["content"] for line in lines]
-    table: dict[str, dict[str, str]] = {tuned_model: {}, BASE_MODEL: {}}
+    tuned: dict[str, str] = {}
+    base: dict[str, str] = {}
     for n, (question, reference) in enumerate(zip(questions, references, strict=True)):
         lang = language(question)
         generic = GENERIC[lang][n % len(GENERIC[lang])]
-        table[tuned_model][question] = generic if n % 5 == 0 else LEAD_IN[lang] + reference
-        table[BASE_MODEL][question] = reference if n % 4 == 0 else generic
-
-    def choose(body: dict) -> Reply | None:
-        question = next((m["content"] for m in reversed(body.get("messages", []))
-                         if m.get("role") == "user"), "")
-        answer = table.get(body.get("model", ""), {}).get(question)
-        return Reply.content_of(answer) if answer is not None else None
-
-    return choose
+        tuned[question] = generic if n % 5 == 0 else LEAD_IN[lang] + reference
+        base[question] = reference if n % 4 == 0 else generic
+    return ScriptedModels().answer(tuned_model, tuned).answer(BASE_MODEL, base)
 
 
 def run(*args: str) -> dict:
@@ -114,7 +109,7 @@ def main(argv: list[str]) -> None:
         followed = run("train", "follow", str(job["id"]), "--every", "0.01")
         tuned_model = followed["result"]["fine_tuned_model"]
 
-        server.chooser = scripted_models(valid, tuned_model)
+        scripted_models(valid, tuned_model).install(server)
         evaluated = run("eval", "run", "--split", "valid", "--model", tuned_model,
                         "--base-model", BASE_MODEL, "--provider", "fake",
                         "--embedder", embedder)

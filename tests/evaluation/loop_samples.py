@@ -3,7 +3,7 @@ that answers like a base or a tuned model."""
 
 from __future__ import annotations
 
-from fakes import Reply
+from fakes.scripted_models import ScriptedModels
 
 from reviewer.db import now_iso
 from reviewer.exporting import ExportOptions
@@ -46,10 +46,7 @@ def seed_and_export(db, tmp_path, holdout=2, topics=None):
     return tmp_path / "set.valid.jsonl"
 
 
-def answer_by_model(references: dict[str, str]):
-    def choose(body: dict) -> Reply:
-        question = body["messages"][-1]["content"]
-        if body["model"] == "tuned":
-            return Reply.content_of(references[question])
-        return Reply.content_of("I am not sure, please contact support.")
-    return choose
+def answer_by_model(references: dict[str, str]) -> ScriptedModels:
+    """A model named "tuned" that gives the references, and one named "base" that does not."""
+    return ScriptedModels(fallback="I am not sure, please contact support.").answer(
+        "tuned", references)
