@@ -140,3 +140,21 @@ def test_an_evaluation_started_on_the_page_runs_as_a_job(db, db_path, tmp_path, 
     runs = evals.list_runs(db)
     assert sorted(r["role"] for r in runs) == ["base", "tuned"]
     assert "Base vs tuned: did fine-tuning help?" in [s.value for s in at.subheader]
+
+
+def test_an_evaluation_whose_process_died_is_shown_interrupted(db):
+    import subprocess
+    import sys
+
+    seed_pair_of_runs(db)
+    job_id = jobs.create(db, "eval", settings={"model": "tuned", "base_model": "base"},
+                         status="running")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    db.execute("UPDATE jobs SET pid = ?, pid_started = NULL WHERE id = ?",
+               [int(gone.stdout), job_id])
+    at = open_page("evaluate.py")
+    assert not at.exception
+    assert jobs.get(db, job_id).status == "interrupted"
+    assert any(f"Evaluation job {job_id} (base → tuned) was interrupted" in w.value
+               for w in at.warning)
