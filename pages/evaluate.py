@@ -2,6 +2,8 @@
 run's scores and items, compare base and tuned side by side, and send weak clusters back
 to review."""
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -47,7 +49,7 @@ with st.expander("Start an evaluation", expanded=not runs):
         quick = st.checkbox("Quick check: hashed character n-grams instead of the sentence "
                             "encoder (not comparable with encoder runs)", key="ev_quick")
         if st.button("Evaluate", type="primary", key="ev_start", disabled=busy or not model):
-            spec = EvalSpec(source=source, model=model.strip(),
+            spec = EvalSpec(source=Path(source), model=model.strip(),
                             base_model=(base_model or "").strip() or None, provider=provider,
                             embedder="hash" if quick else "use",
                             who=ui.reviewer_name() or "app")
