@@ -489,3 +489,14 @@ def m015_prompt_versions(db: Database) -> None:
     pairs.add_column("prompt_version_id", int)
     pairs.add_column("model", str)
     pairs.create_index(["prompt_version_id"])
+
+
+@migrations()
+def m016_eval_jobs(db: Database) -> None:
+    """Evaluation runs made by a job, and base/tuned runs linked for comparison: the job
+    that made a run, its role in a pair ("base" or "tuned") and the other run of the pair.
+    Owned by `reviewer.evaluation.store`."""
+    runs = db.table("eval_runs")
+    runs.add_column("job_id", int)
+    runs.add_column("role", str)
+    runs.add_column("paired_with", int)

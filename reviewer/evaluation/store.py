@@ -14,17 +14,20 @@ from .scoring import ScoredRun
 
 
 def save_run(db: Database, *, name: str, model: str, provider: str, source: str, who: str,
-             items: list[dict[str, Any]], scored: ScoredRun) -> int:
-    """Store a scored run; ``items`` give each item's id, pair, texts, answer and error."""
+             items: list[dict[str, Any]], scored: ScoredRun, job_id: int | None = None,
+             role: str | None = None) -> int:
+    """Store a scored run; ``items`` give each item's id, pair, texts, answer and error.
+    ``job_id`` is the eval job that made it; ``role`` is "base" or "tuned" in a pair."""
     by_id = scored.by_id()
     with db.atomic():
         cursor = db.execute(
             "INSERT INTO eval_runs (name, model, provider, source, created_at, created_by,"
-            " items, failed, summary, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " items, failed, summary, metadata, job_id, role)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [name, model, provider, source, now_iso(), who, len(items),
              sum(1 for i in items if i.get("error")),
              json.dumps(asdict(scored.summary), ensure_ascii=False, default=str),
-             json.dumps(scored.metadata, ensure_ascii=False, default=str)])
+             json.dumps(scored.metadata, ensure_ascii=False, default=str), job_id, role])
         run_id = int(cursor.lastrowid or 0)
         rows = []
         for item in items:
@@ -51,9 +54,34 @@ def get_run(db: Database, run_id: int) -> dict | None:
     return run
 
 
+def link_pair(db: Database, base_id: int, tuned_id: int) -> None:
+    """Mark two runs over the same items as the base and tuned sides of one comparison."""
+    with db.atomic():
+        db.execute("UPDATE eval_runs SET role = 'base', paired_with = ? WHERE id = ?",
+                   [int(tuned_id), int(base_id)])
+        db.execute("UPDATE eval_runs SET role = 'tuned', paired_with = ? WHERE id = ?",
+                   [int(base_id), int(tuned_id)])
+
+
+def pair_of(run: dict) -> tuple[int, int] | None:
+    """(base id, tuned id) of the comparison a stored run belongs to, if it has one."""
+    other = run.get("paired_with")
+    if other is None:
+        return None
+    return (int(run["id"]), int(other)) if run.get("role") == "base" else (int(other),
+                                                                          int(run["id"]))
+
+
 def list_runs(db: Database, limit: int = 50) -> list[dict]:
-    return list(db.query("SELECT id, name, model, provider, source, created_at, items, failed"
-                         " FROM eval_runs ORDER BY id DESC LIMIT ?", [int(limit)]))
+    return list(db.query("SELECT id, name, model, provider, source, created_at, items, failed,"
+                         " role, paired_with, job_id FROM eval_runs ORDER BY id DESC LIMIT ?",
+                         [int(limit)]))
+
+
+def get_item(db: Database, run_id: int, item_id: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM eval_items WHERE run_id = ? AND item_id = ?",
+                         [int(run_id), item_id]))
+    return rows[0] if rows else None
 
 
 def run_items(db: Database, run_id: int, *, order: str = "cosine") -> list[dict]:

@@ -22,24 +22,138 @@ def mean_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def histogram_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """Seed 003's picture: how many answers fall in each cosine band."""
+def histogram_rows(summary: dict[str, Any], weak_below: float | None = None
+                   ) -> list[dict[str, Any]]:
+    """Seed 003's picture: how many answers fall in each cosine band; with ``weak_below``,
+    each band says whether it lies in the weak tail (starts below the cut)."""
     rows = []
     for b in summary.get("cosine_histogram", []):
         low, high = b.get("low"), b.get("high")
         label = f"{low:.1f}–{high:.1f}" if low is not None and high is not None else "?"
-        rows.append({"cosine": label, "answers": int(b.get("count", 0))})
+        row: dict[str, Any] = {"cosine": label, "answers": int(b.get("count", 0))}
+        if weak_below is not None:
+            row["part"] = "weak tail" if low is not None and low < weak_below else "good"
+        rows.append(row)
     return rows
 
 
-def item_rows(items: list[dict[str, Any]], weak_below: float) -> list[dict[str, Any]]:
-    """Per-item table, weakest first, with the weak tail marked."""
-    return [{"weak": "⚑" if (i.get("cosine") or 0) < weak_below else "",
+def weak_cut(rule_below: float | None, weak_scores: list[float]) -> float | None:
+    """Where the weak tail ends on the cosine axis: the threshold, or just above the best
+    weak item when the rule is a lowest share."""
+    if rule_below is not None:
+        return rule_below
+    return max(weak_scores) + 1e-9 if weak_scores else None
+
+
+def weak_row_style(row: Any) -> list[str]:
+    """Pandas Styler rule: the weak tail's rows tinted."""
+    tint = "background-color: rgba(230, 90, 60, 0.14)" if row.get("weak") else ""
+    return [tint] * len(row)
+
+
+SORTS = {"weakest first": False, "strongest first": True}
+SCORE_COLUMNS = {"cosine": "cosine", "chrF": "chrf", "BLEU": "bleu", "ROUGE-L": "rouge_l"}
+
+
+def sorted_items(items: list[dict[str, Any]], column: str = "cosine",
+                 strongest_first: bool = False) -> list[dict[str, Any]]:
+    """Items by one score (ties by item id); a missing score sorts as the lowest."""
+    return sorted(items, key=lambda i: ((-1 if strongest_first else 1)
+                                        * float(i.get(column) or 0.0), str(i["item_id"])))
+
+
+def item_rows(items: list[dict[str, Any]], weak_below: float | None = None,
+              weak_ids: set[str] | None = None) -> list[dict[str, Any]]:
+    """Per-item table in the given order, the weak tail marked: the items in ``weak_ids``
+    when given, else those under ``weak_below`` (cosine)."""
+    def weak(i: dict[str, Any]) -> bool:
+        if weak_ids is not None:
+            return i["item_id"] in weak_ids
+        return weak_below is not None and (i.get("cosine") or 0) < weak_below
+
+    return [{"weak": "⚑" if weak(i) else "",
              "cosine": round(i.get("cosine") or 0, 3), "chrF": round(i.get("chrf") or 0, 1),
+             "BLEU": round(i.get("bleu") or 0, 1), "ROUGE-L": round(i.get("rouge_l") or 0, 3),
              "question": i.get("question") or "", "reference": i.get("reference") or "",
              "model answer": i.get("answer") or (f"(no answer: {i['error']})"
                                                  if i.get("error") else ""),
-             "pair": i.get("pair_id")} for i in items]
+             "pair": i.get("pair_id"), "item": i.get("item_id")} for i in items]
+
+
+def run_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The run list: a base/tuned pair names its other run."""
+    return [{"id": r["id"], "name": r["name"], "model": r["model"], "role": r.get("role") or "",
+             "paired with": r.get("paired_with"), "items": r["items"],
+             "without answer": r.get("failed") or 0,
+             "job": str(r["job_id"]) if r.get("job_id") is not None else "",
+             "created": r["created_at"]} for r in runs]
+
+
+def _ci_text(m: Any, signed: bool = False) -> str:
+    if m is None:
+        return "-"
+    fmt = "+.3f" if signed else ".3f"
+    return f"{m.mean:{fmt}} [{m.low:{fmt}}, {m.high:{fmt}}]"
+
+
+def pair_mean_rows(pair: Any) -> list[dict[str, Any]]:
+    """Base, tuned and tuned − base per metric, each a mean with its 95% interval."""
+    labels = dict(METRICS)
+    return [{"metric": labels[r.metric], "base": _ci_text(r.base), "tuned": _ci_text(r.tuned),
+             "tuned − base": _ci_text(r.difference, signed=True),
+             "helped": ("yes" if r.difference.low > 0 else "worse" if r.difference.high < 0
+                        else "not sure") if r.difference is not None else "-"}
+            for r in pair.metrics if r.metric in labels]
+
+
+def pair_histogram_rows(pair: Any) -> list[dict[str, Any]]:
+    """Both runs' cosine histograms over the same bins, long form (one row per bin and run)."""
+    rows = []
+    for h in pair.histogram:
+        label = f"{h.low:.1f}–{h.high:.1f}"
+        rows.append({"cosine": label, "run": f"base #{pair.base['id']}", "answers": h.base})
+        rows.append({"cosine": label, "run": f"tuned #{pair.tuned['id']}", "answers": h.tuned})
+    return rows
+
+
+def flip_rows(pair: Any) -> list[dict[str, Any]]:
+    c = pair.comparison
+    return ([{"flip": "weak → good", "item": f.item_id, "question": f.question,
+              "base": round(f.base, 3), "tuned": round(f.tuned, 3)} for f in c.improved]
+            + [{"flip": "good → weak", "item": f.item_id, "question": f.question,
+                "base": round(f.base, 3), "tuned": round(f.tuned, 3)} for f in c.regressed])
+
+
+def flip_line(pair: Any) -> str:
+    c = pair.comparison
+    return (f"Good means cosine ≥ {c.threshold}. Weak → good: {len(c.improved)}; good → weak: "
+            f"{len(c.regressed)}; stayed good: {c.stayed_good}; stayed weak: {c.stayed_weak}.")
+
+
+def ci_note(pair: Any) -> str:
+    return (f"Intervals are 95%: a run's mean by {pair.mean_ci_method}; the difference by "
+            f"{pair.difference_ci_method}. \"helped\" is yes when the whole interval of the "
+            "difference is above 0.")
+
+
+def cluster_rows(clusters: list[Any]) -> list[dict[str, Any]]:
+    return [{"cluster": c.number, "items": c.size, "mean cosine": round(c.mean_score, 3),
+             "representative question": c.representative_question} for c in clusters]
+
+
+def job_line(job: Any) -> str:
+    """One line for an eval job: where it is, or how it ended."""
+    settings = job.settings or {}
+    models = (f"{settings.get('base_model')} → {settings.get('model')}"
+              if settings.get("base_model") else str(settings.get("model")))
+    if job.active:
+        return (f"Evaluation job {job.id} ({models}) runs in the background: {job.done} / "
+                f"{job.total or '?'} steps. You can keep working meanwhile.")
+    runs = (job.result or {}).get("run_ids") or []
+    ended = {"succeeded": f"finished: run(s) {', '.join(map(str, runs))}",
+             "failed": f"failed: {job.error or ''}",
+             "interrupted": "was interrupted (its process stopped); start it again"}
+    return f"Evaluation job {job.id} ({models}) {ended.get(job.status, job.status)}."
 
 
 def job_rows(jobs: list[Any]) -> list[dict[str, Any]]:

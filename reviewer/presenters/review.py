@@ -161,3 +161,9 @@ def flag_summary(raw: str | None) -> str:
     except ValueError:
         return ""
     return ", ".join(str(f.get("code", "")) for f in flags if isinstance(f, dict))
+
+
+def model_answer_title(run_id: int, cosine: float, model: str) -> str:
+    """The heading (Markdown) of the model's answer shown under a pair an evaluation
+    flagged; the model's name is made literal (``ft:…:org:…`` holds colons)."""
+    return f"Model answer (eval run {run_id}, score {cosine:.2f}) · {md_escape(model)}"

@@ -481,16 +481,18 @@ def _decoded_flags(raw: str | None) -> list[dict]:
 
 
 def add_flag(db: Database, pair_id: int, code: str, severity: str, detail: str, *,
-             who: str) -> bool:
+             who: str, link: Mapping[str, Any] | None = None) -> bool:
     """Attach a flag from outside the text checks (e.g. an evaluation found the model
     failed this pair), replacing an earlier flag of the same code; logged as ``flag``.
+    ``link`` adds fields naming where the flag came from (an eval run and item).
     False when the pair does not exist."""
     with db.atomic():
         row = get_pair(db, pair_id)
         if row is None:
             return False
         flags = [f for f in _decoded_flags(row["flags"]) if f.get("code") != code]
-        flags.append({"code": code, "severity": severity, "detail": detail})
+        flags.append({**dict(link or {}), "code": code, "severity": severity,
+                      "detail": detail})
         db.execute("UPDATE pairs SET flags = ? WHERE id = ?",
                    [json.dumps(flags, ensure_ascii=False), int(pair_id)])
         record_event(db, who=who, action="flag", pair_id=int(pair_id),

@@ -388,6 +388,19 @@ def _pair_panel(db, pair: dict, pid: int, version: int, draft: drafts.Draft | No
         for name in ("system", "question", "answer"):
             st.caption(name.capitalize())
             plain(pair[name] or "")
+        _model_answer(db, pair)
+
+
+def _model_answer(db, pair: dict) -> None:
+    """Under the reference: what the model answered in the eval run that flagged the pair."""
+    from ..evaluation.sendback import model_answer_for
+
+    found = model_answer_for(db, pair.get("flags"))
+    if found is None:
+        return
+    with st.container(border=True, key="rv_model_answer"):
+        st.caption(view.model_answer_title(found.run_id, found.cosine, found.model))
+        plain(found.answer or f"(no answer: {found.error or 'empty'})")
 
 
 def _flags(pair: dict) -> None:

@@ -15,6 +15,7 @@ from reviewer.paths import PROJECT_DIR
 
 BENCHES = {
     "eval_bench.py": ["ratio", "items_per_s"],
+    "eval_loop_demo.py": ["items", "flips_weak_to_good", "pairs_flagged_weak_in_eval"],
     "flags_bench.py": ["unsupported_answer_precision", "unsupported_answer_recall"],
     "import_bench.py": ["ratio"],
     "split_bench.py": ["ratio"],

@@ -40,12 +40,12 @@ def test_evaluate_page_shows_the_weak_tail_and_sends_it_back(db):
                        who="t", concurrency=1)
     at = open_page("evaluate.py")
     assert not at.exception
-    means = at.dataframe[0].value
+    means = next(d.value for d in at.dataframe if "95% interval" in d.value.columns)
     assert means["metric"].tolist() == ["Cosine", "chrF", "BLEU", "ROUGE-L"]
-    table = at.dataframe[-1].value
+    table = next(d.value for d in at.dataframe if "model answer" in d.value.columns)
     assert table["weak"].tolist()[0] == "⚑"  # weakest first, marked
     assert table["model answer"].tolist()[0] == "Something unrelated entirely."
-    assert "1 of 3 items are weak." in [t.value for t in at.text]
+    assert "1 of 3 items are weak (cosine < 0.5)." in [t.value for t in at.text]
     at.button(key="ev_send_back").click().run()
     assert not at.exception
     assert store.count(db, PairFilter().narrowed(flag="weak_in_eval")) == 1
