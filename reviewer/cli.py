@@ -16,6 +16,7 @@ from .commands import (
     import_,
     jobs,
     llm_calls,
+    mappings,
     pairs,
     providers,
     runs,
@@ -44,7 +45,7 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
 
 
 for _module in (import_, split, status, pairs, runs, jobs, export, validate, train, eval_,
-                serve, demo, providers, llm_calls):
+                serve, demo, providers, llm_calls, mappings):
     cli.add_command(_module.command)
 
 
