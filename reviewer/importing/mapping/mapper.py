@@ -12,13 +12,14 @@ chat's order on one conversation. Exported one example per pair they are single-
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...models import Conversation, QAPair, Turn
 from ..errors import RecordRejected
 from ..records import check_storable
+from ..report import Rejection
 from ..speakers import CUSTOMER, ENGINEER, UNKNOWN
 from .paths import MISSING
 from .roles import SKIP, infer_two_speakers
@@ -34,18 +35,72 @@ class Mapped:
     pairs: list[QAPair] = field(default_factory=list)
 
 
-def map_record(spec: MappingSpec, record: Any, parents: Sequence[Any], *, source: str,
-               locator: str, fmt: str) -> Mapped:
-    """Raises `RecordRejected` naming the missing field or empty text."""
+def map_items(spec: MappingSpec, record: Any, parents: Sequence[Any], *, source: str,
+              locator: str, fmt: str) -> Iterator[Mapped | Rejection]:
+    """What one record gives: a `Mapped`, or — for ``[pair] each`` — one rejection per item
+    that is refused and one `Mapped` holding the pairs of all the others."""
+    pair = spec.pair
+    if spec.kind != "pairs" or pair is None or pair.each is None:
+        try:
+            yield map_record(spec, record, parents, source=source, locator=locator, fmt=fmt)
+        except RecordRejected as exc:
+            yield Rejection(source, locator, str(exc), exc.rule)
+        return
+    good: list[QAPair] = []
+    found = False
+    for where, item, inner in pair.each.walk(record):
+        found = True
+        scope = (*parents, *inner)
+        try:
+            _check_required(spec, item, scope)
+            good.append(_template_qa(spec, item, scope))
+        except RecordRejected as exc:
+            yield Rejection(source, _join(locator, where), str(exc), exc.rule)
+    if not found:
+        yield Rejection(source, locator, f"missing field '{pair.each.text}' (the items that "
+                        "become pairs)", "missing_field")
+    if not good:
+        return
+    turns = [Turn(SYSTEM, good[0].system, SYSTEM)] if good[0].system else []
+    numbered: list[QAPair] = []
+    for qa in good:
+        turns += [Turn(CUSTOMER, qa.question, "question"), Turn(ENGINEER, qa.answer, "answer")]
+        numbered.append(QAPair(qa.system, qa.question, qa.answer, (len(turns) - 2,),
+                               (len(turns) - 1,)))
+    try:
+        yield _finish(spec, Mapped(Conversation(source, locator, turns, fmt), numbered),
+                      record, parents, source, locator, fmt)
+    except RecordRejected as exc:
+        yield Rejection(source, locator, str(exc), exc.rule)
+
+
+def _join(locator: str, where: str) -> str:
+    if not where:
+        return locator
+    if not locator:
+        return f"index {where}"
+    return f"{locator}{where}" if where.startswith("[") else f"{locator}.{where}"
+
+
+def _check_required(spec: MappingSpec, record: Any, parents: Sequence[Any]) -> None:
     for path in spec.require:
         value = lookup(path, record, parents, spec.constants)
         if value is MISSING or value is None or as_text(value, spec.join).strip() == "" \
                 and not isinstance(value, bool | int | float):
             raise RecordRejected(f"missing field '{path.text}'", rule="missing_field")
-    title = _render_optional(spec, "title", record, parents)
-    external_id = _render_optional(spec, "external_id", record, parents)
+
+
+def map_record(spec: MappingSpec, record: Any, parents: Sequence[Any], *, source: str,
+               locator: str, fmt: str) -> Mapped:
+    """Raises `RecordRejected` naming the missing field or empty text."""
+    _check_required(spec, record, parents)
     if spec.kind == "pairs":
-        mapped = _template_pair(spec, record, parents)
+        qa = _template_qa(spec, record, parents)
+        turns = ([Turn(SYSTEM, qa.system, SYSTEM)] if qa.system else [])
+        turns += [Turn(CUSTOMER, qa.question, "question"), Turn(ENGINEER, qa.answer, "answer")]
+        first = 1 if qa.system else 0
+        mapped = Mapped(Conversation(source, locator, turns, fmt),
+                        [QAPair(qa.system, qa.question, qa.answer, (first,), (first + 1,))])
     else:
         assert spec.turns is not None
         turns = _turns(spec.turns, record, spec.join)
@@ -55,11 +110,17 @@ def map_record(spec: MappingSpec, record: Any, parents: Sequence[Any], *, source
         if spec.kind == "chat" and not pairs:
             raise RecordRejected("no assistant turn answers a user turn", rule="no_pairs")
         mapped = Mapped(Conversation(source, locator, turns, fmt), pairs)
+    return _finish(spec, mapped, record, parents, source, locator, fmt)
+
+
+def _finish(spec: MappingSpec, mapped: Mapped, record: Any, parents: Sequence[Any],
+            source: str, locator: str, fmt: str) -> Mapped:
     conv = mapped.conversation
-    conv.source, conv.locator, conv.title, conv.external_id = source, locator, title, \
-        external_id
+    conv.source, conv.locator = source, locator
+    conv.title = _render_optional(spec, "title", record, parents)
+    conv.external_id = _render_optional(spec, "external_id", record, parents)
     conv.fmt = f"{fmt}-mapped:{spec.name}"
-    check_storable(conv.turns, title, external_id)
+    check_storable(conv.turns, conv.title, conv.external_id)
     return mapped
 
 
@@ -88,18 +149,14 @@ def _render(spec: MappingSpec, which: str, record: Any, parents: Sequence[Any]) 
     return text
 
 
-def _template_pair(spec: MappingSpec, record: Any, parents: Sequence[Any]) -> Mapped:
+def _template_qa(spec: MappingSpec, record: Any, parents: Sequence[Any]) -> QAPair:
     system = _render(spec, "system", record, parents)
     question = _render(spec, "question", record, parents)
     answer = _render(spec, "answer", record, parents)
     for name, text in (("question", question), ("answer", answer)):
         if not text:
             raise RecordRejected(f"the {name} is empty", rule="empty_text")
-    turns = ([Turn(SYSTEM, system, SYSTEM)] if system else [])
-    turns += [Turn(CUSTOMER, question, "question"), Turn(ENGINEER, answer, "answer")]
-    first = 1 if system else 0
-    pair = QAPair(system, question, answer, (first,), (first + 1,))
-    return Mapped(Conversation("", "", turns, ""), [pair])
+    return QAPair(system, question, answer)
 
 
 def _turns(spec: TurnsSpec, record: Any, join: str) -> list[Turn]:

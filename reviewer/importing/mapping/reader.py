@@ -32,7 +32,7 @@ from ..jsonvalues import Reader, Unreadable, first_unreadable
 from ..limits import Limits
 from ..report import Rejection
 from ..sources import Source
-from .mapper import Mapped, map_record
+from .mapper import Mapped, map_items
 from .spec import MappingSpec
 
 log = logging.getLogger(__name__)
@@ -162,10 +162,7 @@ def _mapped(spec: MappingSpec, document: Any, name: str, base: str, fmt: str,
             if bad is not None:
                 yield Rejection(name, locator, bad.reason, bad.rule)
                 continue
-            try:
-                yield map_record(spec, record, parents, source=name, locator=locator, fmt=fmt)
-            except RecordRejected as exc:
-                yield Rejection(name, locator, str(exc), exc.rule)
+            yield from map_items(spec, record, parents, source=name, locator=locator, fmt=fmt)
     except RecordRejected as exc:
         yield Rejection(name, base, str(exc), exc.rule)
 

@@ -43,7 +43,7 @@ MAX_MAPPING_BYTES = 256 * 1024
 
 _TOP_KEYS = {"name", "description", "output", "records", "files", "join", "require", "title",
              "id", "constants", "pair", "turns", "roles", "builder", "options"}
-_PAIR_KEYS = {"system", "question", "answer", "strip_suffixes"}
+_PAIR_KEYS = {"system", "question", "answer", "strip_suffixes", "each"}
 _TURN_KEYS = {"path", "speaker", "text", "timestamp"}
 
 
@@ -66,6 +66,9 @@ class PairSpec:
     question: Template
     answer: Template
     strip_suffixes: tuple[str, ...] = ()
+    # One pair per item this path reaches inside the record, all on the record's
+    # conversation (a SQuAD paragraph and its questions); None = one pair per record.
+    each: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +194,9 @@ def mapping_from_dict(raw: Any, *, name: str = "") -> MappingSpec:
         spec["pair"] = PairSpec(_template(pair.get("system", ""), "[pair] system"),
                                 _template(pair["question"], "[pair] question"),
                                 _template(pair["answer"], "[pair] answer"),
-                                tuple(s for s in suffixes if s))
+                                tuple(s for s in suffixes if s),
+                                _path(pair["each"], "[pair] each") if pair.get("each")
+                                else None)
     elif turns is None:
         raise MappingError("a mapping needs [pair] templates, a [turns] table or a builder")
     if turns is not None:

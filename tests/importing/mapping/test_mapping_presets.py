@@ -19,6 +19,7 @@ from reviewer.importing.mapping import (
 )
 from reviewer.importing.mapping.presets import usable
 from reviewer.importing.mapping.reader import BuilderMissing
+from reviewer.importing.report import Rejection
 from reviewer.review import store
 from reviewer.splitting import split_pending
 from reviewer.splitting.rules import RulesSplitter
@@ -49,7 +50,8 @@ def test_every_preset_is_listed_with_a_description():
 
 def test_squad_makes_quiz_pairs_in_the_seed_layout(db, samples):
     report = run(db, "squad", samples / "korquad_sample.json")
-    assert (report.imported, report.pairs, report.files) == (12, 12, 1)
+    # one conversation per paragraph, one pair per question
+    assert (report.imported, report.pairs, report.files) == (6, 18, 1)
     assert reasons(report) == [("korquad_sample.json", "index data[0].paragraphs[1].qas[3]",
                                 "missing field 'answers[0].text'")]
     rows = pairs(db)
@@ -61,9 +63,12 @@ def test_squad_makes_quiz_pairs_in_the_seed_layout(db, samples):
                             "wrong: <sep><sep>")
     assert {(r["origin"], r["status"], r["split_status"], r["splitter"]) for r in rows} == {
         ("import", "pending", "split", "import")}
-    title, external = db.execute("SELECT title, external_id FROM conversations "
-                                 "WHERE external_id = 'q7'").fetchone()
-    assert title == "경복궁"
+    conv = db.execute("SELECT id, title, locator, turns FROM conversations "
+                      "WHERE title = '경복궁'").fetchone()
+    assert conv[2] == "index data[1].paragraphs[0]"
+    assert [t["role"] for t in json.loads(conv[3])] == ["system"] + ["customer", "engineer"] * 3
+    chat = store.pairs_of_conversation(db, conv[0])
+    assert [json.loads(p["answer_turns"]) for p in chat] == [[2], [4], [6]]
 
 
 def test_doc_json_pairs_carry_the_category(db, samples):
@@ -185,7 +190,8 @@ def test_a_file_of_another_type_is_named(db, tmp_path):
 def test_preview_maps_without_writing(db, samples):
     data = (samples / "korquad_sample.json").read_bytes()
     items = preview(get_preset("squad").spec, [("k.json", io.BytesIO(data))], limit=3)
-    assert len(items) == 3 and all(i.pairs for i in items)
+    assert len(items) == 3 and sum(len(i.pairs) for i in items if not isinstance(i, Rejection)) \
+        == 6  # a paragraph, a refused question of the next, that paragraph
     assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
 
 
