@@ -19,7 +19,8 @@ COMMANDS = sorted(cli.commands)
 
 
 def test_expected_commands_exist():
-    assert set(COMMANDS) == {"demo", "eval", "export", "import", "jobs", "llm-calls", "pairs",
+    assert set(COMMANDS) == {"demo", "eval", "export", "import", "jobs", "llm-calls",
+                             "mappings", "pairs",
                              "train", "providers", "runs", "serve",
                              "split", "status", "validate"}
 
