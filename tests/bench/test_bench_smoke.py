@@ -16,7 +16,7 @@ from reviewer.paths import PROJECT_DIR
 BENCHES = {
     "eval_bench.py": ["ratio", "items_per_s"],
     "flags_bench.py": ["unsupported_answer_precision", "unsupported_answer_recall"],
-    "import_bench.py": ["ratio"],
+    "import_bench.py": ["ratio", "mapped_ratio", "mapped_files_per_s", "mapped_peak_rss_mb"],
     "split_bench.py": ["ratio"],
     "review_page_bench.py": ["ratio", "ratio_search", "ratio_last_page"],
     "review_action_bench.py": ["ratio", "ratio_store", "action_s_200", "action_s_5000"],

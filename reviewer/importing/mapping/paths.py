@@ -53,10 +53,7 @@ Step = tuple
 class Path:
     text: str
     steps: tuple[Step, ...]
-
-    @property
-    def explodes(self) -> bool:
-        return any(step[0] in ("each", "values") for step in self.steps)
+    explodes: bool = False  # has [] or * (set by parse_path)
 
     def get(self, value: Any) -> Any:
         """The one value the path points at, or `MISSING` (no explosion allowed)."""
@@ -163,4 +160,4 @@ def parse_path(text: str) -> Path:
             steps.append(("key", name.group().strip()))
             pos = name.end()
         expect_name = False
-    return Path(text, tuple(steps))
+    return Path(text, tuple(steps), any(step[0] in ("each", "values") for step in steps))

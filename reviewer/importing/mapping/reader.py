@@ -14,11 +14,13 @@ the file, where in it (``line 4``, ``row 3``, ``index data[0].paragraphs[1].qas[
 
 from __future__ import annotations
 
+import codecs
 import csv
 import importlib
 import io
 import itertools
 import logging
+import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -26,7 +28,7 @@ from typing import Any, TextIO, cast
 
 from ...models import Conversation
 from ..archive import parse_archive
-from ..decoding import detect_encoding, open_text
+from ..decoding import _CONTROL, detect_encoding, open_text
 from ..errors import FileRejected, RecordRejected
 from ..jsonvalues import Reader, Unreadable, first_unreadable
 from ..limits import Limits
@@ -94,7 +96,7 @@ def read_source(spec: MappingSpec, source: Source, limits: Limits,
 
 def _read(spec: MappingSpec, source: Source, limits: Limits,
           on_encoding: Callable[[str, str], None] | None) -> Iterator[Item]:
-    suffix = source.suffix
+    suffix = os.path.splitext(source.name)[1].lower()
     if suffix == ".zip":
         def member(inner: Source) -> Iterator[Any]:
             return read_source(spec, inner, limits, on_encoding)
@@ -105,12 +107,16 @@ def _read(spec: MappingSpec, source: Source, limits: Limits,
         raise FileRejected(f"the {spec.name} mapping reads {', '.join(spec.suffixes)} files, "
                            f"not '{suffix or '(none)'}'", rule="unsupported_type")
     if source.size <= SMALL_FILE and suffix == ".json" and not spec.builder:
-        with source.open() as raw:
-            data = raw.read()
-        encoding = detect_encoding(lambda: io.BytesIO(data))
+        # One open and one read: the size is known and capped, and reading one byte more
+        # than it catches a file that grew meanwhile.
+        with (source.seekable or source.open)() as raw:
+            data = raw.read(source.size + 1)
+        if len(data) > source.size:
+            raise FileRejected("file grew while it was being read; refused", rule="too_large")
+        text, encoding = _decode_small(data)
         if on_encoding is not None:
             on_encoding(source.name, encoding)
-        yield from _json_document(spec, data.decode(encoding), source.name)
+        yield from _json_document(spec, text, source.name)
         return
     encoding = detect_encoding(source.open)
     if on_encoding is not None:
@@ -125,6 +131,22 @@ def _read(spec: MappingSpec, source: Source, limits: Limits,
             yield from _json_lines(spec, stream, source.name)
         else:
             yield from _csv_rows(spec, stream, source.name, "\t" if suffix == ".tsv" else None)
+
+
+def _decode_small(data: bytes) -> tuple[str, str]:
+    """A small file's text: plain UTF-8 without control characters and without a BOM (the
+    usual case) is taken at once; anything else goes through the full detection, which
+    accepts the same files and names what is wrong with the others."""
+    if not data.startswith(codecs.BOM_UTF8):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if not _CONTROL.search(text):
+                return text, "utf-8"
+    encoding = detect_encoding(lambda: io.BytesIO(data))
+    return data.decode(encoding), encoding
 
 
 def _built(spec: MappingSpec, stream: TextIO, name: str) -> Iterator[Item]:

@@ -88,14 +88,18 @@ class MappingSpec:
     builder: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def kind(self) -> str:
-        """``builder``, ``pairs`` (templates), ``chat`` (turns → pairs) or ``conversation``."""
+    # ``builder``, ``pairs`` (templates), ``chat`` (turns → pairs) or ``conversation``;
+    # derived from the fields above when the spec is made.
+    kind: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
         if self.builder:
-            return "builder"
-        if self.output == "pairs":
-            return "pairs" if self.pair is not None else "chat"
-        return "conversation"
+            kind = "builder"
+        elif self.output == "pairs":
+            kind = "pairs" if self.pair is not None else "chat"
+        else:
+            kind = "conversation"
+        object.__setattr__(self, "kind", kind)
 
     @property
     def suffixes(self) -> tuple[str, ...]:

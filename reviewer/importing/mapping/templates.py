@@ -59,10 +59,19 @@ class Template:
 def lookup(path: Path, record: Any, parents: Sequence[Any] = (),
            constants: Mapping[str, Any] | None = None) -> Any:
     """The field in the record, else in the nearest enclosing object, else a constant."""
-    for scope in (record, *reversed(parents)):
-        value = path.collect(scope)
-        if value is not MISSING and not (path.explodes and value == []):
+    if path.explodes:
+        for scope in (record, *reversed(parents)):
+            value = path.collect(scope)
+            if value != []:
+                return value
+    else:
+        value = path.get(record)
+        if value is not MISSING:
             return value
+        for scope in reversed(parents):
+            value = path.get(scope)
+            if value is not MISSING:
+                return value
     if constants is not None and path.text in constants:
         return constants[path.text]
     return MISSING
