@@ -15,9 +15,11 @@ st.title("Import")
 
 # ---- upload ----------------------------------------------------------------------------------
 
-st.subheader("1. Upload conversation dumps")
-dumps_tab, mapped_tab = st.tabs(["Conversation dumps", "Records through a mapping"])
-with dumps_tab:
+st.subheader("1. Upload conversation dumps or records")
+# A radio, not tabs: the choice is kept on the server, so an upload's rerun keeps it.
+import_kind = st.radio("What are you importing?", list(view.IMPORT_KINDS), horizontal=True,
+                       key="import_kind", format_func=view.IMPORT_KIND_LABELS.__getitem__)
+if import_kind == "dumps":
     ui.plain("Accepted: .txt / .md transcripts, .json, .jsonl, .csv, and .zip archives of "
              "these (UTF-8, UTF-8 with BOM, CP949/EUC-KR). Importing the same content twice "
              "adds nothing.")
@@ -32,7 +34,7 @@ with dumps_tab:
         state["upload_gen"] += 1  # a fresh uploader: the files just imported are cleared
         st.rerun()
 
-with mapped_tab:
+else:
     ui.plain("Any JSON / JSONL / CSV records (SQuAD/KorQuAD, documentation pages, dialect "
              "files, chat or prompt/completion datasets, …) become conversations or ready "
              "pairs through a mapping. Preview the first records, then import.")

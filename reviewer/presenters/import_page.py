@@ -172,6 +172,8 @@ def last_split(job: Job | None) -> LastSplit | None:
 
 # ---- mapped imports ---------------------------------------------------------------------------
 
+IMPORT_KINDS = ("dumps", "mapped")
+IMPORT_KIND_LABELS = {"dumps": "Conversation dumps", "mapped": "Records through a mapping"}
 PREVIEW_RECORDS = 5
 PREVIEW_CHARS = 300  # per cell: the preview is for checking the layout, not reading it all
 MAPPING_SOURCES = ("preset", "file")

@@ -26,6 +26,7 @@ def counts(db) -> tuple[int, int]:
 
 def test_preset_preview_writes_nothing_then_import_stores_ready_pairs(db):
     at = open_page("import.py")
+    at.radio(key="import_kind").set_value("mapped").run()
     at.radio(key="map_source").set_value("preset").run()
     at.selectbox(key="map_preset").set_value("doc-json").run()
     assert at.button(key="map_import_go").disabled  # nothing to import yet
@@ -51,6 +52,7 @@ def test_preset_preview_writes_nothing_then_import_stores_ready_pairs(db):
 
 def test_uploaded_mapping_file_makes_conversations(db):
     at = open_page("import.py")
+    at.radio(key="import_kind").set_value("mapped").run()
     at.radio(key="map_source").set_value("file").run()
     assert "Upload a mapping file (.toml or .json)." in [w.value for w in at.warning]
     mapping = (b'join = " "\n[turns]\npath = "dialog.turns"\ntext = "sentences"\n'
@@ -71,6 +73,7 @@ def test_uploaded_mapping_file_makes_conversations(db):
 
 def test_a_broken_mapping_file_is_explained(db):
     at = open_page("import.py")
+    at.radio(key="import_kind").set_value("mapped").run()
     at.radio(key="map_source").set_value("file").run()
     (mapping_uploader,) = [u for u in at.file_uploader if u.key.startswith("map_file_")]
     mapping_uploader.upload("bad.toml", b'output = "pairs"\n', "application/toml").run()
