@@ -7,7 +7,8 @@
   endless numbers) reject the records that hold them rather than the file.
 * ``.zip`` — each member as a file of its own, through the importer's archive checks.
 
-The mapping's ``records`` path picks the records out of each document; with an empty path
+The mapping's ``records`` path picks the records out of each document (with a list of
+paths, the first that finds any); with an empty path
 a top-level list is a list of records and anything else is one record. Every rejection names
 the file, where in it (``line 4``, ``row 3``, ``index data[0].paragraphs[1].qas[2]``) and why.
 """
@@ -160,19 +161,22 @@ def _built(spec: MappingSpec, stream: TextIO, name: str) -> Iterator[Item]:
 
 
 def _records(spec: MappingSpec, document: Any) -> Iterator[tuple[str, Any, tuple[Any, ...]]]:
-    if not spec.records.steps:
+    if len(spec.records) == 1 and not spec.records[0].steps:
         if isinstance(document, list):
             for index, item in enumerate(document):
                 yield str(index), item, ()
         else:
             yield "", document, ()
         return
-    found = False
-    for where, value, parents in spec.records.walk(document):
-        found = True
-        yield where, value, parents
-    if not found:
-        raise RecordRejected(f"no records at '{spec.records.text}'", rule="missing_field")
+    for path in spec.records:
+        found = False
+        for where, value, parents in path.walk(document):
+            found = True
+            yield where, value, parents
+        if found:
+            return
+    tried = "', '".join(p.text for p in spec.records)
+    raise RecordRejected(f"no records at '{tried}'", rule="missing_field")
 
 
 def _mapped(spec: MappingSpec, document: Any, name: str, base: str, fmt: str,

@@ -7,7 +7,7 @@ is an error naming the key rather than a silently empty import. See the README s
 
     name = "doc-json"
     output = "pairs"                      # or "conversation"
-    records = "[]"                        # path to the records in each file / line
+    records = "[]"                        # path(s) to the records in each file / line
     require = ["title", "body"]           # records missing one are rejected, named
     [pair]
     system = "Category: {category}"
@@ -76,7 +76,8 @@ class MappingSpec:
     name: str
     description: str = ""
     output: str = "conversation"
-    records: Path = field(default_factory=lambda: parse_path(""))
+    # Where the records are; with several paths, the first that finds any in a document.
+    records: tuple[Path, ...] = field(default_factory=lambda: (parse_path(""),))
     files: tuple[str, ...] = ("json", "jsonl", "csv")
     join: str = "\n"
     require: tuple[Path, ...] = ()
@@ -116,6 +117,13 @@ def _path(value: Any, key: str) -> Path:
         return parse_path(value)
     except PathError as exc:
         raise MappingError(f"{key}: {exc}") from None
+
+
+def _records(value: Any) -> tuple[Path, ...]:
+    paths = value if isinstance(value, list) else [value]
+    if not paths:
+        raise MappingError("records: give a path, or a list of paths to try in order")
+    return tuple(_path(p, "records") for p in paths)
 
 
 def _template(value: Any, key: str) -> Template:
@@ -162,7 +170,7 @@ def mapping_from_dict(raw: Any, *, name: str = "") -> MappingSpec:
         "name": str(raw.get("name") or name or "mapping"),
         "description": str(raw.get("description", "")),
         "output": output, "files": tuple(files), "join": join,
-        "records": _path(raw.get("records", ""), "records"),
+        "records": _records(raw.get("records", "")),
         "require": tuple(_path(p, "require") for p in require),
         "constants": dict(_table(raw, "constants") or {}),
         "options": dict(_table(raw, "options") or {}),

@@ -4,6 +4,7 @@ not where the mapping says, and builder presets delegating to a reader function.
 from __future__ import annotations
 
 import importlib.machinery
+import json
 import sys
 import types
 
@@ -105,3 +106,19 @@ def test_a_comma_list_fills_a_list_option():
     assert _option_value("minsu,alice", []) == ["minsu", "alice"]
     assert _option_value("minsu,alice", None) == "minsu,alice"
     assert _option_value("30", 10) == 30
+
+
+def test_records_paths_are_tried_in_order(db, tmp_path):
+    conv = {"convo_id": 7, "original": [["customer", "Where is my order?"],
+                                        ["agent", "It ships today."]]}
+    (tmp_path / "split.json").write_text(
+        json.dumps({"train": [conv]}), encoding="utf-8")
+    (tmp_path / "plain.json").write_text(
+        json.dumps([conv, {**conv, "convo_id": 8}]), encoding="utf-8")
+    spec = get_preset("speaker-text-arrays").spec
+    report = import_mapped_paths(db, spec, [tmp_path / "split.json", tmp_path / "plain.json"],
+                                 who="t")
+    assert (report.imported, report.duplicates) == (1, 2)
+    assert report.rejected == []
+    spec = mapping_from_dict({"records": ["items[]", "rows[]"], "turns": {"text": "t"}})
+    assert [p.text for p in spec.records] == ["items[]", "rows[]"]
