@@ -33,6 +33,8 @@ from .writer import PairWriter
 
 Progress = Callable[[int, int | None], None]
 PROGRESS_SECONDS = 0.2  # how often progress is told while files stream past
+STREAMED_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv")
+MAX_STREAMED_BYTES = 64 * 1024**3
 
 
 @dataclass(slots=True)
@@ -92,6 +94,14 @@ def count_files(paths: Sequence[str | os.PathLike[str]], suffixes: tuple[str, ..
     return sum(1 for item in walk_files(paths, suffixes) if not isinstance(item, Rejection))
 
 
+def file_cap(name: str, limits: Limits) -> int:
+    """A file read line by line (JSONL, CSV) is never held whole, so the whole-document cap
+    does not apply to it: a 1 GB JSONL export imports; a JSON document keeps the cap."""
+    if name.lower().endswith(STREAMED_SUFFIXES):
+        return max(limits.max_file_bytes, MAX_STREAMED_BYTES)
+    return limits.max_file_bytes
+
+
 def _file_source(path: str, name: str, max_bytes: int) -> Source:
     size = os.stat(path).st_size
     check_size(name, size, max_bytes)
@@ -116,7 +126,7 @@ def import_mapped_paths(db: Database, spec: MappingSpec,
                 continue
             name = display_name(item if sep == "/" else item.replace(sep, "/"))
             try:
-                yield True, _file_source(item, name, limits.max_file_bytes)
+                yield True, _file_source(item, name, file_cap(name, limits))
             except FileRejected as exc:
                 yield True, Rejection(name, exc.locator, str(exc), exc.rule)
             except OSError as exc:

@@ -122,3 +122,20 @@ def test_records_paths_are_tried_in_order(db, tmp_path):
     assert report.rejected == []
     spec = mapping_from_dict({"records": ["items[]", "rows[]"], "turns": {"text": "t"}})
     assert [p.text for p in spec.records] == ["items[]", "rows[]"]
+
+
+def test_line_streamed_files_are_not_held_to_the_document_cap(db, tmp_path):
+    from reviewer.importing.limits import Limits
+
+    small = Limits(max_file_bytes=200)
+    lines = "".join(json.dumps({"prompt": f"Question {i}?", "completion": f"Answer {i}."}) + "\n"
+                    for i in range(40))
+    (tmp_path / "big.jsonl").write_text(lines, encoding="utf-8")
+    (tmp_path / "big.json").write_text("[" + lines.strip().replace("\n", ",") + "]",
+                                       encoding="utf-8")
+    report = import_mapped_paths(db, get_preset("prompt-completion").spec,
+                                 [tmp_path / "big.jsonl", tmp_path / "big.json"], who="t",
+                                 limits=small)
+    assert report.pairs == 40
+    assert [(r.source.rsplit("/", 1)[-1], r.rule) for r in report.rejected] == [
+        ("big.json", "too_large")]
