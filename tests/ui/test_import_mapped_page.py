@@ -87,3 +87,17 @@ def test_preset_labels_mark_missing_readers():
         assert labels[name].label.endswith("(unavailable)") == bool(labels[name].unavailable)
     spec, problem = view.chosen_mapping("preset", "squad", None)
     assert spec is not None and problem == ""
+
+
+def test_an_imported_pair_is_reviewed_beside_its_source_record(db, tmp_path):
+    from reviewer.importing.mapping import get_preset, import_mapped_paths
+
+    path = tmp_path / "docs.json"
+    path.write_bytes(DOCS)
+    import_mapped_paths(db, get_preset("doc-json").spec, [path], who="t")
+    at = open_page("review.py")
+    assert not at.exception
+    texts = [t.value for t in at.text]
+    assert "HTTP 관련 내용을 알려줘." in texts
+    captions = [c.value for c in at.caption]
+    assert "Question  ◀ question" in captions and "Answer  ◀ answer" in captions

@@ -61,10 +61,10 @@ def map_items(spec: MappingSpec, record: Any, parents: Sequence[Any], *, source:
                         "become pairs)", "missing_field")
     if not good:
         return
-    turns = [Turn(SYSTEM, good[0].system, SYSTEM)] if good[0].system else []
+    turns = [Turn(SYSTEM, good[0].system, "System")] if good[0].system else []
     numbered: list[QAPair] = []
     for qa in good:
-        turns += [Turn(CUSTOMER, qa.question, "question"), Turn(ENGINEER, qa.answer, "answer")]
+        turns += [Turn(CUSTOMER, qa.question, "Question"), Turn(ENGINEER, qa.answer, "Answer")]
         numbered.append(QAPair(qa.system, qa.question, qa.answer, (len(turns) - 2,),
                                (len(turns) - 1,)))
     try:
@@ -96,8 +96,8 @@ def map_record(spec: MappingSpec, record: Any, parents: Sequence[Any], *, source
     _check_required(spec, record, parents)
     if spec.kind == "pairs":
         qa = _template_qa(spec, record, parents)
-        turns = ([Turn(SYSTEM, qa.system, SYSTEM)] if qa.system else [])
-        turns += [Turn(CUSTOMER, qa.question, "question"), Turn(ENGINEER, qa.answer, "answer")]
+        turns = ([Turn(SYSTEM, qa.system, "System")] if qa.system else [])
+        turns += [Turn(CUSTOMER, qa.question, "Question"), Turn(ENGINEER, qa.answer, "Answer")]
         first = 1 if qa.system else 0
         mapped = Mapped(Conversation(source, locator, turns, fmt),
                         [QAPair(qa.system, qa.question, qa.answer, (first,), (first + 1,))])
