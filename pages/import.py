@@ -15,19 +15,85 @@ st.title("Import")
 
 # ---- upload ----------------------------------------------------------------------------------
 
-st.subheader("1. Upload conversation dumps")
-ui.plain("Accepted: .txt / .md transcripts, .json, .jsonl, .csv, and .zip archives of these "
-         "(UTF-8, UTF-8 with BOM, CP949/EUC-KR). Importing the same content twice adds nothing.")
-uploads = st.file_uploader("Dump files", accept_multiple_files=True,
-                           key=f"import_files_{state['upload_gen']}")
-if st.button("Import", type="primary", disabled=not uploads, key="import_go"):
-    from reviewer.importing import import_uploads
+st.subheader("1. Upload conversation dumps or records")
+# A radio, not tabs: the choice is kept on the server, so an upload's rerun keeps it.
+import_kind = st.radio("What are you importing?", list(view.IMPORT_KINDS), horizontal=True,
+                       key="import_kind", format_func=view.IMPORT_KIND_LABELS.__getitem__)
+if import_kind == "dumps":
+    ui.plain("Accepted: .txt / .md transcripts, .json, .jsonl, .csv, and .zip archives of "
+             "these (UTF-8, UTF-8 with BOM, CP949/EUC-KR). Importing the same content twice "
+             "adds nothing.")
+    uploads = st.file_uploader("Dump files", accept_multiple_files=True,
+                               key=f"import_files_{state['upload_gen']}")
+    if st.button("Import", type="primary", disabled=not uploads, key="import_go"):
+        from reviewer.importing import import_uploads
 
-    with st.spinner("Importing…"):
-        report = import_uploads(ctx.db, [(f.name, f) for f in uploads], who=who)
-    state["import_report"] = report.to_dict()
-    state["upload_gen"] += 1  # a fresh uploader: the files just imported are cleared
-    st.rerun()
+        with st.spinner("Importing…"):
+            report = import_uploads(ctx.db, [(f.name, f) for f in uploads], who=who)
+        state["import_report"] = report.to_dict()
+        state["upload_gen"] += 1  # a fresh uploader: the files just imported are cleared
+        st.rerun()
+
+else:
+    ui.plain("Any JSON / JSONL / CSV records (SQuAD/KorQuAD, documentation pages, dialect "
+             "files, chat or prompt/completion datasets, …) become conversations or ready "
+             "pairs through a mapping. Preview the first records, then import.")
+    source = st.radio("Mapping", list(view.MAPPING_SOURCES), horizontal=True,
+                      key="map_source", format_func=view.MAPPING_SOURCE_LABELS.__getitem__)
+    preset_name = None
+    mapping_upload = None
+    if source == "preset":
+        choices = {c.name: c for c in view.preset_choices()}
+        preset_name = st.selectbox("Preset", list(choices), key="map_preset",
+                                   format_func=lambda name: choices[name].label)
+        if preset_name:
+            ui.plain(choices[preset_name].description)
+    else:
+        mapping_file = st.file_uploader("Mapping file", type=["toml", "json"],
+                                        key=f"map_file_{state['upload_gen']}")
+        if mapping_file is not None:
+            mapping_upload = (mapping_file.name, mapping_file.getvalue())
+    data_files = st.file_uploader("Data files (several files, or a .zip of a folder)",
+                                  accept_multiple_files=True,
+                                  key=f"map_data_{state['upload_gen']}")
+    spec, problem = view.chosen_mapping(source, preset_name, mapping_upload)
+    if problem:
+        st.warning(problem)
+    signature = view.upload_signature(
+        f"{source}:{preset_name or (mapping_upload[0] if mapping_upload else '')}",
+        [(f.name, f.size) for f in data_files or []])
+    p1, p2 = st.columns(2)
+    if p1.button("Preview", key="map_preview_go", disabled=spec is None or not data_files):
+        from reviewer.importing.mapping import preview
+
+        items = preview(spec, [(f.name, f) for f in data_files], limit=view.PREVIEW_RECORDS)
+        state["map_preview"] = {"signature": signature, "rows": view.preview_rows(items)}
+    shown = state.get("map_preview")
+    previewed = bool(shown) and shown["signature"] == signature
+    if previewed:
+        st.markdown(f"**Preview: the first {view.PREVIEW_RECORDS} records, nothing written "
+                    "yet**")
+        if shown["rows"]:
+            st.dataframe(pd.DataFrame(shown["rows"]), hide_index=True, key="map_preview_table")
+        else:
+            ui.plain("No records found in these files.")
+    if p2.button("Import with this mapping", type="primary", key="map_import_go",
+                 disabled=spec is None or not data_files or not previewed,
+                 help=None if previewed else "Preview first."):
+        from reviewer.importing.mapping import import_mapped_uploads
+
+        bar = st.progress(0.0, text="Importing…")
+
+        def told(done: int, total: int | None) -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0,
+                         text=f"Importing: {done:,} / {total or '?'} files")
+
+        report = import_mapped_uploads(ctx.db, spec, [(f.name, f) for f in data_files],
+                                       who=who, progress=told)
+        state["import_report"] = report.to_dict()
+        state.pop("map_preview", None)
+        state["upload_gen"] += 1
+        st.rerun()
 
 last = state.get("import_report")
 if last:
@@ -38,6 +104,8 @@ if last:
     c3.metric("Duplicates", last.get("duplicates", 0))
     rejected = last.get("rejections") or []
     c4.metric("Rejected", last.get("rejected", len(rejected)))
+    if view.mapped_headline(last):
+        ui.plain(view.mapped_headline(last))
     ui.plain(view.import_headline(last))
     rows = view.file_rows(last)
     if len(rows) > view.STATIC_TABLE_ROWS:  # a big zip: a scrolling grid

@@ -17,6 +17,7 @@ from .commands import (
     import_,
     jobs,
     llm_calls,
+    mappings,
     pairs,
     prompts,
     providers,
@@ -46,7 +47,7 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
 
 
 for _module in (import_, split, status, pairs, runs, jobs, export, validate, train, eval_,
-                serve, demo, providers, llm_calls, fewshot, prompts):
+                serve, demo, providers, llm_calls, fewshot, prompts, mappings):
     cli.add_command(_module.command)
 
 

@@ -28,10 +28,11 @@ ROW_ERRORS = (UnicodeError, ValueError, OverflowError, sqlite3.InterfaceError,
               sqlite3.DataError, sqlite3.IntegrityError)
 
 
-def conversation_row(conv: Conversation, imported_at: str, run_id: int | None) -> tuple:
+def conversation_row(conv: Conversation, imported_at: str, run_id: int | None,
+                     split_status: str = "pending") -> tuple:
     return (conv.content_id(), conv.source, conv.locator, conv.fmt, conv.title,
             conv.external_id, conv.text, turns_to_json(conv.turns), imported_at, run_id,
-            "pending")
+            split_status)
 
 
 class ConversationWriter:
@@ -40,7 +41,12 @@ class ConversationWriter:
     A row the database refuses (text that cannot be stored slipped past the parsers) must
     not take its batch down with it: the batch is then written row by row and the refused
     rows are kept in `rejected`, named by file and line.
+
+    A subclass that stores more with each new conversation (ready pairs) overrides
+    `written`, which runs inside the transaction that inserted the rows.
     """
+
+    split_status = "pending"
 
     def __init__(self, db: Database, *, run_id: int | None, imported_at: str,
                  batch_size: int | None = None, report: ImportReport | None = None):
@@ -61,7 +67,7 @@ class ConversationWriter:
 
     def add(self, conv: Conversation) -> None:
         try:
-            row = conversation_row(conv, self.imported_at, self.run_id)
+            row = conversation_row(conv, self.imported_at, self.run_id, self.split_status)
         except ROW_ERRORS as exc:
             self.rejected.append(Rejection(conv.source, conv.locator,
                                            f"cannot be stored: {exc}", "invalid_text"))
@@ -78,6 +84,7 @@ class ConversationWriter:
             with self.db.atomic():
                 stored = self._stored([row[0] for row in rows])
                 cursor = self.db.conn.executemany(INSERT_SQL, rows)
+                self.written(_first_new(rows, stored))
         except ROW_ERRORS:
             self._write_one_by_one(rows)
             return
@@ -94,6 +101,9 @@ class ConversationWriter:
                 self._duplicate(row, copy)
             else:
                 self._duplicate(row, (*first_here[row[0]], self.run_id))
+
+    def written(self, rows: list[tuple]) -> None:
+        """Called with the rows this batch newly inserted (first copies only)."""
 
     def _stored(self, ids: list[str]) -> dict[str, tuple[str, str, int | None]]:
         """Already-stored copies among ``ids``: id → (source, locator, run_id)."""
@@ -118,7 +128,10 @@ class ConversationWriter:
         with self.db.atomic():
             for row in rows:
                 try:
-                    cursor = self.db.conn.execute(INSERT_SQL, row)
+                    with self.db.atomic():
+                        cursor = self.db.conn.execute(INSERT_SQL, row)
+                        if cursor.rowcount > 0:
+                            self.written([row])
                 except ROW_ERRORS as exc:
                     self.rejected.append(Rejection(row[1], row[2], f"cannot be stored: {exc}",
                                                    "invalid_text"))
@@ -130,3 +143,14 @@ class ConversationWriter:
                     self.duplicates += 1
                     copy = self._stored([row[0]]).get(row[0])
                     self._duplicate(row, copy or (row[1], row[2], self.run_id))
+
+
+def _first_new(rows: list[tuple], stored: dict) -> list[tuple]:
+    """The rows whose id was not stored before, each id once."""
+    seen: set[str] = set()
+    new = []
+    for row in rows:
+        if row[0] not in stored and row[0] not in seen:
+            seen.add(row[0])
+            new.append(row)
+    return new

@@ -168,3 +168,103 @@ def last_split(job: Job | None) -> LastSplit | None:
                 for f in (result.get("failures") or [])]
     return LastSplit(heading, timing, metrics, kept, failures,
                      int(result.get("pairs_created") or 0))
+
+
+# ---- mapped imports ---------------------------------------------------------------------------
+
+IMPORT_KINDS = ("dumps", "mapped")
+IMPORT_KIND_LABELS = {"dumps": "Conversation dumps", "mapped": "Records through a mapping"}
+PREVIEW_RECORDS = 5
+PREVIEW_CHARS = 300  # per cell: the preview is for checking the layout, not reading it all
+MAPPING_SOURCES = ("preset", "file")
+MAPPING_SOURCE_LABELS = {"preset": "A shipped preset", "file": "My mapping file (.toml / .json)"}
+
+
+@dataclass(frozen=True)
+class PresetChoice:
+    name: str
+    label: str  # "squad — ready pairs from json"
+    description: str
+    unavailable: str  # why it cannot be used here ("" when it can)
+
+
+def preset_choices() -> list[PresetChoice]:
+    from ..importing.mapping import list_presets
+
+    out = []
+    for preset in list_presets():
+        makes = "ready pairs" if preset.spec.output == "pairs" else "conversations"
+        label = f"{preset.name} — {makes} from {', '.join(preset.spec.files)}"
+        if preset.missing:
+            label += " (unavailable)"
+        out.append(PresetChoice(preset.name, label, preset.spec.description, preset.missing))
+    return out
+
+
+def chosen_mapping(source: str, preset: str | None, upload: tuple[str, bytes] | None
+                   ) -> tuple[Any, str]:
+    """(the mapping, "") or (None, why not) for the form's current choice."""
+    from ..importing.mapping import MappingError, PresetError, get_preset, parse_mapping_text
+    from ..importing.mapping.presets import usable
+    from ..importing.mapping.spec import MAX_MAPPING_BYTES
+
+    try:
+        if source == "preset":
+            if not preset:
+                return None, "Choose a preset."
+            return usable(get_preset(preset).spec), ""
+        if upload is None:
+            return None, "Upload a mapping file (.toml or .json)."
+        name, data = upload
+        if len(data) > MAX_MAPPING_BYTES:
+            return None, f"{name}: a mapping file over 256 KB is not a mapping."
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None, f"{name}: a mapping file must be UTF-8."
+        suffix = ".json" if name.lower().endswith(".json") else ".toml"
+        return usable(parse_mapping_text(text, name=name, suffix=suffix)), ""
+    except (MappingError, PresetError) as exc:
+        return None, str(exc)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+def preview_rows(items: list[Any]) -> list[dict[str, str]]:
+    """The preview table: one row per pair (system / question / answer), per conversation
+    (its turns), or per refused record (why)."""
+    from ..importing.report import Rejection
+
+    rows: list[dict[str, str]] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            rows.append({"where": f"{item.source} {item.locator}".strip(), "system": "",
+                         "question / turns": "", "answer": "", "refused": item.reason})
+            continue
+        conv = item.conversation
+        where = f"{conv.source} {conv.locator}".strip()
+        if item.pairs:
+            rows.extend({"where": where, "system": _cut(p.system), "question / turns":
+                         _cut(p.question), "answer": _cut(p.answer), "refused": ""}
+                        for p in item.pairs)
+        else:
+            rows.append({"where": where, "system": "", "question / turns": _cut(conv.text),
+                         "answer": "", "refused": ""})
+    return rows
+
+
+def upload_signature(mapping_key: str, files: list[tuple[str, int]]) -> str:
+    """What a preview was made of: the import button needs a preview of the same choice."""
+    return mapping_key + "|" + "|".join(f"{name}:{size}" for name, size in files)
+
+
+def mapped_headline(report: Mapping[str, Any]) -> str:
+    """``Mapping squad: 18 ready pairs created …`` ("" for a plain import)."""
+    if not report.get("mapping"):
+        return ""
+    if report.get("output") == "pairs":
+        return (f"Mapping {report['mapping']}: {_n(int(report.get('pairs') or 0), 'ready pair')}"
+                " created, waiting for review (they are not split).")
+    return f"Mapping {report['mapping']}: the conversations wait for a split below."

@@ -131,7 +131,8 @@ def split_pending(
         marks = ",".join("?" * len(statuses))
         ids = [r[0] for r in db.execute(
             f"SELECT id FROM conversations WHERE split_status IN ({marks}) "
-            "ORDER BY rowid", statuses).fetchall()]
+            # Ready pairs imported through a mapping are never re-split, not even by --redo.
+            "AND coalesce(splitter, '') != 'import' ORDER BY rowid", statuses).fetchall()]
         everything = db.execute("SELECT count(*) FROM conversations").fetchone()[0]
         report = SplitReport(skipped=everything - len(ids), run_id=run_id)
         writer = _Writer(db, splitter.name, report)

@@ -17,7 +17,7 @@ BENCHES = {
     "eval_bench.py": ["ratio", "items_per_s"],
     "eval_loop_demo.py": ["items", "flips_weak_to_good", "pairs_flagged_weak_in_eval"],
     "flags_bench.py": ["unsupported_answer_precision", "unsupported_answer_recall"],
-    "import_bench.py": ["ratio"],
+    "import_bench.py": ["ratio", "mapped_ratio", "mapped_files_per_s", "mapped_peak_rss_mb"],
     "split_bench.py": ["ratio"],
     "review_page_bench.py": ["ratio", "ratio_search", "ratio_last_page"],
     "review_action_bench.py": ["ratio", "ratio_store", "action_s_200", "action_s_5000"],

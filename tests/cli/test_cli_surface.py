@@ -20,7 +20,7 @@ COMMANDS = sorted(cli.commands)
 
 def test_expected_commands_exist():
     assert set(COMMANDS) == {"demo", "eval", "export", "fewshot", "import", "jobs", "llm-calls",
-                             "pairs", "prompts", "train", "providers", "runs", "serve",
+                             "mappings", "pairs", "prompts", "train", "providers", "runs", "serve",
                              "split", "status", "validate"}
 
 
