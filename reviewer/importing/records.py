@@ -106,7 +106,7 @@ def turns_from_list(items: list[Any]) -> list[Turn]:
         turn = _turn(item, index)
         if turn is not None:
             turns.append(turn)
-    return _infer_roles(turns)
+    return infer_roles(turns)
 
 
 def _turn(item: Any, index: int) -> Turn | None:
@@ -141,7 +141,7 @@ def _turn(item: Any, index: int) -> Turn | None:
     return Turn(role, text, label, timestamp or None)
 
 
-def _infer_roles(turns: list[Turn]) -> list[Turn]:
+def infer_roles(turns: list[Turn]) -> list[Turn]:
     """Two unrecognised speakers (e.g. personal names): the first to speak is the customer."""
     if not turns or any(t.role != UNKNOWN for t in turns):
         return turns
