@@ -36,7 +36,7 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TextIO
 
 from ..models import Conversation, Turn
@@ -56,7 +56,12 @@ _FLOAT_ID = re.compile(r"^(\d+)\.0+$")  # pandas writes integer ids with gaps as
 _ID_LIST = re.compile(r"[,;\s]+")
 _TRUE = frozenset({"true", "t", "1", "yes", "y"})
 _FALSE = frozenset({"false", "f", "0", "no", "n"})
-_TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
+_TWITTER_TIME = re.compile(  # Tue Oct 31 22:10:47 +0000 2017 (strptime is 10x slower)
+    r"^[A-Za-z]{3} (?P<mon>[A-Za-z]{3}) (?P<d>\d{1,2}) (?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2}) "
+    r"(?P<sign>[+-])(?P<oh>\d{2})(?P<om>\d{2}) (?P<y>\d{4})$"
+)
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,11 +374,17 @@ def parse_time(text: str) -> datetime | None:
     """Twitter's ``Tue Oct 31 22:10:47 +0000 2017`` or ISO 8601; naive times count as UTC."""
     if not text:
         return None
+    twitter = _TWITTER_TIME.match(text)
     try:
-        moment = datetime.strptime(text, _TWITTER_TIME)
+        if twitter:
+            offset = timedelta(hours=int(twitter["oh"]), minutes=int(twitter["om"]))
+            month = _MONTHS.get(twitter["mon"].lower())
+            if month is None:
+                return None
+            return datetime(int(twitter["y"]), month, int(twitter["d"]), int(twitter["H"]),
+                            int(twitter["M"]), int(twitter["S"]),
+                            tzinfo=timezone(-offset if twitter["sign"] == "-" else offset))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
+        return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
