@@ -4,7 +4,8 @@ Lines read (a timestamp ``[hh:mm]``, ``[hh:mm:ss]``, ``hh:mm`` or ``[YYYY-MM-DD 
 lead each one):
 
 * ``<nick> text`` — a message; ``@``/``+``/``%`` mode prefixes and padding are ignored;
-* ``* nick does something`` — an action, kept as ``* nick does something``;
+* ``* nick does something`` — an action, kept as ``* nick does something`` (in a log whose
+  messages have timestamps, only with a timestamp: an untimed ``* ...`` line is pasted text);
 * join/part/quit/nick/mode/topic lines (``-!-``, ``***``, ``-->``, ``* Joins:``,
   ``* alice has quit``, ``김민수님이 입장하셨습니다`` ...) and log headers (``--- Log opened``,
   ``Session Start:``) — skipped; ``--- Day changed`` moves the clock to the next day.
@@ -148,6 +149,7 @@ def read_irc_log(stream: TextIO, source: str, options: dict
     clock = _Clock()
     chunk = _Chunk()
     last_seen: int | None = None
+    timed = False  # a message with a timestamp has been seen
     for number, raw in enumerate(stream, start=1):
         line = raw.rstrip("\r\n").lstrip("\ufeff")
         if not line.strip():
@@ -160,6 +162,8 @@ def read_irc_log(stream: TextIO, source: str, options: dict
         if _SYSTEM.match(body):
             continue
         said = _message(body)
+        if said is not None and time is None and timed and not _MESSAGE.match(body):
+            said = None  # an untimed "* ..." line in a timed log is pasted text, not an action
         if said is None:
             if time is None and chunk.said and not _LOOKS_LIKE_LOG_LINE.match(line):
                 chunk.said[-1].lines.append(line.strip())
@@ -169,6 +173,7 @@ def read_irc_log(stream: TextIO, source: str, options: dict
         if said is _SKIP:
             continue
         nick, text = said
+        timed = timed or time is not None
         at = clock.seconds(time) if time else None
         if time and at is None:
             yield Rejection(source, f"line {number}",

@@ -109,6 +109,18 @@ def test_lines_that_do_not_parse_are_named():
                                                          ("alice", "hello")]
 
 
+def test_untimed_star_line_in_a_timed_log_is_pasted_text():
+    text = ("[10:01] <bob> my config:\n"
+            "* speed 1000\n"
+            "[10:02] * bob waits\n")
+    (conv,) = read_text(text)
+    assert [(t.speaker, t.text) for t in conv.turns] == [
+        ("bob", "my config:\n* speed 1000\n* bob waits")]
+    (conv,) = read_text("<bob> hi\n* carol waves\n")  # no timestamps at all: an action
+    assert [(t.speaker, t.text) for t in conv.turns] == [("bob", "hi"),
+                                                         ("carol", "* carol waves")]
+
+
 def test_system_lines_of_several_clients_are_skipped():
     text = ("Session Start: Tue Mar 05 10:00:00 2024\n"
             "[10:00] * Now talking in #support\n"
