@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..importing import import_paths
+from ..importing.speakers import speaker_roles
 from .common import EXIT_FINDINGS, CliContext, CliError, Output, output_options, pass_cli
 
 
@@ -23,10 +24,17 @@ from .common import EXIT_FINDINGS, CliContext, CliError, Output, output_options,
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="Set one of the mapping's [options] (a JSON value, or text; a comma "
                    "list for a list option). Repeatable.")
+@click.option("--staff", "staff", multiple=True, metavar="NAMES",
+              help="Chat transcripts: these people (comma-separated) are engineers, "
+                   "everyone else a customer.")
+@click.option("--role", "role_rules", multiple=True, metavar="NAME=ROLE",
+              help="Chat transcripts: NAME speaks as customer, engineer or system "
+                   "(repeatable; '*=ROLE' for everyone else).")
 @output_options
 @pass_cli
 def command(ctx: CliContext, paths: tuple[str, ...], mapping_file: str | None,
-            preset: str | None, options: tuple[str, ...], out: Output) -> None:
+            preset: str | None, options: tuple[str, ...], staff: tuple[str, ...],
+            role_rules: tuple[str, ...], out: Output) -> None:
     """Import .txt/.md/.json/.jsonl/.csv/.zip files; directories are searched recursively.
 
     With --mapping or --preset, records are read through the mapping instead (a folder is
@@ -34,11 +42,15 @@ def command(ctx: CliContext, paths: tuple[str, ...], mapping_file: str | None,
 
     Exits 1 when any file or record was rejected (the good ones are still imported).
     """
+    try:
+        roles = speaker_roles(staff, role_rules)
+    except ValueError as exc:
+        out.fail(f"--role: {exc}")
     spec = _spec(mapping_file, preset, options)
     db = ctx.open_db()
     try:
         if spec is None:
-            report = import_paths(db, list(paths), who="cli")
+            report = import_paths(db, list(paths), who="cli", roles=roles)
         else:
             from ..importing.mapping import import_mapped_paths
             from ..importing.mapping.reader import BuilderMissing

@@ -17,6 +17,7 @@ from .jsonlines import parse_jsonl
 from .limits import Limits
 from .report import Rejection
 from .sources import Source
+from .speakers import SpeakerRoles
 from .transcript import parse_transcript
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,15 @@ def is_supported(name: str) -> bool:
     return name.lower().endswith(SUPPORTED_SUFFIXES)
 
 
-def parse_file(source: Source, limits: Limits, on_encoding: EncodingSeen | None = None
-               ) -> Iterator[Conversation | Rejection]:
+def parse_file(source: Source, limits: Limits, on_encoding: EncodingSeen | None = None, *,
+               roles: SpeakerRoles | None = None) -> Iterator[Conversation | Rejection]:
     """Everything one file yields; any failure becomes a `Rejection`, never an exception.
 
-    ``on_encoding`` hears each text file's detected encoding (zip members included)."""
+    ``on_encoding`` hears each text file's detected encoding (zip members included);
+    ``roles`` names the people of chat-style transcripts."""
     produced = False
     try:
-        for item in _parse(source, limits, on_encoding):
+        for item in _parse(source, limits, on_encoding, roles):
             produced = True
             yield item
     except FileRejected as exc:
@@ -63,12 +65,12 @@ def parse_file(source: Source, limits: Limits, on_encoding: EncodingSeen | None 
         yield Rejection(source.name, "", "no conversations found in the file", "no_conversations")
 
 
-def _parse(source: Source, limits: Limits, on_encoding: EncodingSeen | None
-           ) -> Iterator[Conversation | Rejection]:
+def _parse(source: Source, limits: Limits, on_encoding: EncodingSeen | None,
+           roles: SpeakerRoles | None) -> Iterator[Conversation | Rejection]:
     suffix = source.suffix
     if suffix == ".zip":
-        yield from parse_archive(source, limits,
-                                 lambda member: parse_file(member, limits, on_encoding))
+        yield from parse_archive(source, limits, lambda member: parse_file(
+            member, limits, on_encoding, roles=roles))
         return
     if suffix not in SUPPORTED_SUFFIXES:
         raise FileRejected(
@@ -80,7 +82,7 @@ def _parse(source: Source, limits: Limits, on_encoding: EncodingSeen | None
         on_encoding(source.name, encoding)
     if suffix in TRANSCRIPT_TYPES:
         with open_text(source.open, encoding) as stream:
-            yield from parse_transcript(stream, source.name, TRANSCRIPT_TYPES[suffix])
+            yield from parse_transcript(stream, source.name, TRANSCRIPT_TYPES[suffix], roles)
     elif suffix == ".json":
         with open_text(source.open, encoding) as stream:
             yield from parse_json(stream, source.name)

@@ -11,6 +11,10 @@ Accepted shapes for one conversation:
 * an object with ``question`` / ``answer`` (or ``prompt`` / ``completion``, ``질문`` / ``답변``);
 * a bare list of turns, or a bare transcript string.
 
+A conversation that comes out as one turn whose text is itself a labelled transcript
+(``Q) ...`` / ``A) ...``, ``Customer: ...`` / ``Engineer: ...``, ``고객: ...`` / ``상담원: ...``
+lines, starting on its first line) is read as that transcript's turns instead.
+
 Anything else raises `RecordRejected` with a reason naming what was expected.
 """
 
@@ -102,7 +106,7 @@ def turns_from_list(items: list[Any]) -> list[Turn]:
         turn = _turn(item, index)
         if turn is not None:
             turns.append(turn)
-    return _infer_roles(turns)
+    return infer_roles(turns)
 
 
 def _turn(item: Any, index: int) -> Turn | None:
@@ -137,7 +141,7 @@ def _turn(item: Any, index: int) -> Turn | None:
     return Turn(role, text, label, timestamp or None)
 
 
-def _infer_roles(turns: list[Turn]) -> list[Turn]:
+def infer_roles(turns: list[Turn]) -> list[Turn]:
     """Two unrecognised speakers (e.g. personal names): the first to speak is the customer."""
     if not turns or any(t.role != UNKNOWN for t in turns):
         return turns
@@ -167,6 +171,7 @@ def conversation_from_record(record: Any, *, source: str, locator: str, fmt: str
         raise RecordRejected(f"expected an object, got {type(record).__name__}")
     if not turns:
         raise RecordRejected("no turns with text")
+    turns = split_single_turn(turns)
     if all(t.role == "system" for t in turns):
         raise RecordRejected("only system messages, no customer or engineer turns")
     check_storable(turns, title, external_id)
@@ -174,6 +179,23 @@ def conversation_from_record(record: Any, *, source: str, locator: str, fmt: str
     return Conversation(source=source, locator=locator, turns=turns,
                         fmt=f"{fmt}-chat" if chat else fmt, title=title,
                         external_id=external_id)
+
+
+def split_single_turn(turns: list[Turn]) -> list[Turn]:
+    """One turn holding several speaker-marked lines → those turns; anything else as is.
+
+    Only when the text opens with a marked line, so no words before the first label are
+    lost; a turn's own timestamp stays on the parts that have none."""
+    if len(turns) != 1 or "\n" not in turns[0].text:
+        return turns
+    (turn,) = turns
+    first_line = turn.text.lstrip().split("\n", 1)[0]
+    if parse_turn_line(first_line) is None:
+        return turns
+    parts = turns_from_text(turn.text)
+    if len(parts) < 2:
+        return turns
+    return [Turn(p.role, p.text, p.speaker, p.timestamp or turn.timestamp) for p in parts]
 
 
 def check_storable(turns: list[Turn], title: str = "", external_id: str = "") -> None:

@@ -23,14 +23,18 @@ from .limits import DEFAULT_LIMITS, Limits
 from .names import display_name
 from .report import ImportReport, Rejection
 from .sources import Source, source_from_path, source_from_stream
+from .speakers import SpeakerRoles
 from .store import ConversationWriter
 
 __all__ = ["ImportReport", "Rejection", "import_paths", "import_uploads", "expand_paths"]
 
 
 def import_paths(db: Database, paths: Sequence[str | os.PathLike[str]], *, who: str = "cli",
-                 limits: Limits = DEFAULT_LIMITS) -> ImportReport:
-    """Import files and directories (searched recursively for supported files)."""
+                 limits: Limits = DEFAULT_LIMITS, roles: SpeakerRoles | None = None
+                 ) -> ImportReport:
+    """Import files and directories (searched recursively for supported files).
+
+    ``roles`` (from `speakers.speaker_roles`) names the people of chat-style transcripts."""
     names = [display_name(Path(p).as_posix()) for p in paths]
     report = ImportReport()
 
@@ -48,11 +52,13 @@ def import_paths(db: Database, paths: Sequence[str | os.PathLike[str]], *, who: 
                 yield True, Rejection(name, "", f"cannot open: {exc.strerror or exc}",
                                       "unreadable")
 
-    return _run(db, report, sources(), {"paths": names, "who": who}, limits)
+    return _run(db, report, sources(), _settings({"paths": names, "who": who}, roles), limits,
+                roles)
 
 
 def import_uploads(db: Database, uploads: Sequence[tuple[str, BinaryIO]], *, who: str,
-                   limits: Limits = DEFAULT_LIMITS) -> ImportReport:
+                   limits: Limits = DEFAULT_LIMITS, roles: SpeakerRoles | None = None
+                   ) -> ImportReport:
     """Import uploaded files given as (file name, binary stream)."""
     report = ImportReport()
 
@@ -67,7 +73,7 @@ def import_uploads(db: Database, uploads: Sequence[tuple[str, BinaryIO]], *, who
                 yield True, Rejection(name, "", f"cannot read upload: {exc}", "unreadable")
 
     settings = {"uploads": [display_name(name) for name, _ in uploads], "who": who}
-    return _run(db, report, sources(), settings, limits)
+    return _run(db, report, sources(), _settings(settings, roles), limits, roles)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Rejection]:
@@ -95,8 +101,12 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Rej
                             "not_found")
 
 
+def _settings(settings: dict, roles: SpeakerRoles | None) -> dict:
+    return {**settings, "roles": roles.describe()} if roles is not None else settings
+
+
 def _run(db: Database, report: ImportReport, sources: Iterator[tuple[bool, Source | Rejection]],
-         settings: dict, limits: Limits) -> ImportReport:
+         settings: dict, limits: Limits, roles: SpeakerRoles | None = None) -> ImportReport:
     run_id = start_run(db, "import", settings)
     report.run_id = run_id
     writer = ConversationWriter(db, run_id=run_id, imported_at=now_iso(), report=report)
@@ -114,7 +124,7 @@ def _run(db: Database, report: ImportReport, sources: Iterator[tuple[bool, Sourc
             if isinstance(source, Rejection):
                 report.reject(source)
                 continue
-            for item in parse_file(source, limits, encoding_seen):
+            for item in parse_file(source, limits, encoding_seen, roles=roles):
                 if isinstance(item, Conversation):
                     writer.add(item)
                 else:

@@ -8,6 +8,9 @@ roles and uses only `strip_markers` here; the LLM splitter's checks use `has_mar
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 CUSTOMER = "customer"
 ENGINEER = "engineer"
@@ -94,3 +97,83 @@ def strip_markers(text: str) -> str:
 def has_marker(text: str) -> bool:
     """Whether any line of `text` still starts with a marker."""
     return _LEADING_MARKER.search(text) is not None
+
+
+# Prefixes a chat client puts before a nick to show channel modes (op, voice, ...).
+_NICK_MODES = "@+%~&!"
+_ROLE_WORDS = {CUSTOMER: CUSTOMER, ENGINEER: ENGINEER, SYSTEM: SYSTEM,
+               "staff": ENGINEER}
+ANY_NAME = "*"
+_NAME_DECORATION = re.compile(r"[*`]+")  # Markdown bold; underscores belong to nicks
+
+
+def name_key(name: str) -> str:
+    """How a person's name or nick is compared: Markdown bold, mode prefixes, case and runs
+    of spaces do not count (``@Alice`` = ``**alice**``)."""
+    key = _SPACES.sub(" ", _NAME_DECORATION.sub("", name)).strip().lstrip(_NICK_MODES).strip()
+    return key.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerRoles:
+    """Roles a user gives for the people in a chat export.
+
+    ``names`` maps a `name_key` to a role. ``others`` is the role of anyone else who speaks
+    in a line that reads as a chat message: ``<nick> text``, or ``Name: text`` with a
+    one-word name and a space after the colon. ``--staff`` makes the others customers;
+    ``--role '*=ROLE'`` sets them explicitly; with neither, a name without a rule is read as
+    before (a known label such as ``Customer:``, else a continuation line).
+    """
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    others: str | None = None
+
+    def role_of(self, name: str) -> str | None:
+        """The role a rule gives `name`, or None when no rule names it."""
+        return self.names.get(name_key(name))
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready summary for run settings."""
+        out: dict[str, Any] = {"names": dict(self.names)}
+        if self.others:
+            out["others"] = self.others
+        return out
+
+
+def role_word(word: str) -> str:
+    """A role given by a user (``engineer``, ``agent``, ``고객`` ...); ValueError otherwise."""
+    key = word.strip().lower()
+    role = _ROLE_WORDS.get(key) or role_for(key)
+    if role is None:
+        raise ValueError(f"unknown role {word.strip()!r} (use customer, engineer or system)")
+    return role
+
+
+def speaker_roles(staff: Iterable[str] = (), rules: Iterable[str] = ()) -> SpeakerRoles | None:
+    """Roles from ``--staff`` names and ``--role NAME=ROLE`` rules (each item may hold
+    several, comma-separated); None when neither gives anything. ValueError on a bad rule."""
+    names: dict[str, str] = {}
+    others: str | None = None
+    for item in staff:
+        for name in _split_list(item):
+            names[name_key(name)] = ENGINEER
+            others = others or CUSTOMER
+    for item in rules:
+        for rule in _split_list(item):
+            name, sep, role = rule.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"role rule {rule!r} is not NAME=ROLE")
+            if name.strip() == ANY_NAME:
+                others = role_word(role)
+            elif not name_key(name):
+                raise ValueError(f"role rule {rule!r} names nobody")
+            else:
+                names[name_key(name)] = role_word(role)
+    if not names and others is None:
+        return None
+    return SpeakerRoles(names, others)
+
+
+def _split_list(item: str | Iterable[str]) -> list[str]:
+    parts = item.split(",") if isinstance(item, str) else list(item)
+    return [p.strip() for p in parts if p.strip()]

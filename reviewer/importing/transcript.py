@@ -10,6 +10,13 @@ Format (one or many conversations per file):
 * a Markdown heading gives the next conversation its title (and ends the current one);
 * lines before the first turn of a conversation are a preamble; the first becomes the
   title when there is no heading.
+
+With `SpeakerRoles` (``reviewer import --staff alice,bob`` / ``--role Alice=engineer``) a chat
+export reads too: ``<nick> text`` lines (after an optional timestamp; ``@``/``+`` mode
+prefixes ignored) open turns, and so do ``Name: text`` lines whose name a rule gives. With
+``--staff`` (everyone else is a customer) or ``--role '*=ROLE'``, any one-word ``Name: text``
+line (a space after the colon) opens a turn too. Without either, a name with no rule keeps
+the behaviour above: a known label, else a continuation line.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import Literal
 
 from ..models import Conversation, Turn
 from .report import Rejection
-from .speakers import MARKER_WORD, UNKNOWN, marker_role, role_for
+from .speakers import MARKER_WORD, UNKNOWN, SpeakerRoles, marker_role, role_for
 
 _TS = (
     r"(?:\[(?P<ts>[^\]\n]{1,40})\]"
@@ -35,6 +42,11 @@ _LABELLED = re.compile(
 _MARKER = re.compile(
     rf"{_LEAD}(?:{_TS}\s*)?(?P<mark>{MARKER_WORD})\s*[)）]\s*(?P<text>.*)$"
 )
+_CHAT = re.compile(
+    rf"{_LEAD}(?:{_TS}\s*)?<\s*(?P<nick>[^<>\s][^<>\n]{{0,39}}?)\s*>\s?(?P<text>.*)$"
+)
+# A person's name as a chat export writes it before a colon: one word, starting with a letter.
+_SINGLE_NAME = re.compile(r"^[@+%~&]?[^\W\d_][\w.\-]{0,31}$")
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
 _LEFTOVER_DECORATION = re.compile(r"^[*_]+\s*")
@@ -53,8 +65,12 @@ class LineTurn:
     text: str
 
 
-def parse_turn_line(line: str) -> LineTurn | None:
+def parse_turn_line(line: str, roles: SpeakerRoles | None = None) -> LineTurn | None:
     """A turn-opening line split into its parts, or None for a continuation line."""
+    if roles is not None and ">" in line:
+        chat = _chat_line(line, roles)
+        if chat is not None:
+            return chat
     if ":" not in line and "：" not in line and ")" not in line and "）" not in line:
         return None
     match = _MARKER.match(line)
@@ -67,13 +83,39 @@ def parse_turn_line(line: str) -> LineTurn | None:
     match = _LABELLED.match(line)
     if not match:
         return None
-    role = role_for(match["label"], transcript=True)
+    role = _labelled_role(line, match, roles)
     timestamp = _timestamp(match)
     if role is None or timestamp is False:
         return None
     speaker = match["label"].strip().strip("*_` ").strip()
     text = _LEFTOVER_DECORATION.sub("", match["text"]).strip()
     return LineTurn(role, speaker, timestamp or None, text)
+
+
+def _chat_line(line: str, roles: SpeakerRoles) -> LineTurn | None:
+    match = _CHAT.match(line)
+    if not match or _timestamp(match) is False:
+        return None
+    nick = match["nick"].strip().lstrip("@+%~&!").strip()
+    if not nick:
+        return None
+    role = roles.role_of(nick) or role_for(nick, transcript=True) or roles.others or UNKNOWN
+    return LineTurn(role, nick, _timestamp(match) or None, match["text"].strip())
+
+
+def _labelled_role(line: str, match: re.Match[str], roles: SpeakerRoles | None
+                   ) -> str | None:
+    """A rule for the name first, then the shared vocabulary, then the others' role for a
+    one-word name followed by a space (``Alice: hi``, not ``https://...``)."""
+    label = match["label"]
+    if roles is None:
+        return role_for(label, transcript=True)
+    role = roles.role_of(label) or role_for(label, transcript=True)
+    if role is not None or roles.others is None or not _SINGLE_NAME.match(label.strip()):
+        return role
+    between = line[match.end("label"):match.start("text")]
+    spaced = between.endswith(("：", " ", "\t")) or not match["text"]
+    return roles.others if spaced else None
 
 
 def _timestamp(match: re.Match[str]) -> str | None | Literal[False]:
@@ -92,11 +134,11 @@ class _Block:
     turns: list[LineTurn] = field(default_factory=list)
     lines: list[list[str]] = field(default_factory=list)  # continuation lines per turn
 
-    def add_line(self, number: int, raw: str) -> None:
+    def add_line(self, number: int, raw: str, roles: SpeakerRoles | None = None) -> None:
         line = raw.rstrip("\r\n")
         if not self.start_line and line.strip():
             self.start_line = number
-        turn = parse_turn_line(line)
+        turn = parse_turn_line(line, roles)
         if turn is not None:
             self.turns.append(turn)
             self.lines.append([turn.text] if turn.text else [])
@@ -114,18 +156,18 @@ class _Block:
         return turns
 
 
-def turns_from_text(text: str) -> list[Turn]:
+def turns_from_text(text: str, roles: SpeakerRoles | None = None) -> list[Turn]:
     """Turns of one conversation given as text (JSON/CSV text fields); separators ignored."""
     block = _Block()
     for number, line in enumerate(text.splitlines(), start=1):
         if _SEPARATOR.match(line) or _HEADING.match(line):
             continue
-        block.add_line(number, line)
+        block.add_line(number, line, roles)
     return block.finish()
 
 
-def parse_transcript(lines: Iterable[str], source: str, fmt: str
-                     ) -> Iterator[Conversation | Rejection]:
+def parse_transcript(lines: Iterable[str], source: str, fmt: str,
+                     roles: SpeakerRoles | None = None) -> Iterator[Conversation | Rejection]:
     """Stream conversations (or rejections for blocks without turns) from transcript lines."""
     block = _Block()
     number = 0
@@ -145,7 +187,7 @@ def parse_transcript(lines: Iterable[str], source: str, fmt: str
             block.title = heading["title"].strip()
             block.start_line = block.start_line or number
             continue
-        block.add_line(number, line)
+        block.add_line(number, line, roles)
     yield from _emit(block, source, fmt)
 
 
