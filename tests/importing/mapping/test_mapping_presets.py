@@ -6,19 +6,18 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from reviewer.importing.mapping import (
-    PresetError,
     get_preset,
     import_mapped_paths,
     import_mapped_uploads,
     list_presets,
     preview,
 )
-from reviewer.importing.mapping.presets import usable
-from reviewer.importing.mapping.reader import BuilderMissing
 from reviewer.importing.report import Rejection
 from reviewer.review import store
 from reviewer.splitting import split_pending
@@ -195,14 +194,26 @@ def test_preview_maps_without_writing(db, samples):
     assert db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
 
 
-def test_builder_presets_are_listed_but_refused_when_their_reader_is_missing(db, tmp_path):
-    for name in ("reply-graph-csv", "irc-log"):
-        preset = get_preset(name)
-        if not preset.missing:
-            pytest.skip(f"{name}'s reader is installed here")
-        assert "is not part of this installation" in preset.missing
-        with pytest.raises(PresetError, match="cannot be used"):
-            usable(preset.spec)
-    (tmp_path / "log.csv").write_text("id,text\n1,hi\n", encoding="utf-8")
-    with pytest.raises(BuilderMissing):
-        run(db, "reply-graph-csv", tmp_path / "log.csv")
+CHATLOGS = Path(__file__).parents[1] / "chatlogs"
+
+
+def test_irc_log_preset_reads_staff_from_its_option(db):
+    preset = get_preset("irc-log")
+    assert preset.missing == ""
+    spec = replace(preset.spec, options={**preset.spec.options, "staff": ["alice", "지원"]})
+    report = import_mapped_paths(db, spec, [CHATLOGS / "support_en.log"], who="test")
+    assert report.imported == 3 and not report.rejected
+    roles = {(row["speaker"], row["role"]) for conv in db["conversations"].rows
+             for row in json.loads(conv["turns"])}
+    assert ("alice", "engineer") in roles and ("bob", "customer") in roles
+
+
+def test_reply_graph_preset_rebuilds_threads_and_names_bad_rows(db):
+    report = import_mapped_paths(db, get_preset("reply-graph-csv").spec,
+                                 [CHATLOGS / "tweets_en.csv", CHATLOGS / "tweets_ko.csv"],
+                                 who="test")
+    assert report.imported >= 2
+    reasons = [r.reason for r in report.rejected]
+    assert any("garbled" in reason for reason in reasons)
+    assert all(r.source.endswith(".csv") and r.locator.startswith("row ")
+               for r in report.rejected)
