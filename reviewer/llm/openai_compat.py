@@ -140,7 +140,7 @@ class OpenAICompatibleModel:
                 continue
             if limiter is not None:
                 limiter.release(ok=True)
-            return _completion(response, time.perf_counter() - started, response_format)
+            return completion_from(response, time.perf_counter() - started, response_format)
 
     def _log(self, sink: CallSink | None, tags: CallTags | None, request: dict,
              started_at: str, latency_s: float, *, completion: Completion | None = None,
@@ -162,7 +162,9 @@ def _with_parsed(completion: Completion) -> Completion:
     return replace(completion, parsed=parsed)
 
 
-def _completion(response: Any, latency_s: float, response_format: dict | None) -> Completion:
+def completion_from(response: Any, latency_s: float, response_format: dict | None
+                    ) -> Completion:
+    """A `Completion` from an SDK chat completion (a live answer, or a batch output line)."""
     choices = getattr(response, "choices", None) or []
     if not choices:
         raise LLMError("the API returned no choices", "no_choices")

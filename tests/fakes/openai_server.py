@@ -88,9 +88,15 @@ class Reply:
 
     @classmethod
     def error(cls, status: int, *, retry_after: float | None = None,
-              message: str = "fake error", delay: float = 0.0) -> Reply:
-        headers = {} if retry_after is None else {"retry-after": str(retry_after)}
-        return cls("status", status=status, headers=headers, message=message, delay=delay)
+              message: str = "fake error", delay: float = 0.0, code: str | None = None,
+              headers: dict[str, str] | None = None) -> Reply:
+        """An API error; `code` defaults to ``rate_limit_exceeded`` for 429 (OpenAI sends
+        ``insufficient_quota`` when the account has no credit)."""
+        sent = dict(headers or {})
+        if retry_after is not None:
+            sent["retry-after"] = str(retry_after)
+        return cls("status", status=status, headers=sent, message=message, delay=delay,
+                   content=code)
 
     @classmethod
     def broken(cls, delay: float = 0.0) -> Reply:
@@ -159,7 +165,7 @@ def answer_from_request(body: dict) -> dict:
 
 
 def _completion(body: dict, content: str | None, *, finish_reason: str = "stop",
-                refusal: str | None = None) -> dict:
+                refusal: str | None = None, usage: tuple[int, int] = (10, 10)) -> dict:
     return {
         "id": f"chatcmpl-fake-{time.monotonic_ns()}",
         "object": "chat.completion",
@@ -171,7 +177,8 @@ def _completion(body: dict, content: str | None, *, finish_reason: str = "stop",
             "logprobs": None,
             "finish_reason": finish_reason,
         }],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                  "total_tokens": usage[0] + usage[1]},
     }
 
 
@@ -186,6 +193,7 @@ class FakeOpenAIServer:
         # Structured-output forms this server takes (None: all); others get refusal_status.
         self.accepted_forms: set[str] | None = None
         self.refusal_status = 500
+        self.usage = (10, 10)  # prompt and completion tokens every completion reports
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self.in_flight = 0
@@ -380,22 +388,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if reply.kind == "raw":
             self._send_bytes(reply.status, reply.body or b"", reply.headers)
         elif reply.kind == "status":
-            payload = {"error": {"message": reply.message, "type": "fake_error",
-                                 "code": "rate_limit_exceeded" if reply.status == 429 else None}}
+            code = reply.content or ("rate_limit_exceeded" if reply.status == 429 else None)
+            payload = {"error": {"message": reply.message, "type": "fake_error", "code": code}}
             self._send_json(reply.status, payload, reply.headers)
         elif reply.kind == "broken":
             self._send_bytes(200, reply.body or b"{", reply.headers)
         elif reply.kind == "truncated":
             full = json.dumps(answer_from_request(body), ensure_ascii=False)
             self._send_json(200, _completion(body, full[: max(1, len(full) // 2)],
-                                             finish_reason="length"))
+                                             finish_reason="length", usage=self.fake.usage))
         elif reply.kind == "refusal":
-            self._send_json(200, _completion(body, None, refusal=reply.message))
+            self._send_json(200, _completion(body, None, refusal=reply.message,
+                                             usage=self.fake.usage))
         elif reply.kind == "content":
-            self._send_json(200, _completion(body, reply.content))
+            self._send_json(200, _completion(body, reply.content, usage=self.fake.usage))
         else:  # correct
             content = json.dumps(answer_from_request(body), ensure_ascii=False)
-            self._send_json(200, _completion(body, content))
+            self._send_json(200, _completion(body, content, usage=self.fake.usage))
 
     def _send_json(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
         self._send_bytes(status, json.dumps(payload, ensure_ascii=False).encode(), headers)
