@@ -211,7 +211,7 @@ def _record_shard(db: Database, job_id: int, number: int, state: BatchState, fil
             "job_id": job_id, "shard": number, "batch_id": state.id, "input_file_id": file_id,
             "status": state.status, "requests": len(custom_ids), "collected": 0,
             "updated_at": now_iso()})
-        db.executemany(
+        db.conn.executemany(
             "INSERT OR REPLACE INTO split_batch_items (job_id, shard, custom_id,"
             " conversation_id, state) VALUES (?, ?, ?, ?, ?)",
             [(job_id, number, c, conversation_of(c), SUBMITTED) for c in custom_ids])
