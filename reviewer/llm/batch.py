@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import openai
@@ -20,7 +20,7 @@ from .client import make_client
 from .endpoint import Endpoint
 from .errors import to_llm_error
 
-COMPLETION_WINDOW = "24h"
+COMPLETION_WINDOW: Literal["24h"] = "24h"  # the only window the API offers
 DEFAULT_MAX_REQUESTS = 50_000  # OpenAI's limit per batch input file
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # and its size limit
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})

@@ -41,7 +41,7 @@ from ..review.statuses import SPLIT_DONE, SPLIT_FAILED, SPLIT_PENDING
 from ..runs import finish_run, start_run
 from .base import SplitterConfigError
 from .cost import CostEstimate, check_budget, estimate_split
-from .lease import SplitBusy, claim
+from .lease import Heartbeat, SplitBusy, claim
 from .llm import PURPOSE, SPLIT_SCHEMA, LLMSplitter
 from .prompt import PROMPT_VERSION
 from .runner import SplitReport, _counts, _rows, _settle, _Writer, selectable_ids
@@ -145,9 +145,10 @@ def submit_batch(db_path: str | os.PathLike[str], splitter: LLMSplitter, *,
             finish_run(db, run_id, {}, status="refused", message=str(exc))
             raise
         try:
-            submission = _submit(db, splitter, client, limits, rung, settings, run_id,
-                                 redo=redo, retry_failed=retry_failed,
-                                 resubmit_job=resubmit_job, max_cost=max_cost)
+            with Heartbeat(Path(db_path), run_id):  # an upload may take minutes
+                submission = _submit(db, splitter, client, limits, rung, settings, run_id,
+                                     redo=redo, retry_failed=retry_failed,
+                                     resubmit_job=resubmit_job, max_cost=max_cost)
         except BaseException as exc:
             finish_run(db, run_id, {}, status="failed", message=str(exc)[:500])
             raise
@@ -207,7 +208,7 @@ def _submit(db: Database, splitter: LLMSplitter, client: BatchClient, limits: Ba
 def _record_shard(db: Database, job_id: int, number: int, state: BatchState, file_id: str,
                   custom_ids: list[str]) -> None:
     with db.atomic():
-        db["split_batches"].insert({
+        db.table("split_batches").insert({
             "job_id": job_id, "shard": number, "batch_id": state.id, "input_file_id": file_id,
             "status": state.status, "requests": len(custom_ids), "collected": 0,
             "updated_at": now_iso()})
@@ -442,30 +443,17 @@ def _collect(db: Database, db_path: str | os.PathLike[str], job: jobs.Job, endpo
     fmt = structured_format(rung, SPLIT_SCHEMA)
     run_id = start_run(db, "split", {"splitter": splitter.name, "batch_job": job.id,
                                      "started_by": who, "model": splitter.model})
-    claim(db, run_id)
+    try:
+        claim(db, run_id)
+    except SplitBusy as exc:
+        finish_run(db, run_id, {}, status="refused", message=str(exc))
+        raise
     report = SplitReport(run_id=run_id)
     writer = _BatchWriter(db, splitter.name, report, job.id)
     log = CallLog(db_path, run_id=run_id)
     try:
-        for row, state in ended:
-            answers: dict[str, dict] = {}
-            for file_id in (state.output_file_id, state.error_file_id):
-                if file_id:
-                    for record in _read_lines(client.content(file_id)):
-                        answers.setdefault(record["custom_id"], record)
-            customs = [r[0] for r in db.execute(
-                "SELECT custom_id FROM split_batch_items WHERE job_id = ? AND shard = ? AND"
-                " state = ?", [job.id, row["shard"], SUBMITTED]).fetchall()]
-            for start in range(0, len(customs), WRITE_CHUNK):
-                chunk = customs[start:start + WRITE_CHUNK]
-                conversations = _conversations(db, [conversation_of(c) for c in chunk])
-                results = [(c, _judge(splitter, model, fmt, answers.get(c),
-                                      conversations.get(conversation_of(c)), log, job.settings))
-                           for c in chunk]
-                writer.write_items(results)
-            with db.atomic():
-                db.execute("UPDATE split_batches SET collected = 1 WHERE job_id = ? AND"
-                           " shard = ?", [job.id, row["shard"]])
+        with Heartbeat(Path(db_path), run_id):
+            _store_answers(db, job, client, ended, splitter, model, fmt, writer, log)
     except BaseException as exc:
         log.close()
         finish_run(db, run_id, _counts(report), status="failed",
@@ -476,6 +464,32 @@ def _collect(db: Database, db_path: str | os.PathLike[str], job: jobs.Job, endpo
     finish_run(db, run_id, _counts(report),
                message=f"batch job {job.id}: {report.split} split, {report.failed} failed")
     return report
+
+
+def _store_answers(db: Database, job: jobs.Job, client: BatchClient,
+                   ended: list[tuple[dict, BatchState]], splitter: LLMSplitter,
+                   model: OpenAICompatibleModel, fmt: dict | None, writer: _BatchWriter,
+                   log: CallLog) -> None:
+    """Store every ended batch's answers, chunk by chunk; then mark the batch collected."""
+    for row, state in ended:
+        answers: dict[str, dict] = {}
+        for file_id in (state.output_file_id, state.error_file_id):
+            if file_id:
+                for record in _read_lines(client.content(file_id)):
+                    answers.setdefault(record["custom_id"], record)
+        customs = [r[0] for r in db.execute(
+            "SELECT custom_id FROM split_batch_items WHERE job_id = ? AND shard = ? AND"
+            " state = ?", [job.id, row["shard"], SUBMITTED]).fetchall()]
+        for start in range(0, len(customs), WRITE_CHUNK):
+            chunk = customs[start:start + WRITE_CHUNK]
+            conversations = _conversations(db, [conversation_of(c) for c in chunk])
+            results = [(c, _judge(splitter, model, fmt, answers.get(c),
+                                  conversations.get(conversation_of(c)), log, job.settings))
+                       for c in chunk]
+            writer.write_items(results)
+        with db.atomic():
+            db.execute("UPDATE split_batches SET collected = 1 WHERE job_id = ? AND"
+                       " shard = ?", [job.id, row["shard"]])
 
 
 def _conversations(db: Database, ids: list[str]) -> dict[str, Conversation]:
