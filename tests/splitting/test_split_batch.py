@@ -12,7 +12,8 @@ from splitting_samples import store_conversation
 
 from reviewer.db import opened
 from reviewer.jobs import store as jobs
-from reviewer.llm.batch import BatchAPIError, BatchLimits
+from reviewer.llm.batch import BatchAPIError, BatchClient, BatchLimits
+from reviewer.llm.endpoint import Endpoint
 from reviewer.splitting import split_pending
 from reviewer.splitting.batch import custom_id, poll_batch, submit_batch
 from reviewer.splitting.llm import LLMSplitter
@@ -182,3 +183,19 @@ def test_an_endpoint_without_a_batch_api_says_so(db_path, fake_openai):
     store_many(db_path, 1)
     with pytest.raises(BatchAPIError, match="seems to offer no Batch API"):
         submit_batch(db_path, splitter(fake_openai))
+
+
+def test_fake_batches_list_and_cancel_through_the_sdk(db_path, fake_openai, batches):
+    store_many(db_path, 4)
+    submission = submit_batch(db_path, splitter(fake_openai))
+    client = BatchClient(Endpoint("custom", fake_openai.base_url))
+    try:
+        batch_id = submission.shards[0]["batch_id"]
+        assert client.cancel(batch_id).status == "cancelling"
+        listed = client._client.batches.list()
+        assert [b.id for b in listed.data] == [batch_id]
+    finally:
+        client.close()
+    final = poll_until_done(db_path, submission.job_id)[-1]
+    assert final.shards[0]["status"] == "cancelled"
+    assert final.items == {"done": 2, "missing": 2}  # answered before the cancel: kept
