@@ -129,13 +129,14 @@ class OpenAICompatibleModel:
             except Exception as exc:
                 if limiter is not None:
                     limiter.release(ok=False)
-                delay = retry_delay(exc, retries) if retries < self.max_retries else None
-                if delay is None:
+                delay = retry_delay(exc, retries)
+                shared = is_rate_limit(exc) and limiter is not None
+                if shared and delay is not None and limiter is not None:
+                    limiter.rate_limited(delay)  # every worker waits, not only this one
+                if delay is None or retries >= self.max_retries:
                     raise
                 retries += 1
-                if is_rate_limit(exc) and limiter is not None:
-                    limiter.rate_limited(delay)  # every worker waits, not only this one
-                elif delay > 0:
+                if not shared and delay > 0:
                     time.sleep(delay)
                 continue
             if limiter is not None:

@@ -157,6 +157,9 @@ def last_split(job: Job | None) -> LastSplit | None:
     if options:
         timing += f" ({', '.join(options)})"
     timing += "."
+    if result.get("stopped"):  # a refused key, no quota, or the spending ceiling
+        timing += (f" It stopped early — {result['stopped']}; "
+                   f"{_n(int(result.get('remaining') or 0), 'conversation')} remain.")
     metrics = [(label, int(result.get(key) or 0)) for key, label in (
         ("processed", "Processed"), ("split", "Split"), ("failed", "Failed"),
         ("skipped", "Skipped"), ("pairs_created", "Pairs created"))] if result else []

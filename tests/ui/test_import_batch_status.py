@@ -60,3 +60,19 @@ def test_batch_block_follows_the_job_with_check_now(db_path, fake_openai):  # no
     assert not [b for b in at.button if b.key == "batch_poll"]  # nothing left to check
     with opened(db_path) as db:
         assert jobs.get(db, submission.job_id).status == jobs.SUCCEEDED
+
+
+def test_a_stopped_live_split_says_why_in_the_last_split_block():
+    from reviewer.jobs.store import Job
+    from reviewer.presenters.import_page import last_split
+
+    job = Job(id=4, kind="split", status="succeeded", provider=None, external_id=None,
+              input_ref=None, output_ref=None, done=3, total=10, settings={"splitter": "llm:m"},
+              result={"processed": 3, "split": 3, "remaining": 7,
+                      "stopped": "stopped: spend reached --max-cost $0.2500 ($0.3030 spent)"},
+              error=None, error_type=None, created_at="2026-01-01T00:00:00+00:00",
+              updated_at="2026-01-01T00:00:00+00:00",
+              finished_at="2026-01-01T00:01:00+00:00", host=None, pid=None)
+    block = last_split(job)
+    assert "It stopped early — stopped: spend reached --max-cost $0.2500" in block.timing
+    assert block.timing.endswith("7 conversations remain.")
