@@ -40,7 +40,8 @@ from reviewer.db import connect, now_iso  # noqa: E402
 from reviewer.jobs.store import ACTIVE  # noqa: E402
 from reviewer.llm.batch import BatchLimits  # noqa: E402
 from reviewer.models import Conversation, Turn, turns_to_json  # noqa: E402
-from reviewer.splitting.batch import poll_batch, submit_batch  # noqa: E402
+from reviewer.splitting.batch import submit_batch  # noqa: E402
+from reviewer.splitting.batch_poll import poll_batch  # noqa: E402
 from reviewer.splitting.llm import LLMSplitter  # noqa: E402
 from reviewer.splitting.runner import split_pending  # noqa: E402
 

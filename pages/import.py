@@ -189,7 +189,8 @@ if batch is not None and batch_job is not None:
     for line in batch.lines:
         ui.plain(line)
     if batch.active and st.button("Check now", key="batch_poll"):
-        from reviewer.splitting.batch import BatchSplitError, poll_batch
+        from reviewer.splitting.batch import BatchSplitError
+        from reviewer.splitting.batch_poll import poll_batch
 
         try:
             poll_batch(ctx.db_path, batch_job.id, who=who)

@@ -69,7 +69,8 @@ def poll(click_ctx: click.Context, ctx: CliContext, job_id: int | None, wait: bo
     ended (all active ones without JOB_ID). Exits 1 when conversations failed or got no
     answer."""
     from ..llm.batch import BatchAPIError
-    from ..splitting.batch import BatchSplitError, active_jobs, poll_batch
+    from ..splitting.batch import BatchSplitError, active_jobs
+    from ..splitting.batch_poll import poll_batch
 
     db = ctx.open_db()
     try:

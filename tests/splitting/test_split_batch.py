@@ -15,7 +15,8 @@ from reviewer.jobs import store as jobs
 from reviewer.llm.batch import BatchAPIError, BatchClient, BatchLimits
 from reviewer.llm.endpoint import Endpoint
 from reviewer.splitting import split_pending
-from reviewer.splitting.batch import custom_id, poll_batch, submit_batch
+from reviewer.splitting.batch import custom_id, submit_batch
+from reviewer.splitting.batch_poll import poll_batch
 from reviewer.splitting.llm import LLMSplitter
 from reviewer.splitting.prompt import PROMPT_VERSION
 
