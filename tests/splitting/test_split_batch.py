@@ -200,3 +200,23 @@ def test_fake_batches_list_and_cancel_through_the_sdk(db_path, fake_openai, batc
     final = poll_until_done(db_path, submission.job_id)[-1]
     assert final.shards[0]["status"] == "cancelled"
     assert final.items == {"done": 2, "missing": 2}  # answered before the cancel: kept
+
+
+def test_the_key_goes_to_the_endpoint_and_nowhere_else(db_path, fake_openai, batches,
+                                                      monkeypatch):
+    secret = "sk-" + "batch-secret-27182"
+    monkeypatch.setenv("BATCH_TEST_KEY", secret)
+    store_many(db_path, 2)
+    from reviewer.llm import load_providers, resolve_endpoint
+
+    endpoint = resolve_endpoint(base_url=fake_openai.base_url, api_key_env="BATCH_TEST_KEY",
+                                providers=load_providers())
+    keyed = LLMSplitter("fake-model", endpoint=endpoint, max_retries=0, timeout=10)
+    submission = submit_batch(db_path, keyed)
+    poll_until_done(db_path, submission.job_id)  # the key is found again from its variable
+    assert set(fake_openai.authorizations()) == {f"Bearer {secret}"}
+    with opened(db_path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        job = jobs.get(db, submission.job_id)
+    assert job.settings["key_env"] == "BATCH_TEST_KEY"
+    assert secret.encode() not in db_path.read_bytes()
