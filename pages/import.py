@@ -249,6 +249,24 @@ if block is not None and current is not None:
     if block.failures:
         st.dataframe(pd.DataFrame(block.failures), hide_index=True, key="split_failures_table")
 
+batch_job = jobs.store.latest(ctx.db, view.BATCH_KIND)
+batch = view.batch_status(batch_job)
+if batch is not None and batch_job is not None:
+    st.markdown("**Batch split**")
+    ui.plain(batch.heading)
+    for line in batch.lines:
+        ui.plain(line)
+    if batch.active and st.button("Check now", key="batch_poll"):
+        from reviewer.splitting.batch import BatchSplitError
+        from reviewer.splitting.batch_poll import poll_batch
+
+        try:
+            poll_batch(ctx.db_path, batch_job.id, who=who)
+        except (BatchSplitError, RuntimeError) as exc:  # the Batch API's errors are key-free
+            st.error(str(exc))
+        else:
+            st.rerun()
+
 waiting = store.status_counts(ctx.db).get("pending", 0)
 if waiting and not busy:
     st.divider()

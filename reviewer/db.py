@@ -500,3 +500,24 @@ def m016_eval_jobs(db: Database) -> None:
     runs.add_column("job_id", int)
     runs.add_column("role", str)
     runs.add_column("paired_with", int)
+
+
+@migrations()
+def m018_split_batches(db: Database) -> None:
+    """Splits sent to a provider's Batch API: one row per batch (a job may be sharded into
+    several) and one per conversation in it, so results, per-line errors and ids the
+    provider never answered are reconciled across restarts. Owned by
+    `reviewer.splitting.batch`."""
+    db.table("split_batches").create(
+        {"job_id": int, "shard": int, "batch_id": str, "input_file_id": str,
+         "status": str, "requests": int, "output_file_id": str, "error_file_id": str,
+         "error": str, "collected": int, "updated_at": str},
+        pk=("job_id", "shard"),
+    )
+    db.table("split_batch_items").create(
+        {"job_id": int, "shard": int, "custom_id": str, "conversation_id": str,
+         "state": str},  # submitted | done | failed | missing
+        pk=("job_id", "custom_id"),
+    )
+    db.table("split_batch_items").create_index(["conversation_id", "state"])
+    db.table("split_batch_items").create_index(["job_id", "state"])

@@ -1,12 +1,15 @@
-"""`reviewer jobs [show ID]`: long work persisted in the database (splits, later batches,
-fine-tunes and evaluations), with its progress."""
+"""`reviewer jobs [show ID | poll [ID]]`: long work persisted in the database (splits, batch
+splits, fine-tunes and evaluations), with its progress."""
 
 from __future__ import annotations
+
+import time
+from pathlib import Path
 
 import click
 
 from ..jobs import store
-from .common import EXIT_USAGE, CliContext, Output, output_options, pass_cli
+from .common import EXIT_FINDINGS, EXIT_USAGE, CliContext, Output, output_options, pass_cli
 
 
 @click.group("jobs", invoke_without_command=True)
@@ -47,3 +50,51 @@ def show(ctx: CliContext, job_id: int, out: Output) -> None:
         out.fail(f"no job {job_id}", EXIT_USAGE)
     data = job.to_dict()
     out.emit(data, [f"{k}: {v}" for k, v in data.items() if v not in (None, "", {}, [])])
+
+
+@command.command("poll")
+@click.argument("job_id", type=int, required=False)
+@click.option("--wait", is_flag=True, help="Keep polling until the job has ended.")
+@click.option("--interval", type=click.FloatRange(min=0.01), default=30.0, show_default=True,
+              help="Seconds between polls with --wait.")
+@click.option("--providers", "providers_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Providers file (default: $REVIEWER_PROVIDERS, else data/providers.toml).")
+@output_options
+@pass_cli
+@click.pass_context
+def poll(click_ctx: click.Context, ctx: CliContext, job_id: int | None, wait: bool,
+         interval: float, providers_file: Path | None, out: Output) -> None:
+    """Follow batch split jobs at their provider and store the answers of batches that
+    ended (all active ones without JOB_ID). Exits 1 when conversations failed or got no
+    answer."""
+    from ..llm.batch import BatchAPIError
+    from ..splitting.batch import BatchSplitError, active_jobs
+    from ..splitting.batch_poll import poll_batch
+
+    db = ctx.open_db()
+    try:
+        ids = [job_id] if job_id is not None else active_jobs(db)
+    finally:
+        db.close()
+    if not ids:
+        out.emit([], ["no batch split job is waiting"])
+        return
+    results = []
+    try:
+        for one in ids:
+            result = poll_batch(ctx.db_path, one, providers_file=providers_file)
+            while wait and result.status in store.ACTIVE:
+                if result.report is not None:  # a shard ended: show what it stored
+                    results.append(result)
+                time.sleep(interval)
+                result = poll_batch(ctx.db_path, one, providers_file=providers_file)
+            results.append(result)
+    except (BatchSplitError, BatchAPIError) as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    out.emit([r.to_dict() for r in results], lambda: [line for r in results
+                                                      for line in r.lines()])
+    last = {r.job_id: r for r in results}
+    if any(r.missing for r in last.values()) or any(r.report and r.report.failed
+                                                    for r in results):
+        click_ctx.exit(EXIT_FINDINGS)

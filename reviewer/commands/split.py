@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from ..llm.batch import DEFAULT_MAX_BYTES, DEFAULT_MAX_REQUESTS, BatchAPIError, BatchLimits
+from ..llm.pricing import PriceFileError
 from ..splitting import (
     FewShotError,
     SplitBusy,
@@ -15,6 +17,8 @@ from ..splitting import (
     make_splitter,
     split_pending,
 )
+from ..splitting.cost import CostRefused
+from ..splitting.spend import MAX_COST
 from .common import (
     EXIT_BUSY,
     EXIT_FINDINGS,
@@ -84,6 +88,19 @@ class _Progress:
                    "keyed by provider, model, prompt, few-shot set, conversation and limits).")
 @click.option("--redo", is_flag=True,
               help="Re-split conversations already split; reviewed pairs are kept.")
+@click.option("--max-cost", type=click.FloatRange(min=0), default=None, metavar="USD",
+              help="Refuse to start when the estimated cost exceeds this; stop the run when "
+                   "the recorded spend reaches it.")
+@click.option("--batch", "use_batch", is_flag=True,
+              help="Send the conversations to the provider's Batch API (half price, answers "
+                   "within 24 h) instead of splitting live; follow with `reviewer jobs poll`.")
+@click.option("--resubmit-missing", type=int, default=None, metavar="JOB",
+              help="With --batch: send again the conversations batch job JOB got no answer "
+                   "for.")
+@click.option("--batch-max-requests", type=click.IntRange(min=1), default=DEFAULT_MAX_REQUESTS,
+              show_default=True, help="Requests per batch; more are sharded into batches.")
+@click.option("--batch-max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES,
+              show_default=True, help="Bytes per batch input file.")
 @output_options
 @click.option("--who", default="cli", show_default=True, help="Recorded as who started the run.")
 @pass_cli
@@ -93,13 +110,20 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
             providers_file: Path | None, few_shot: Path | None, concurrency: int,
             timeout: float | None, context_window: int | None, no_chunking: bool,
             retry_failed: bool, no_cache: bool, redo: bool,
-            out: Output,
+            max_cost: float | None, use_batch: bool, resubmit_missing: int | None,
+            batch_max_requests: int, batch_max_bytes: int, out: Output,
             who: str) -> None:
     """Split pending conversations into question/answer pairs.
 
-    Exits 1 when any conversation failed (each is listed with its reason), 2 when the
-    splitter cannot be set up (no key, unknown provider, unreadable few-shot file).
+    Exits 1 when any conversation failed (each is listed with its reason) or --max-cost
+    stopped the run, 2 when the splitter cannot be set up (no key, unknown provider,
+    unreadable few-shot file), the key or quota was refused, or the estimate is over
+    --max-cost.
     """
+    if resubmit_missing is not None:
+        use_batch = True
+    if use_batch and kind != "llm":
+        out.fail("--batch needs --splitter llm", EXIT_USAGE)
     try:
         splitter = make_splitter(kind, model=model, few_shot=few_shot, provider=provider,
                                  base_url=base_url, api_key_env=api_key_env,
@@ -108,17 +132,47 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
     except (FewShotError, SplitterConfigError) as exc:
         out.fail(str(exc), EXIT_USAGE)
     cli.open_db().close()  # clear error for an unusable --db before any work starts
+    if use_batch:
+        _submit(ctx, cli, splitter, out, redo=redo, retry_failed=retry_failed,
+                resubmit=resubmit_missing, max_cost=max_cost, who=who,
+                limits=BatchLimits(batch_max_requests, batch_max_bytes))
+        return
     progress = _Progress(enabled=True)
     try:
         report = split_pending(cli.db_path, splitter, redo=redo, retry_failed=retry_failed,
                                concurrency=concurrency, progress=progress, who=who,
-                               use_cache=not no_cache)
+                               use_cache=not no_cache, max_cost=max_cost,
+                               estimate=kind == "llm")
     except SplitBusy as exc:
         out.fail(str(exc), EXIT_BUSY)
-    except SplitterConfigError as exc:  # e.g. the managed few-shot set fails its checks
+    except (SplitterConfigError, CostRefused, PriceFileError) as exc:
         out.fail(str(exc), EXIT_USAGE)
     finally:
         progress.close()
     out.emit(report.to_dict(), report.lines)
+    if report.stopped:
+        code = EXIT_FINDINGS if report.stop_kind == MAX_COST else EXIT_USAGE
+        if not out.as_json:
+            click.echo(f"Error: {report.stopped}; {report.remaining} conversation(s) remain",
+                       err=True)
+        ctx.exit(code)
     if report.failed:
+        ctx.exit(EXIT_FINDINGS)
+
+
+def _submit(ctx: click.Context, cli: CliContext, splitter: Any, out: Output, *, redo: bool,
+            retry_failed: bool, resubmit: int | None, max_cost: float | None, who: str,
+            limits: BatchLimits) -> None:
+    from ..splitting.batch import BatchSplitError, submit_batch
+
+    try:
+        submission = submit_batch(cli.db_path, splitter, limits=limits, redo=redo,
+                                  retry_failed=retry_failed, resubmit_job=resubmit,
+                                  max_cost=max_cost, who=who)
+    except SplitBusy as exc:
+        out.fail(str(exc), EXIT_BUSY)
+    except (CostRefused, PriceFileError, BatchSplitError, BatchAPIError) as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    out.emit(submission.to_dict(), submission.lines)
+    if submission.error:
         ctx.exit(EXIT_FINDINGS)

@@ -157,6 +157,9 @@ def last_split(job: Job | None) -> LastSplit | None:
     if options:
         timing += f" ({', '.join(options)})"
     timing += "."
+    if result.get("stopped"):  # a refused key, no quota, or the spending ceiling
+        timing += (f" It stopped early — {result['stopped']}; "
+                   f"{_n(int(result.get('remaining') or 0), 'conversation')} remain.")
     metrics = [(label, int(result.get(key) or 0)) for key, label in (
         ("processed", "Processed"), ("split", "Split"), ("failed", "Failed"),
         ("skipped", "Skipped"), ("pairs_created", "Pairs created"))] if result else []
@@ -268,3 +271,53 @@ def mapped_headline(report: Mapping[str, Any]) -> str:
         return (f"Mapping {report['mapping']}: {_n(int(report.get('pairs') or 0), 'ready pair')}"
                 " created, waiting for review (they are not split).")
     return f"Mapping {report['mapping']}: the conversations wait for a split below."
+
+# ---- a batch split at the provider --------------------------------------------------------------
+
+BATCH_KIND = "split_batch"
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    heading: str  # "Batch job #3, model gpt-4o-mini"
+    lines: list[str]
+    active: bool  # still waiting at the provider: offer "Check now"
+
+
+def batch_status(job: Job | None) -> BatchStatus | None:
+    """The latest Batch API split as a small block; None before the first one."""
+    if job is None:
+        return None
+    settings = job.settings or {}
+    result = job.result if isinstance(job.result, dict) else {}
+    items = {str(k): int(v) for k, v in (result.get("items") or {}).items()}
+    total = sum(items.values()) or job.total
+    answered = total - items.get("submitted", 0)
+    heading = f"Batch job #{job.id}, model {settings.get('model') or '?'}"
+    by = f" by {settings['started_by']}" if settings.get("started_by") else ""
+    lines = [f"Submitted {when(job.created_at)}{by}: {_n(total, 'conversation')} in "
+             f"{_n(len((job.external_id or '').split(',')) if job.external_id else 0, 'batch')}."]
+    if job.active:
+        lines.append(f"Waiting at the provider (answers within 24 hours): {answered:,} of "
+                     f"{total:,} answered so far. reviewer jobs poll {job.id} (or Check now) "
+                     "stores the answers of batches that ended.")
+    else:
+        status = STATUS_WORDS.get(job.status, job.status)
+        lines.append(f"{status.capitalize()} {when(job.finished_at)}: "
+                     f"{items.get('done', 0):,} split, {items.get('failed', 0):,} failed, "
+                     f"{items.get('missing', 0):,} without an answer.")
+    estimate = result.get("estimate") or {}
+    if estimate:
+        cost = estimate.get("cost_usd")
+        lines.append("Estimated cost at batch prices: "
+                     + (f"${cost:.4f}." if cost is not None else "unknown (no price for "
+                        "this model)."))
+    if result.get("runs"):
+        actual = result.get("cost_usd")
+        lines.append("Actual cost so far: " + (f"${actual:.4f}." if actual is not None
+                                               else "unknown (no price for this model)."))
+    if items.get("missing"):
+        lines.append(f"{_n(items['missing'], 'conversation')} got no answer: send them again "
+                     f"with: reviewer split --batch --resubmit-missing {job.id} (or split "
+                     "them live).")
+    return BatchStatus(heading, lines, job.active)

@@ -192,6 +192,15 @@ class LLMSplitter:
             self.llm.cache = cache
         return previous
 
+    def request_messages(self, conversation: Conversation, rung: str = JSON_SCHEMA) -> list:
+        """The messages `split` sends for `conversation` on `rung` (cost estimates, batches)."""
+        return build_messages(conversation, prefix=self._prefixes[rung])
+
+    def judge(self, completion: Completion, conversation: Conversation) -> SplitResult:
+        """The checks `split` applies to an answer, for answers that came another way
+        (a batch's output file)."""
+        return self._read(completion, conversation)
+
     def split(self, conversation: Conversation) -> SplitResult:
         if not conversation.turns:
             return SplitResult(error="empty conversation: no turns")

@@ -3,6 +3,11 @@
 Splitters run on a thread pool (network-bound for the LLM splitter); all writes happen on
 the calling thread, one short ``BEGIN IMMEDIATE`` transaction per batch of finished
 conversations, so SQLite never sees competing writers from this run.
+
+The LLM splitter's workers share one adaptive limiter (a 429 pauses them all and lowers the
+concurrency). A refused key, an exhausted quota or ``max_cost`` reached stop the run: what
+finished is stored, conversations whose call was refused or cut short keep their status, and
+the report says why it stopped and how many remain.
 """
 
 from __future__ import annotations
@@ -16,14 +21,17 @@ from sqlite_utils import Database
 
 from ..db import connect, now_iso
 from ..llm.cache import using_cache
-from ..llm.calls import recording_calls
+from ..llm.limiter import AdaptiveLimiter, limiting
+from ..llm.usage import format_usd, spend_summary
 from ..models import Conversation, SplitResult, conversation_from_row
 from ..review import store
 from ..review.statuses import SPLIT_DONE, SPLIT_FAILED, SPLIT_PENDING
 from ..runs import finish_run, start_run
 from .base import Splitter
+from .cost import CostEstimate, CostRefused, check_budget, estimate_split
 from .lease import Heartbeat, SplitBusy, claim
 from .run_summary import SplitOutcome
+from .spend import metered_calls
 
 FETCH_CHUNK = 200
 _SECRET_NAMES = {"key", "api_key", "token", "secret", "password", "authorization"}
@@ -43,12 +51,33 @@ class SplitReport:
     run_id: int | None = None
     pairs_dropped: int = 0  # pairs the local checks rejected inside successful splits
     outcome: SplitOutcome = field(default_factory=SplitOutcome)  # by reason, flag, merge
+    estimate: CostEstimate | None = None  # before the run (LLM splitters)
+    cost_usd: float | None = None  # after: the run's calls in llm_calls (None: unknown)
+    unpriced_calls: int = 0  # answered calls whose price is unknown (not in cost_usd)
+    calls: int = 0
+    stopped: str | None = None  # why the run stopped early
+    stop_kind: str | None = None  # auth | quota | max_cost
+    remaining: int = 0  # conversations left untouched by a stopped run
+    rate_limit: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["failures"] = [{"conversation_id": c, "reason": r} for c, r in self.failures]
         data["outcome"] = self.outcome.to_dict()
+        data["estimate"] = self.estimate.to_dict() if self.estimate else None
         return data
+
+    def cost_lines(self) -> list[str]:
+        out = [self.estimate.line()] if self.estimate is not None else []
+        if self.calls or self.estimate is not None:
+            if self.cost_usd is None and self.unpriced_calls:
+                actual = "unknown (no price for this model)"
+            else:
+                actual = format_usd(self.cost_usd or 0.0)
+                if self.unpriced_calls:
+                    actual += f" plus {self.unpriced_calls} call(s) of unknown price"
+            out.append(f"actual cost: {actual} for {self.calls} call(s)")
+        return out
 
     def lines(self) -> list[str]:
         out = [
@@ -59,6 +88,11 @@ class SplitReport:
         ]
         out.extend(self.outcome.lines())
         out.extend(f"failed {cid}: {reason}" for cid, reason in self.failures)
+        out.extend(self.cost_lines())
+        if self.rate_limit.get("rate_limited"):
+            out.append(AdaptiveLimiter.describe(self.rate_limit))
+        if self.stopped:
+            out.append(f"{self.stopped}; {self.remaining} conversation(s) remain")
         if self.run_id is not None:
             out.append(f"run id: {self.run_id}")
         return out
@@ -103,11 +137,16 @@ def split_pending(
     progress: Callable[[int, int], None] | None = None,
     who: str = "splitter",
     use_cache: bool = True,
+    max_cost: float | None = None,
+    estimate: bool = False,
 ) -> SplitReport:
     """Split every pending conversation (plus failed ones / already split ones on request).
 
     `who` names whoever started the run (recorded in the run's settings); pair events are
     written as ``splitter:<name>``. Returns counts and every failure with its reason.
+    With `estimate` (or `max_cost`) an LLM splitter's cost is estimated first; `max_cost`
+    (US dollars) refuses the run (`CostRefused`) when the estimate exceeds it and stops it
+    when the recorded spend reaches it. A stopped run returns with `stopped` set.
     """
     concurrency = max(1, int(concurrency))
     statuses = ([SPLIT_PENDING] + ([SPLIT_FAILED] if retry_failed else [])
@@ -119,7 +158,7 @@ def split_pending(
         prepare_splitter(db, splitter)  # the prompt version every LLM pair will name
         settings = _safe_settings(splitter, {
             "redo": redo, "retry_failed": retry_failed, "concurrency": concurrency,
-            "cache": use_cache,
+            "cache": use_cache, "max_cost": max_cost,
             "started_by": who,
         })
         run_id = start_run(db, "split", settings)
@@ -128,29 +167,65 @@ def split_pending(
         except SplitBusy as exc:
             finish_run(db, run_id, {}, status="refused", message=str(exc))
             raise
-        marks = ",".join("?" * len(statuses))
-        ids = [r[0] for r in db.execute(
-            f"SELECT id FROM conversations WHERE split_status IN ({marks}) "
-            # Ready pairs imported through a mapping are never re-split, not even by --redo.
-            "AND coalesce(splitter, '') != 'import' ORDER BY rowid", statuses).fetchall()]
+        ids = selectable_ids(db, statuses)
         everything = db.execute("SELECT count(*) FROM conversations").fetchone()[0]
         report = SplitReport(skipped=everything - len(ids), run_id=run_id)
+        if estimate or max_cost is not None:
+            report.estimate = estimate_split(
+                splitter, (conversation_from_row(r) for r in _rows(db, ids)))
+            try:
+                check_budget(report.estimate, max_cost)
+            except CostRefused as exc:
+                finish_run(db, run_id, _counts(report), status="refused", message=str(exc))
+                raise
         writer = _Writer(db, splitter.name, report)
         writer.prompt_version_id = getattr(splitter, "prompt_version_id", None)
         writer.model = getattr(splitter, "model", None) if writer.prompt_version_id else None
         try:
-            with Heartbeat(Path(db_path), run_id), recording_calls(splitter, db_path, run_id), \
+            with Heartbeat(Path(db_path), run_id), limiting(splitter, concurrency) as limiter, \
+                    metered_calls(splitter, db_path, run_id, max_cost=max_cost,
+                                  limiter=limiter), \
                     using_cache(splitter, db_path, enabled=use_cache):
-                _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress)
+                _run_pool(splitter, _rows(db, ids), len(ids), concurrency, writer, progress,
+                          limiter)
         except BaseException as exc:
             finish_run(db, run_id, _counts(report), status="failed",
                        message=f"interrupted: {type(exc).__name__}: {exc}"[:500])
             raise
+        _settle(db, report, limiter, len(ids))
         message = f"{report.split} split, {report.failed} failed"
-        finish_run(db, run_id, _counts(report), message=message)
+        if report.stopped:
+            message = f"{report.stopped}; {message}, {report.remaining} remain"
+        finish_run(db, run_id, _counts(report), message=message,
+                   status="stopped" if report.stopped else "done")
         return report
     finally:
         db.close()
+
+
+def selectable_ids(db: Database, statuses: list[str]) -> list[str]:
+    """Conversations in `statuses`, in import order, except those out in a Batch API job and
+    ready pairs imported through a mapping (never re-split, not even by --redo)."""
+    marks = ",".join("?" * len(statuses))
+    return [r[0] for r in db.execute(
+        f"SELECT id FROM conversations WHERE split_status IN ({marks}) AND id NOT IN "
+        "(SELECT conversation_id FROM split_batch_items WHERE state = 'submitted') "
+        "AND coalesce(splitter, '') != 'import' ORDER BY rowid", statuses).fetchall()]
+
+
+def _settle(db: Database, report: SplitReport, limiter: AdaptiveLimiter | None,
+            selected: int) -> None:
+    """Fill in the actual cost (from llm_calls), rate limiting and why the run stopped."""
+    if report.run_id is not None:
+        spend = spend_summary(db, run_id=report.run_id)
+        report.calls = spend.calls
+        report.cost_usd = spend.cost_usd
+        report.unpriced_calls = sum(m.unpriced_calls for m in spend.models)
+    if limiter is not None:
+        report.rate_limit = limiter.stats().to_dict()
+        if limiter.stop_reason is not None:
+            report.stopped, report.stop_kind = limiter.stop_reason, limiter.stop_kind
+            report.remaining = selected - report.split - report.failed
 
 
 def _counts(report: SplitReport) -> dict:
@@ -161,7 +236,8 @@ def _counts(report: SplitReport) -> dict:
 
 
 def _run_pool(splitter: Splitter, rows: Iterator[dict], total: int, concurrency: int,
-              writer: _Writer, progress: Callable[[int, int], None] | None) -> None:
+              writer: _Writer, progress: Callable[[int, int], None] | None,
+              limiter: AdaptiveLimiter | None = None) -> None:
     in_flight: dict[Future, str] = {}
     done_count = 0
     limit = concurrency * 2  # keep workers busy without loading every conversation at once
@@ -180,6 +256,13 @@ def _run_pool(splitter: Splitter, rows: Iterator[dict], total: int, concurrency:
                     break
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 batch = [(in_flight.pop(f), f.result()) for f in finished]
+                if limiter is not None and limiter.stop_reason is not None:
+                    # Stopped: keep what succeeded; a failure now is the stop itself, and
+                    # those conversations keep their status for the next run.
+                    batch = [(cid, r) for cid, r in batch if r.ok]
+                    for future in [f for f in in_flight if f.cancel()]:
+                        in_flight.pop(future)
+                    exhausted = True  # start nothing new; drain what is in flight
                 writer.write(batch)
                 for _ in batch:
                     done_count += 1

@@ -89,9 +89,15 @@ class Reply:
 
     @classmethod
     def error(cls, status: int, *, retry_after: float | None = None,
-              message: str = "fake error", delay: float = 0.0) -> Reply:
-        headers = {} if retry_after is None else {"retry-after": str(retry_after)}
-        return cls("status", status=status, headers=headers, message=message, delay=delay)
+              message: str = "fake error", delay: float = 0.0, code: str | None = None,
+              headers: dict[str, str] | None = None) -> Reply:
+        """An API error; `code` defaults to ``rate_limit_exceeded`` for 429 (OpenAI sends
+        ``insufficient_quota`` when the account has no credit)."""
+        sent = dict(headers or {})
+        if retry_after is not None:
+            sent["retry-after"] = str(retry_after)
+        return cls("status", status=status, headers=sent, message=message, delay=delay,
+                   content=code)
 
     @classmethod
     def broken(cls, delay: float = 0.0) -> Reply:
@@ -182,7 +188,7 @@ def output_limit(body: dict) -> int:
 
 
 def _completion(body: dict, content: str | None, *, finish_reason: str = "stop",
-                refusal: str | None = None, completion_tokens: int = 10) -> dict:
+                refusal: str | None = None, usage: tuple[int, int] = (10, 10)) -> dict:
     return {
         "id": f"chatcmpl-fake-{time.monotonic_ns()}",
         "object": "chat.completion",
@@ -194,8 +200,8 @@ def _completion(body: dict, content: str | None, *, finish_reason: str = "stop",
             "logprobs": None,
             "finish_reason": finish_reason,
         }],
-        "usage": {"prompt_tokens": 10, "completion_tokens": completion_tokens,
-                  "total_tokens": 10 + completion_tokens},
+        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                  "total_tokens": usage[0] + usage[1]},
     }
 
 
@@ -210,6 +216,7 @@ class FakeOpenAIServer:
         # Structured-output forms this server takes (None: all); others get refusal_status.
         self.accepted_forms: set[str] | None = None
         self.refusal_status = 500
+        self.usage = (10, 10)  # prompt and completion tokens every completion reports
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self.in_flight = 0
@@ -407,8 +414,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if reply.kind == "raw":
             self._send_bytes(reply.status, reply.body or b"", reply.headers)
         elif reply.kind == "status":
-            payload = {"error": {"message": reply.message, "type": "fake_error",
-                                 "code": "rate_limit_exceeded" if reply.status == 429 else None}}
+            code = reply.content or ("rate_limit_exceeded" if reply.status == 429 else None)
+            payload = {"error": {"message": reply.message, "type": "fake_error", "code": code}}
             self._send_json(reply.status, payload, reply.headers)
         elif reply.kind == "broken":
             self._send_bytes(200, reply.body or b"{", reply.headers)
@@ -416,29 +423,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
             full = json.dumps(answer_from_request(body), ensure_ascii=False)
             self._send_json(200, _completion(body, full[: max(1, len(full) // 2)],
                                              finish_reason="length",
-                                             completion_tokens=output_limit(body)))
+                                             usage=(self.fake.usage[0], output_limit(body))))
         elif reply.kind == "context_full":
             full = json.dumps(answer_from_request(body), ensure_ascii=False)
             self._send_json(200, _completion(body, full[:12], finish_reason="length",
-                                             completion_tokens=3))
+                                             usage=(self.fake.usage[0], 3)))
         elif reply.kind == "repeating":
             limit = output_limit(body)
             # about four characters a token: the loop fills the whole output budget
             text = (reply.content or "") + " ".join([reply.message] * (limit // 8 + 8))
             if reply.status:
                 self._send_json(200, _completion(body, text[:limit * 4], finish_reason="length",
-                                                 completion_tokens=limit))
+                                                 usage=(self.fake.usage[0], limit)))
             else:
                 loop = " ".join([reply.message] * 12)
                 answer = {"system": loop, "pairs": []}
-                self._send_json(200, _completion(body, json.dumps(answer)))
+                self._send_json(200, _completion(body, json.dumps(answer),
+                                                 usage=self.fake.usage))
         elif reply.kind == "refusal":
-            self._send_json(200, _completion(body, None, refusal=reply.message))
+            self._send_json(200, _completion(body, None, refusal=reply.message,
+                                             usage=self.fake.usage))
         elif reply.kind == "content":
-            self._send_json(200, _completion(body, reply.content))
+            self._send_json(200, _completion(body, reply.content, usage=self.fake.usage))
         else:  # correct
             content = json.dumps(answer_from_request(body), ensure_ascii=False)
-            self._send_json(200, _completion(body, content))
+            self._send_json(200, _completion(body, content, usage=self.fake.usage))
 
     def _send_json(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
         self._send_bytes(status, json.dumps(payload, ensure_ascii=False).encode(), headers)
