@@ -94,7 +94,8 @@ def _lines(splitter: LLMSplitter, rows: Iterator[dict], rung: str
     for row in rows:
         conversation = conversation_from_row(row)
         body = model.request(splitter.request_messages(conversation, rung),
-                             response_format=fmt, max_tokens=splitter.max_output_tokens)
+                             response_format=fmt,
+                             max_tokens=splitter.request_max_tokens(conversation))
         cid = custom_id(row["id"])
         line = {"custom_id": cid, "method": "POST", "url": url, "body": body}
         yield cid, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")

@@ -1,9 +1,9 @@
 """What a split will cost before it starts: tiktoken counts × the price table.
 
 Input tokens are exact counts of the messages the LLM splitter sends (the prompt with its
-few-shot examples once per conversation, plus the conversation). Output is bounded: an
-answer restates the conversation's questions and answers, so at most twice its tokens plus
-`FRAME_TOKENS` for the JSON around them, and never more than the splitter's output limit.
+few-shot examples once per conversation, plus the conversation). Output is bounded the way
+the splitter bounds each request (`chunking.output_bound`): an answer restates the
+conversation's questions and answers, so it never needs much more than the conversation.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from ..llm.pricing import PRICES_ENV_VAR, PriceFileError, model_prices
 from ..llm.usage import format_usd
 from ..models import Conversation
 from ..tokens import count_chat_tokens, encoding_name_for_model, get_encoding, message_strings
-
-FRAME_TOKENS = 200
+from .chunking import output_bound
 
 
 class CostRefused(RuntimeError):
@@ -72,7 +71,7 @@ def estimate_split(splitter: object, conversations: Iterable[Conversation], *,
         own = extra + sum(len(enc.encode_ordinary(s)) for s in strings)
         count += 1
         tokens_in += prefix_tokens + own
-        tokens_out += min(limit, 2 * own + FRAME_TOKENS)
+        tokens_out += output_bound(own, limit)
     note = ""
     try:
         prices = model_prices(model, local=_is_local(llm), batch=batch)

@@ -196,10 +196,15 @@ class LLMSplitter:
         """The messages `split` sends for `conversation` on `rung` (cost estimates, batches)."""
         return build_messages(conversation, prefix=self._prefixes[rung])
 
+    def request_max_tokens(self, conversation: Conversation) -> int:
+        """The output limit `split` asks for on `conversation` sent whole (batches)."""
+        sizes = self._counter.texts(turn_lines(conversation.turns, render_transcript))
+        return output_bound(sum(sizes), self.max_output_tokens)
+
     def judge(self, completion: Completion, conversation: Conversation) -> SplitResult:
         """The checks `split` applies to an answer, for answers that came another way
         (a batch's output file)."""
-        return self._read(completion, conversation)
+        return self._read(completion, conversation, self.request_max_tokens(conversation))
 
     def split(self, conversation: Conversation) -> SplitResult:
         if not conversation.turns:
