@@ -25,11 +25,27 @@ if import_kind == "dumps":
              "adds nothing.")
     uploads = st.file_uploader("Dump files", accept_multiple_files=True,
                                key=f"import_files_{state['upload_gen']}")
-    if st.button("Import", type="primary", disabled=not uploads, key="import_go"):
+    r1, r2 = st.columns(2)
+    staff = r1.text_input(
+        "Who is staff? (optional)", key="import_staff", placeholder="alice, minsu",
+        help="Chat exports (`<nick> text` or `Name: text` lines, or speaker names in JSON / "
+             "CSV turns): these people are engineers, everyone else a customer.")
+    rules = r2.text_input(
+        "Role rules (optional)", key="import_roles", placeholder="Bob=customer, *=customer",
+        help="NAME=ROLE, comma-separated; ROLE is customer, engineer or system; "
+             "'*=ROLE' for everyone else.")
+    roles, roles_problem = view.dump_roles(staff, rules)
+    if roles_problem:
+        st.error(roles_problem)
+    elif roles is not None:
+        ui.plain(view.roles_summary(roles))
+    if st.button("Import", type="primary", disabled=not uploads or bool(roles_problem),
+                 key="import_go"):
         from reviewer.importing import import_uploads
 
         with st.spinner("Importing…"):
-            report = import_uploads(ctx.db, [(f.name, f) for f in uploads], who=who)
+            report = import_uploads(ctx.db, [(f.name, f) for f in uploads], who=who,
+                                    roles=roles)
         state["import_report"] = report.to_dict()
         state["upload_gen"] += 1  # a fresh uploader: the files just imported are cleared
         st.rerun()
@@ -59,8 +75,21 @@ else:
     spec, problem = view.chosen_mapping(source, preset_name, mapping_upload)
     if problem:
         st.warning(problem)
+    fields = view.option_fields(spec)
+    if fields:
+        st.markdown("**Options**")
+        typed = {}
+        columns = st.columns(min(len(fields), 3))
+        for index, field in enumerate(fields):
+            typed[field.key] = columns[index % len(columns)].text_input(
+                field.key, value=field.default, help=field.hint,
+                key=f"map_option_{spec.name}_{field.key}")
+        spec, problem = view.with_options(spec, typed)
+        if problem:
+            st.error(problem)
     signature = view.upload_signature(
-        f"{source}:{preset_name or (mapping_upload[0] if mapping_upload else '')}",
+        f"{source}:{preset_name or (mapping_upload[0] if mapping_upload else '')}:"
+        f"{view.options_key(spec)}",
         [(f.name, f.size) for f in data_files or []])
     p1, p2 = st.columns(2)
     if p1.button("Preview", key="map_preview_go", disabled=spec is None or not data_files):

@@ -3,10 +3,13 @@
 Two layouts, told apart by the header (names matched case-insensitively, with aliases):
 
 * long form — one turn per row: conversation id, speaker, text (+ optional timestamp,
-  title). Rows of one conversation need not be adjacent.
+  title). Rows of one conversation need not be adjacent. A conversation of one row whose
+  text holds several labelled lines (``Customer: …`` / ``Engineer: …``) is read as those
+  turns, as for a JSON record.
 * one conversation per row — a transcript column (``text`` / ``transcript`` /
   ``conversation``), or ``question`` / ``answer`` columns.
 
+Speakers are read with `SpeakerRoles` when given (a rule for the name first), like JSON turns.
 Rows are numbered as a spreadsheet shows them: the header is row 1.
 """
 
@@ -20,9 +23,9 @@ from typing import TextIO
 
 from ..models import Conversation, Turn
 from .errors import FileRejected, RecordRejected
-from .records import conversation_from_record
+from .records import conversation_from_record, speaker_role, split_single_turn
 from .report import Rejection
-from .speakers import UNKNOWN, role_for
+from .speakers import SpeakerRoles
 
 csv.field_size_limit(64 * 1024 * 1024)
 MAX_UNCLOSED_QUOTES = 20  # each one makes the rest of the file be read again
@@ -54,8 +57,8 @@ def _find(header: list[str], kind: str, exclude: frozenset[int] | set[int] = fro
     return None
 
 
-def parse_csv(stream: TextIO, source: str, *, delimiter: str | None = None) -> Iterator[
-        Conversation | Rejection]:
+def parse_csv(stream: TextIO, source: str, *, delimiter: str | None = None,
+              roles: SpeakerRoles | None = None) -> Iterator[Conversation | Rejection]:
     first = stream.readline()
     if delimiter is None:
         delimiter = _sniff_delimiter(first)
@@ -74,7 +77,7 @@ def parse_csv(stream: TextIO, source: str, *, delimiter: str | None = None) -> I
     rows = _rows(feed, delimiter)
     speaker, text = _find(header, "speaker"), _find(header, "text")
     if speaker is not None and text is not None:
-        yield from _long_form(rows, header, source, speaker, text)
+        yield from _long_form(rows, header, source, speaker, text, roles)
         return
     transcript = _find(header, "transcript")
     question, answer = _find(header, "question"), _find(header, "answer")
@@ -84,7 +87,7 @@ def parse_csv(stream: TextIO, source: str, *, delimiter: str | None = None) -> I
             "per row), a 'transcript'/'text' column, or 'question, answer' columns; found: "
             + ", ".join(header[:10]), rule="bad_header"
         )
-    yield from _per_row(rows, header, source, transcript, question, answer)
+    yield from _per_row(rows, header, source, transcript, question, answer, roles)
 
 
 def _sniff_delimiter(first: str) -> str:
@@ -234,7 +237,8 @@ def _cell(cells: list[str], index: int | None) -> str:
     return cells[index].strip()
 
 
-def _long_form(rows, header, source, speaker, text) -> Iterator[Conversation | Rejection]:
+def _long_form(rows, header, source, speaker, text, roles: SpeakerRoles | None = None
+               ) -> Iterator[Conversation | Rejection]:
     conv_id = _find(header, "id", {speaker, text})
     time, title_column = _find(header, "time"), _find(header, "title")
     groups: dict[str, tuple[int, str, list[Turn]]] = {}
@@ -261,18 +265,18 @@ def _long_form(rows, header, source, speaker, text) -> Iterator[Conversation | R
             yield Rejection(source, locator, f"empty text ('{header[text]}')", "empty_field")
             continue
         label = _cell(cells, speaker)
-        turn = Turn((role_for(label) or UNKNOWN) if label else UNKNOWN, words, label,
-                    _cell(cells, time) or None)
+        turn = Turn(speaker_role(label, roles), words, label, _cell(cells, time) or None)
         if key not in groups:
             groups[key] = (number, _cell(cells, title_column), [])
         groups[key][2].append(turn)
     for key, (first_row, title, turns) in groups.items():
-        yield Conversation(source=source, locator=f"row {first_row}", turns=turns, fmt="csv",
-                           title=title, external_id=key)
+        yield Conversation(source=source, locator=f"row {first_row}",
+                           turns=split_single_turn(turns, roles), fmt="csv", title=title,
+                           external_id=key)
 
 
-def _per_row(rows, header, source, transcript, question, answer) -> Iterator[
-        Conversation | Rejection]:
+def _per_row(rows, header, source, transcript, question, answer,
+             roles: SpeakerRoles | None = None) -> Iterator[Conversation | Rejection]:
     conv_id = _find(header, "id", {i for i in (transcript, question, answer) if i is not None})
     title = _find(header, "title")
     for number, cells, problem in rows:
@@ -296,7 +300,8 @@ def _per_row(rows, header, source, transcript, question, answer) -> Iterator[
         record["id"] = _cell(cells, conv_id)
         record["title"] = _cell(cells, title)
         try:
-            yield conversation_from_record(record, source=source, locator=locator, fmt="csv")
+            yield conversation_from_record(record, source=source, locator=locator, fmt="csv",
+                                           roles=roles)
         except RecordRejected as exc:
             yield Rejection(source, locator, str(exc), exc.rule)
 

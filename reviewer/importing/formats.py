@@ -39,7 +39,7 @@ def parse_file(source: Source, limits: Limits, on_encoding: EncodingSeen | None 
     """Everything one file yields; any failure becomes a `Rejection`, never an exception.
 
     ``on_encoding`` hears each text file's detected encoding (zip members included);
-    ``roles`` names the people of chat-style transcripts."""
+    ``roles`` names the people of chat-style transcripts and of JSON / CSV turns."""
     produced = False
     try:
         for item in _parse(source, limits, on_encoding, roles):
@@ -85,11 +85,11 @@ def _parse(source: Source, limits: Limits, on_encoding: EncodingSeen | None,
             yield from parse_transcript(stream, source.name, TRANSCRIPT_TYPES[suffix], roles)
     elif suffix == ".json":
         with open_text(source.open, encoding) as stream:
-            yield from parse_json(stream, source.name)
+            yield from parse_json(stream, source.name, roles)
     elif suffix in (".jsonl", ".ndjson"):
         with open_text(source.open, encoding) as stream:
-            yield from parse_jsonl(stream, source.name)
+            yield from parse_jsonl(stream, source.name, roles)
     else:
         with open_text(source.open, encoding, newline="") as stream:
             yield from parse_csv(stream, source.name,
-                                 delimiter="\t" if suffix == ".tsv" else None)
+                                 delimiter="\t" if suffix == ".tsv" else None, roles=roles)

@@ -10,12 +10,14 @@ from .errors import FileRejected, RecordRejected
 from .jsonvalues import Reader, Unreadable, first_unreadable
 from .records import TURN_LIST_KEYS, conversation_from_record, looks_like_turns
 from .report import Rejection
+from .speakers import SpeakerRoles
 
 CONTAINER_KEYS = ("conversations", "data", "items", "records", "dialogs", "dialogues",
                   "threads", "tickets", "results", "examples", "rows")
 
 
-def parse_json(stream: TextIO, source: str) -> Iterator[Conversation | Rejection]:
+def parse_json(stream: TextIO, source: str, roles: SpeakerRoles | None = None
+               ) -> Iterator[Conversation | Rejection]:
     """The file is capped by size before we get here, so reading it whole is bounded."""
     reader = Reader()
     data = reader.load_document(stream.read())
@@ -30,7 +32,8 @@ def parse_json(stream: TextIO, source: str) -> Iterator[Conversation | Rejection
             yield Rejection(source, locator, bad.reason, bad.rule)
             continue
         try:
-            yield conversation_from_record(record, source=source, locator=locator, fmt="json")
+            yield conversation_from_record(record, source=source, locator=locator, fmt="json",
+                                           roles=roles)
         except RecordRejected as exc:
             yield Rejection(source, locator, str(exc), exc.rule)
 

@@ -15,6 +15,11 @@ A conversation that comes out as one turn whose text is itself a labelled transc
 (``Q) ...`` / ``A) ...``, ``Customer: ...`` / ``Engineer: ...``, ``고객: ...`` / ``상담원: ...``
 lines, starting on its first line) is read as that transcript's turns instead.
 
+With `SpeakerRoles` (``--staff`` / ``--role``, or the Import page's "Who is staff?") a
+speaker a rule names gets that role, in turn objects and labelled lines alike; any other
+speaker reads as before (a known label), and with ``--staff`` or ``'*=ROLE'`` anyone left is
+the others' role.
+
 Anything else raises `RecordRejected` with a reason naming what was expected.
 """
 
@@ -27,7 +32,7 @@ from typing import Any
 from ..models import Conversation, Turn
 from .errors import RecordRejected
 from .names import is_encodable
-from .speakers import CUSTOMER, ENGINEER, UNKNOWN, role_for
+from .speakers import CUSTOMER, ENGINEER, UNKNOWN, SpeakerRoles, role_for
 from .transcript import NO_TURNS, parse_turn_line, turns_from_text
 
 TURN_LIST_KEYS = ("turns", "messages", "dialog", "dialogue", "conversation", "conversations",
@@ -100,18 +105,28 @@ def looks_like_turns(value: Any) -> bool:
     return isinstance(first, str) and parse_turn_line(first) is not None
 
 
-def turns_from_list(items: list[Any]) -> list[Turn]:
+def turns_from_list(items: list[Any], roles: SpeakerRoles | None = None) -> list[Turn]:
     turns: list[Turn] = []
     for index, item in enumerate(items):
-        turn = _turn(item, index)
+        turn = _turn(item, index, roles)
         if turn is not None:
             turns.append(turn)
     return infer_roles(turns)
 
 
-def _turn(item: Any, index: int) -> Turn | None:
+def speaker_role(label: str, roles: SpeakerRoles | None = None) -> str:
+    """The role of a turn's speaker: a rule for the name, then the shared vocabulary, then
+    the role of everyone else (UNKNOWN without one)."""
+    if not label:
+        return UNKNOWN
+    if roles is None:
+        return role_for(label) or UNKNOWN
+    return roles.role_of(label) or role_for(label) or roles.others or UNKNOWN
+
+
+def _turn(item: Any, index: int, roles: SpeakerRoles | None = None) -> Turn | None:
     if isinstance(item, str):
-        parsed = parse_turn_line(item)
+        parsed = parse_turn_line(item, roles)
         if parsed is None:
             raise RecordRejected(f"turn {index}: no speaker label in {item[:40]!r}")
         return Turn(parsed.role, parsed.text, parsed.speaker, parsed.timestamp) \
@@ -135,7 +150,7 @@ def _turn(item: Any, index: int) -> Turn | None:
     if not text:
         return None
     label = speaker.strip() if type(speaker) is str else _scalar(speaker)
-    role = (role_for(label) or UNKNOWN) if label else UNKNOWN
+    role = speaker_role(label, roles)
     # Only look for a timestamp when the turn has keys beyond speaker and text.
     timestamp = _scalar(_lookup(item, TIME_KEYS)[1]) if len(item) > 2 else ""
     return Turn(role, text, label, timestamp or None)
@@ -152,26 +167,27 @@ def infer_roles(turns: list[Turn]) -> list[Turn]:
     return [Turn(roles[t.speaker], t.text, t.speaker, t.timestamp) for t in turns]
 
 
-def conversation_from_record(record: Any, *, source: str, locator: str, fmt: str) -> Conversation:
+def conversation_from_record(record: Any, *, source: str, locator: str, fmt: str,
+                             roles: SpeakerRoles | None = None) -> Conversation:
     """One record → a conversation, or `RecordRejected` saying what was missing."""
     title = external_id = ""
     if isinstance(record, str):
-        turns = turns_from_text(record)
+        turns = turns_from_text(record, roles)
         if not turns:
             raise RecordRejected(f"text has {NO_TURNS}")
     elif isinstance(record, list):
         if not looks_like_turns(record):
             raise RecordRejected("list is not a list of turns (objects with speaker and text)")
-        turns = turns_from_list(record)
+        turns = turns_from_list(record, roles)
     elif isinstance(record, Mapping):
-        turns = _turns_from_mapping(record)
+        turns = _turns_from_mapping(record, roles)
         title = _scalar(_lookup(record, TITLE_KEYS)[1])
         external_id = _scalar(_lookup(record, ID_KEYS)[1])
     else:
         raise RecordRejected(f"expected an object, got {type(record).__name__}")
     if not turns:
         raise RecordRejected("no turns with text")
-    turns = split_single_turn(turns)
+    turns = split_single_turn(turns, roles)
     if all(t.role == "system" for t in turns):
         raise RecordRejected("only system messages, no customer or engineer turns")
     check_storable(turns, title, external_id)
@@ -181,7 +197,7 @@ def conversation_from_record(record: Any, *, source: str, locator: str, fmt: str
                         external_id=external_id)
 
 
-def split_single_turn(turns: list[Turn]) -> list[Turn]:
+def split_single_turn(turns: list[Turn], roles: SpeakerRoles | None = None) -> list[Turn]:
     """One turn holding several speaker-marked lines → those turns; anything else as is.
 
     Only when the text opens with a marked line, so no words before the first label are
@@ -190,9 +206,9 @@ def split_single_turn(turns: list[Turn]) -> list[Turn]:
         return turns
     (turn,) = turns
     first_line = turn.text.lstrip().split("\n", 1)[0]
-    if parse_turn_line(first_line) is None:
+    if parse_turn_line(first_line, roles) is None:
         return turns
-    parts = turns_from_text(turn.text)
+    parts = turns_from_text(turn.text, roles)
     if len(parts) < 2:
         return turns
     return [Turn(p.role, p.text, p.speaker, p.timestamp or turn.timestamp) for p in parts]
@@ -221,7 +237,8 @@ def _surrogate_at(value: str) -> str:
     return "invalid text"  # pragma: no cover (only called for unencodable text)
 
 
-def _turns_from_mapping(record: Mapping[str, Any]) -> list[Turn]:
+def _turns_from_mapping(record: Mapping[str, Any], roles: SpeakerRoles | None = None
+                        ) -> list[Turn]:
     if all(type(k) is str and k.islower() and k.strip() == k for k in record):
         lowered = {k: k for k in record}  # the usual case: keys already in canonical form
     else:
@@ -231,10 +248,10 @@ def _turns_from_mapping(record: Mapping[str, Any]) -> list[Turn]:
             items = record[lowered[key]]
             if not items:
                 raise RecordRejected(f"'{lowered[key]}' is empty")
-            return turns_from_list(items)
+            return turns_from_list(items, roles)
     for key in TEXT_KEYS:
         if key in lowered and isinstance(record[lowered[key]], str):
-            turns = turns_from_text(record[lowered[key]])
+            turns = turns_from_text(record[lowered[key]], roles)
             if not turns:
                 raise RecordRejected(f"'{lowered[key]}' has {NO_TURNS}")
             return turns

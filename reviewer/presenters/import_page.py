@@ -321,3 +321,157 @@ def batch_status(job: Job | None) -> BatchStatus | None:
                      f"with: reviewer split --batch --resubmit-missing {job.id} (or split "
                      "them live).")
     return BatchStatus(heading, lines, job.active)
+
+
+# ---- who speaks as what (conversation dumps) --------------------------------------------------
+
+def dump_roles(staff: str, rules: str) -> tuple[Any, str]:
+    """(`SpeakerRoles` or None, "") from the form's staff names and NAME=ROLE rules (each
+    comma- or line-separated), or (None, why) when a rule cannot be read."""
+    from ..importing.speakers import speaker_roles
+
+    try:
+        return speaker_roles([staff.replace("\n", ",")], [rules.replace("\n", ",")]), ""
+    except ValueError as exc:
+        return None, f"Roles: {exc}."
+
+
+def roles_summary(roles: Any) -> str:
+    """``Engineers: alice, bob · everyone else: customer`` for the form ("" without roles)."""
+    if roles is None:
+        return ""
+    by_role: dict[str, list[str]] = {}
+    for name, role in roles.names.items():
+        by_role.setdefault(role, []).append(name)
+    parts = [f"{role.capitalize()}s: {', '.join(names)}" for role, names in by_role.items()]
+    if roles.others:
+        parts.append(f"everyone else: {roles.others}")
+    return " · ".join(parts) + "."
+
+
+# ---- a mapping's [options] --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OptionField:
+    """One of a mapping's [options] as a text input: its default written the way it is typed
+    (a list as comma-separated text, a table as JSON)."""
+
+    key: str
+    default: str
+    hint: str
+
+
+def _option_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+def _option_hint(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "comma-separated"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number; empty to leave it out"
+    if isinstance(value, Mapping):
+        return "a JSON object"
+    return "text; empty to leave it out"
+
+
+def option_fields(spec: Any) -> list[OptionField]:
+    """An input per key of the mapping's [options], filled with its default."""
+    if spec is None:
+        return []
+    return [OptionField(key, _option_text(value), _option_hint(value))
+            for key, value in dict(spec.options).items()]
+
+
+def _option_value(key: str, text: str, default: Any) -> Any:
+    """The typed value of one option field, shaped like its default; ValueError says why."""
+    text = text.strip()
+    if isinstance(default, list | tuple):
+        return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+    if isinstance(default, bool):
+        if text.lower() in ("true", "yes", "1", "on"):
+            return True
+        if text.lower() in ("false", "no", "0", "off", ""):
+            return False
+        raise ValueError(f"{key} must be true or false, got {text!r}")
+    if isinstance(default, int | float):
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{key} must be a number, got {text!r}") from None
+    if isinstance(default, Mapping):
+        import json
+
+        try:
+            value = json.loads(text or "{}")
+        except ValueError:
+            raise ValueError(f"{key} must be a JSON object, got {text!r}") from None
+        if not isinstance(value, dict):
+            raise ValueError(f"{key} must be a JSON object, got {text!r}")
+        return value
+    return text
+
+
+def with_options(spec: Any, typed: Mapping[str, str]) -> tuple[Any, str]:
+    """(the mapping with the form's option values, "") or (None, why not).
+
+    An empty number or text leaves the option out (the reader's own default). A mapping read
+    by a function has its options checked by that function before anything is read, so a bad
+    value is named here, not as a rejection of every file."""
+    if spec is None:
+        return None, ""
+    from dataclasses import replace
+
+    options: dict[str, Any] = {}
+    try:
+        for key, default in dict(spec.options).items():
+            text = typed.get(key, _option_text(default))
+            if not text.strip() and not isinstance(default, list | tuple | bool | Mapping):
+                continue
+            options[key] = _option_value(key, text, default)
+    except ValueError as exc:
+        return None, f"Options: {exc}."
+    changed = replace(spec, options=options)
+    problem = _builder_refuses(changed)
+    return (None, f"Options: {problem}.") if problem else (changed, "")
+
+
+def _builder_refuses(spec: Any) -> str:
+    """What a reader function says about its options, asked with an empty file ("" if fine)."""
+    if not spec.builder:
+        return ""
+    import io
+
+    from ..importing.mapping.reader import load_builder
+
+    try:
+        for _ in load_builder(spec.builder)(io.StringIO(""), "(options)", dict(spec.options)):
+            break
+    except ValueError as exc:
+        return str(exc)
+    except Exception:  # anything else is about the empty file, not the options
+        return ""
+    return ""
+
+
+def options_key(spec: Any) -> str:
+    """The options a preview was made with, for `upload_signature`."""
+    if spec is None:
+        return ""
+    import json
+
+    return json.dumps(dict(spec.options), sort_keys=True, ensure_ascii=False, default=str)

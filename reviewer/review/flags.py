@@ -215,6 +215,18 @@ def compute_flags(question: str, answer: str, system: str, turns: Sequence[Turn]
     return sorted(flags, key=lambda f: order[f.code])
 
 
+def imported_flags(question: str, answer: str, system: str) -> list[Flag]:
+    """The flags that mean something for a ready pair imported from a dataset.
+
+    Its conversation is the record it came from (the pair itself, or the chat it was cut
+    from), so where the texts come from — support, sides, provenance, language, copied
+    labels — says nothing; nor does a repeated question (a SQuAD paragraph's pairs all ask
+    with the same template). Personal data and small talk still do."""
+    # In FLAG_CODES order, as compute_flags returns them.
+    return [flag for flag in (_personal_data(question, answer, system),
+                              _greeting(question, answer)) if flag]
+
+
 def _pct(share: float) -> str:
     return f"{share:.0%}"
 
@@ -386,9 +398,16 @@ def _duplicate(key: str, other_questions: Iterable[str]) -> Flag | None:
 def _personal_data(question: str, answer: str, system: str) -> Flag | None:
     found: list[str] = []
     for name, text in (("question", question), ("answer", answer), ("system line", system)):
-        for kind, masked in pii.scan(text):
+        scanned = _scan_system(text) if name == "system line" else pii.scan(text)
+        for kind, masked in scanned:
             found.append(f"{pii.label(kind)} {masked} in the {name}")
     if not found:
         return None
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
     return _flag(PERSONAL_DATA, "; ".join(found[:3]) + more)
+
+
+@functools.lru_cache(maxsize=64)
+def _scan_system(text: str) -> tuple[tuple[str, str], ...]:
+    # A dataset or a split repeats a few system lines over thousands of pairs.
+    return tuple(pii.scan(text))

@@ -491,16 +491,22 @@ def update_pair(db: Database, pair_id: int, changes: Mapping[str, Any], *,
 
 
 def _refresh_flags(db: Database, row: Mapping[str, Any]) -> None:
-    """Recompute a pair's flags after its text changed (an edit can fix or cause them)."""
-    turns = conversation_turns(db, row["conversation_id"])
-    others = [q for (q,) in db.execute(
-        "SELECT question FROM pairs WHERE conversation_id = ? AND id != ? AND status != ?",
-        [row["conversation_id"], row["id"], DELETED]).fetchall()]
-    from .flags import EXTERNAL_FLAGS
+    """Recompute a pair's flags after its text changed (an edit can fix or cause them).
+    An imported ready pair keeps to the flags that apply to it: its text is the record."""
+    from .flags import EXTERNAL_FLAGS, imported_flags
 
-    flags = _flags_json(row["question"] or "", row["answer"] or "", row["system"] or "", turns,
-                        turns_of(row.get("question_turns")), turns_of(row.get("answer_turns")),
-                        others)
+    if row.get("origin") == "import":
+        found = imported_flags(row["question"] or "", row["answer"] or "", row["system"] or "")
+        flags = json.dumps([{"code": f.code, "severity": f.severity, "detail": f.detail}
+                            for f in found], ensure_ascii=False) if found else None
+    else:
+        turns = conversation_turns(db, row["conversation_id"])
+        others = [q for (q,) in db.execute(
+            "SELECT question FROM pairs WHERE conversation_id = ? AND id != ? AND status != ?",
+            [row["conversation_id"], row["id"], DELETED]).fetchall()]
+        flags = _flags_json(row["question"] or "", row["answer"] or "", row["system"] or "",
+                            turns, turns_of(row.get("question_turns")),
+                            turns_of(row.get("answer_turns")), others)
     kept = [f for f in _decoded_flags(row.get("flags")) if f.get("code") in EXTERNAL_FLAGS]
     if kept:
         flags = json.dumps([*(json.loads(flags) if flags else []), *kept], ensure_ascii=False)

@@ -5,6 +5,9 @@ transaction as their conversation row, and only for a conversation this import n
 inserted: the conversation's content id (its system line, question and answer for template
 pairs) makes a second import of the same records add nothing at all. Such conversations are
 stored as already split (splitter ``import``), so a split never touches them.
+
+Each pair gets the risk flags that apply to a ready pair (`imported_flags`: personal data and
+small talk), as a split pair gets its flags when it is stored.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from ...models import Conversation, QAPair
+from ...review.flags import Flag, imported_flags
 from ...review.store import NewPair, add_pairs_in_bulk
 from ..report import ImportReport
 from ..store import ConversationWriter
@@ -40,10 +44,12 @@ class PairWriter(ConversationWriter):
         new = []
         for row in rows:
             for position, pair in enumerate(self._pending.get((row[1], row[2]), ())):
+                flags = tuple(_stored(flag) for flag in imported_flags(
+                    pair.question, pair.answer, pair.system))
                 new.append(NewPair(row[0], pair.system, pair.question, pair.answer,
                                    position=position, origin=IMPORT_ORIGIN,
                                    question_turns=pair.question_turns,
-                                   answer_turns=pair.answer_turns))
+                                   answer_turns=pair.answer_turns, flags=flags))
         self.pairs_created += add_pairs_in_bulk(self.db, new, who=self.who,
                                                 run_id=self.run_id)
         self.db.conn.executemany(
@@ -53,3 +59,7 @@ class PairWriter(ConversationWriter):
     def flush(self) -> None:
         super().flush()
         self._pending.clear()
+
+
+def _stored(flag: Flag) -> dict:
+    return {"code": flag.code, "severity": flag.severity, "detail": flag.detail}
