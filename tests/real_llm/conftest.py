@@ -102,9 +102,11 @@ def llama_server(tmp_path_factory) -> Iterator[LlamaServer]:
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     base_url = f"http://127.0.0.1:{port}/v1"
+    # One thread: llama.cpp's threads spin at every barrier, and on a shared two-core machine
+    # two of them ran six times slower than one.
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(weights),
                "--model_alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port),
-               "--n_ctx", "4096", "--n_threads", "2", "--seed", "7"]
+               "--n_ctx", "4096", "--n_threads", "1", "--n_threads_batch", "1", "--seed", "7"]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)

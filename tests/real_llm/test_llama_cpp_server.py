@@ -81,6 +81,7 @@ def test_the_splitter_climbs_the_ladder_and_settles_every_conversation(
                            timeout=600, max_output_tokens=200)
     report = split_pending(db_path, splitter, concurrency=1)
     llama_server.check_alive()
+    print("\n".join(report.lines()))  # shown with -s: what this model made of the samples
 
     assert report.processed == len(SAMPLES)
     assert report.split + report.failed == len(SAMPLES)
