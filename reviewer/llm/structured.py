@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .base import ChatModel, LLMError
 
@@ -31,6 +32,14 @@ FORMAT_REFUSED = frozenset({400, 404, 422, 500, 501})
 FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema", "grammar")
 
 
+# Size bounds that a grammar-building server turns into one rule per allowed repetition.
+# llama-cpp-python's server rejects the grammar of a long ``maxLength`` ("exceeds sane
+# defaults") and then crashes on it, so the json_object rung sends the schema's shape only;
+# the local checks on every answer enforce the bounds anyway.
+SIZE_BOUNDS = frozenset({"maxLength", "minLength", "maxItems", "minItems"})
+_SUBSCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+
+
 @dataclass(frozen=True)
 class Schema:
     name: str
@@ -43,12 +52,29 @@ def response_format(rung: str, schema: Schema) -> dict | None:
         return {"type": "json_schema",
                 "json_schema": {"name": schema.name, "strict": True, "schema": schema.schema}}
     if rung == JSON_OBJECT_SCHEMA:
-        return {"type": "json_object", "schema": schema.schema}
+        return {"type": "json_object", "schema": without_size_bounds(schema.schema)}
     if rung == JSON_OBJECT:
         return {"type": "json_object"}
     if rung == PROMPT_ONLY:
         return None
     raise ValueError(f"unknown structured-output rung {rung!r}")
+
+
+def without_size_bounds(node: Any) -> Any:
+    """A copy of a JSON schema without length and item-count bounds (property names kept)."""
+    if isinstance(node, list):
+        return [without_size_bounds(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kept: dict = {}
+    for key, value in node.items():
+        if key in SIZE_BOUNDS:
+            continue
+        if key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+            kept[key] = {name: without_size_bounds(sub) for name, sub in value.items()}
+        else:
+            kept[key] = without_size_bounds(value)
+    return kept
 
 
 def schema_instruction(schema: Schema) -> str:
