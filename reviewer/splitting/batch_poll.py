@@ -195,8 +195,9 @@ def _read_lines(text: str) -> Iterator[dict]:
 class _BatchWriter(_Writer):
     """The live path's writer, storing an answer only while its item is still submitted."""
 
-    def __init__(self, db: Database, name: str, report: SplitReport, job_id: int) -> None:
-        super().__init__(db, name, report)
+    def __init__(self, db: Database, name: str, report: SplitReport, job_id: int,
+                 settings: dict | None = None) -> None:
+        super().__init__(db, name, report, settings)
         self.job_id = job_id
 
     def write_items(self, batch: list[tuple[str, SplitResult | None]]) -> list[str]:
@@ -242,7 +243,7 @@ def _collect(db: Database, db_path: str | os.PathLike[str], job: jobs.Job, endpo
         finish_run(db, run_id, {}, status="refused", message=str(exc))
         raise
     report = SplitReport(run_id=run_id)
-    writer = _BatchWriter(db, splitter.name, report, job.id)
+    writer = _BatchWriter(db, splitter.name, report, job.id, job.settings)
     log = CallLog(db_path, run_id=run_id)
     try:
         with Heartbeat(Path(db_path), run_id):
