@@ -126,6 +126,9 @@ def submit_batch(db_path: str | os.PathLike[str], splitter: LLMSplitter, *,
     own_client = client is None
     client = client or BatchClient(model.endpoint)
     try:
+        from ..prompts.active import prepare_splitter
+
+        prepare_splitter(db, splitter)  # the same prompt (and few-shot set) a live split sends
         settings = {**splitter.settings(), **_endpoint_settings(model), "rung": rung,
                     "redo": redo, "retry_failed": retry_failed, "force_retry": force_retry,
                     "resubmits": resubmit_job,

@@ -43,7 +43,7 @@ from .batch import (
     job_result,
 )
 from .lease import Heartbeat, SplitBusy, claim
-from .llm import PURPOSE, SPLIT_SCHEMA, LLMSplitter
+from .llm import PURPOSE, SPLIT_SCHEMA, LLMSplitter, prompt_tag
 from .runner import SplitReport, _counts, _rows, _settle, _Writer
 
 WRITE_CHUNK = 200  # answers stored per transaction
@@ -322,7 +322,8 @@ def _judge(splitter: LLMSplitter, model: OpenAICompatibleModel, fmt: dict | None
                        tags=None, request=request, started_at=now_iso(), latency_s=0.0,
                        completion=completion)
     call.purpose, call.subject = PURPOSE, conversation_of(str(record.get("custom_id")))
-    call.prompt_version = settings.get("prompt_version")
+    call.prompt_version = prompt_tag(settings.get("prompt_version"),
+                                     settings.get("prompt_version_id"))
     call.cost_usd = estimate_cost(model.model_id, local=model.endpoint.is_local,
                                   input_tokens=completion.input_tokens,
                                   output_tokens=completion.output_tokens, batch=True)

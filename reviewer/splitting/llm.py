@@ -77,6 +77,14 @@ PURPOSE = "split"
 SPLIT_SCHEMA = Schema(SCHEMA_NAME, response_schema())
 
 
+def prompt_tag(base: str | None, version_id: int | None) -> str | None:
+    """What `llm_calls.prompt_version` records: the wording's version and the recorded
+    prompt version's id (``split-v2#12``), or the wording alone before one is recorded."""
+    if version_id is None:
+        return base
+    return f"{base or PROMPT_VERSION}#{version_id}"
+
+
 class LLMSplitter:
     """Splits with a chat model asked for strict JSON; checks every answer locally."""
 
@@ -268,7 +276,8 @@ class LLMSplitter:
                     build_messages(conversation, prefix=self._prefixes[rung]),
                     response_format=structured_format(rung, SPLIT_SCHEMA),
                     max_tokens=max_tokens,
-                    tags=CallTags(PURPOSE, subject, PROMPT_VERSION))
+                    tags=CallTags(PURPOSE, subject,
+                                  prompt_tag(PROMPT_VERSION, self.prompt_version_id)))
             except LLMError as exc:
                 code = code_for_error(exc)
                 if code == API_ERROR and known is None and refused_format(exc):

@@ -86,8 +86,10 @@ def test_happy_path_lines_match_the_live_request_and_results_are_stored(db_path,
     assert second.items == {"done": 4} and set(states(db_path).values()) == {"split"}
     with opened(db_path) as db:
         origins = {r[0] for r in db.execute("SELECT origin FROM pairs")}
-        calls = list(db.query("SELECT purpose, subject, run_id FROM llm_calls"))
+        calls = list(db.query("SELECT purpose, subject, run_id, prompt_version FROM llm_calls"))
+        (version,) = [r[0] for r in db.execute("SELECT id FROM prompt_versions")]
     assert origins == {"llm:fake-model"}
+    assert {c["prompt_version"] for c in calls} == {f"{PROMPT_VERSION}#{version}"}
     assert sorted(c["subject"] for c in calls) == sorted(ids)
     assert {c["purpose"] for c in calls} == {"split"}
     with opened(db_path) as db:
