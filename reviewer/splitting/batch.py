@@ -37,6 +37,7 @@ from .retrying import choose_retries, held_lines
 from .runner import _rows, selectable_ids
 
 KIND = "split_batch"
+TOO_LONG = "too long for a batch line; split it live (reviewer split --splitter llm)"
 SUBMITTED, DONE, FAILED, MISSING, RESENT = "submitted", "done", "failed", "missing", "resent"
 
 
@@ -61,6 +62,8 @@ class Submission:
     error: str | None = None  # a shard could not be submitted (those before it were)
     # failed conversations held back: the same settings would fail again (id, code)
     not_retried: list[tuple[str, str]] = field(default_factory=list)
+    # conversations over the context budget: chunks are split live, not in a batch line
+    too_long: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -69,8 +72,9 @@ class Submission:
 
     def lines(self) -> list[str]:
         if self.job_id is None:
-            return ["nothing to submit: no conversation is pending",
-                    *held_lines(self.not_retried)]
+            left_out = self._left_out_lines()
+            return [f"nothing to submit: no conversation {'else ' if left_out else ''}is "
+                    "pending", *left_out]
         out = [f"batch job {self.job_id}: {self.conversations:,} conversation(s) in "
                f"{len(self.shards)} batch(es)"]
         out += [f"  {s['batch_id']}: {s['requests']:,} request(s), {s['bytes']:,} bytes"
@@ -79,8 +83,15 @@ class Submission:
             out.append(self.estimate.line())
         if self.error:
             out.append(f"not submitted: {self.error}")
-        out.extend(held_lines(self.not_retried))
+        out.extend(self._left_out_lines())
         out.append(f"follow it with: reviewer jobs poll {self.job_id}")
+        return out
+
+    def _left_out_lines(self) -> list[str]:
+        out = held_lines(self.not_retried)
+        if self.too_long:
+            out.append(f"left out: {len(self.too_long)} conversation(s) {TOO_LONG}")
+            out.extend(f"left out {cid}: {TOO_LONG}" for cid in self.too_long)
         return out
 
 
@@ -173,14 +184,16 @@ def _submit(db: Database, splitter: LLMSplitter, client: BatchClient, limits: Ba
         if retry_failed:
             choice = choose_retries(db, ids, settings, force=force_retry)
             ids, held = choice.retry, choice.held
+    ids, too_long = _one_line_each(db, splitter, ids)
     if not ids:
-        return Submission(None, 0, not_retried=held)
+        return Submission(None, 0, not_retried=held, too_long=too_long)
     estimate = estimate_split(splitter, (conversation_from_row(r) for r in _rows(db, ids)),
                               batch=True)
     check_budget(estimate, max_cost)
     job_id = jobs.create(db, KIND, settings={**settings, "run_id": run_id},
                          provider=settings["provider"], status=jobs.RUNNING, local=False)
-    submission = Submission(job_id, 0, estimate=estimate, not_retried=held)
+    submission = Submission(job_id, 0, estimate=estimate, not_retried=held,
+                            too_long=too_long)
     shards = shard(_lines(splitter, _rows(db, ids), rung), limits)
     try:
         for number, part in enumerate(shards):
@@ -206,6 +219,18 @@ def _submit(db: Database, splitter: LLMSplitter, client: BatchClient, limits: Ba
                 total=submission.conversations,
                 result=job_result(db, job_id, estimate=estimate))
     return submission
+
+
+def _one_line_each(db: Database, splitter: LLMSplitter, ids: list[str]
+                   ) -> tuple[list[str], list[str]]:
+    """(the conversations that fit one request, those that would need chunks). A batch line
+    is one request, so a long conversation stays pending for a live split, which chunks it
+    and merges the chunks' pairs."""
+    fit, too_long = [], []
+    for row in _rows(db, ids):
+        (fit if splitter.fits_one_request(conversation_from_row(row)) else too_long
+         ).append(row["id"])
+    return fit, too_long
 
 
 def _record_shard(db: Database, job_id: int, number: int, state: BatchState, file_id: str,

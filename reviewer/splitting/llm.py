@@ -209,6 +209,11 @@ class LLMSplitter:
         sizes = self._counter.texts(turn_lines(conversation.turns, render_transcript))
         return output_bound(sum(sizes), self.max_output_tokens)
 
+    def fits_one_request(self, conversation: Conversation) -> bool:
+        """Whether `conversation` goes in one request whole (no chunks needed)."""
+        sizes = self._counter.texts(turn_lines(conversation.turns, render_transcript))
+        return self.budget.fits(sum(sizes))
+
     def judge(self, completion: Completion, conversation: Conversation) -> SplitResult:
         """The checks `split` applies to an answer, for answers that came another way
         (a batch's output file)."""

@@ -222,3 +222,27 @@ def test_the_key_goes_to_the_endpoint_and_nowhere_else(db_path, fake_openai, bat
         job = jobs.get(db, submission.job_id)
     assert job.settings["key_env"] == "BATCH_TEST_KEY"
     assert secret.encode() not in db_path.read_bytes()
+
+
+def test_a_conversation_that_needs_chunks_is_left_out_and_named(db_path, fake_openai,
+                                                                  batches):
+    from test_split_chunking import long_korean, small_window
+
+    short = store_many(db_path, 2)
+    long_id = store_conversation(db_path, long_korean(), locator="line 90")
+    splitter = small_window(fake_openai, room=400)
+    submission = submit_batch(db_path, splitter)
+    assert submission.conversations == 2 and submission.too_long == [long_id]
+    text = "\n".join(submission.lines())
+    assert f"left out {long_id}: too long for a batch line; split it live" in text
+    (file_id,) = batches.files
+    sent = [json.loads(x)["custom_id"] for x in batches.contents[file_id].decode().splitlines()]
+    assert sent == [custom_id(c) for c in short]
+    assert states(db_path)[long_id] == "pending"  # waiting for a live split
+    # The live path takes it while the batch is out, in chunks.
+    live = split_pending(db_path, small_window(fake_openai, room=400))
+    assert live.processed == 1 and live.split == 1 and live.outcome.chunked == 1
+    # Nothing left that fits: the submission says why nothing went.
+    again = submit_batch(db_path, small_window(fake_openai, room=400), redo=True)
+    assert again.job_id is None and again.too_long == [long_id]
+    assert again.lines()[0] == "nothing to submit: no conversation else is pending"
