@@ -382,6 +382,9 @@ def batch_status(job: Job | None) -> BatchStatus | None:
         actual = result.get("cost_usd")
         lines.append("Actual cost so far: " + (f"${actual:.4f}." if actual is not None
                                                else "unknown (no price for this model)."))
+    if items.get("cancelled"):
+        lines.append(f"{_n(items['cancelled'], 'conversation')} released by the cancel: "
+                     "live splits take them again.")
     if items.get("missing"):
         lines.append(f"{_n(items['missing'], 'conversation')} got no answer: send them again "
                      f"with: reviewer split --batch --resubmit-missing {job.id} (or split "

@@ -246,3 +246,25 @@ def test_a_conversation_that_needs_chunks_is_left_out_and_named(db_path, fake_op
     again = submit_batch(db_path, small_window(fake_openai, room=400), redo=True)
     assert again.job_id is None and again.too_long == [long_id]
     assert again.lines()[0] == "nothing to submit: no conversation else is pending"
+
+
+def test_a_batch_whose_cancel_fails_keeps_its_conversations_and_the_job_open(
+        db_path, fake_openai, batches):
+    from reviewer.splitting.batch_cancel import cancel_batch_job
+
+    store_many(db_path, 4)
+    submission = submit_batch(db_path, splitter(fake_openai),
+                              limits=BatchLimits(max_requests=2))
+    first, second = (s["batch_id"] for s in submission.shards)
+    del batches.batches[second]  # the provider no longer knows it: its cancel fails
+    result = cancel_batch_job(db_path, submission.job_id)
+    assert result.cancelled == [first] and result.released == 2 and len(result.errors) == 1
+    assert result.status == jobs.RUNNING
+    assert "stays open" in "\n".join(result.lines())
+    with opened(db_path) as db:
+        held = dict(db.execute("SELECT state, count(*) FROM split_batch_items GROUP BY state"
+                               ).fetchall())
+        assert jobs.get(db, submission.job_id).status == jobs.RUNNING
+    assert held == {"cancelled": 2, "submitted": 2}
+    # Only the released conversations go to a live split.
+    assert split_pending(db_path, splitter(fake_openai)).processed == 2
