@@ -162,7 +162,8 @@ def split_summary(result: Mapping[str, Any]) -> list[str]:
     """A split run's summary, line by line: flagged pairs (share per flag), pairs dropped by
     the checks (per reason), duplicates merged, failures per reason code, failures a retry
     held back, and the estimated against the actual cost."""
-    outcome = result.get("outcome") if isinstance(result.get("outcome"), dict) else {}
+    raw = result.get("outcome")
+    outcome: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
     out: list[str] = []
     stored = int(outcome.get("stored") or 0)
     if stored:

@@ -226,7 +226,8 @@ def _one_line_each(db: Database, splitter: LLMSplitter, ids: list[str]
     """(the conversations that fit one request, those that would need chunks). A batch line
     is one request, so a long conversation stays pending for a live split, which chunks it
     and merges the chunks' pairs."""
-    fit, too_long = [], []
+    fit: list[str] = []
+    too_long: list[str] = []
     for row in _rows(db, ids):
         (fit if splitter.fits_one_request(conversation_from_row(row)) else too_long
          ).append(row["id"])
