@@ -43,8 +43,11 @@ epochs = c3.number_input("Epochs (0 = default heuristic)", min_value=0, max_valu
                          step=1, key="ex_epochs")
 o1, o2 = st.columns(2)
 multi_turn = o1.checkbox("One multi-turn example per conversation", key="ex_multi_turn")
-use_few_shot = o2.checkbox("Check template conformance against the few-shot file", value=True,
-                           key="ex_few_shot")
+use_few_shot = o2.checkbox("Check template conformance against the few-shot set", value=True,
+                           key="ex_few_shot",
+                           help="The template the LLM splitter teaches: the managed few-shot "
+                                "set (Prompt page) when it has examples, else the few-shot "
+                                "file.")
 try:
     options = view.form_options(target=target, model=model, epochs=int(epochs),
                                 multi_turn=multi_turn, check_few_shot=use_few_shot)

@@ -232,7 +232,7 @@ if st.button("Split", type="primary", key="split_go",
     try:
         # Off the page thread: touching any widget would otherwise stop a long LLM split.
         jobs.EXECUTOR.start(ctx.db_path, "split", lambda progress: split_pending(
-            ctx.db_path, splitter, progress=progress, **options),
+            ctx.db_path, splitter, progress=progress, estimate=kind == "llm", **options),
             settings={"splitter": splitter.name, **options})
     except jobs.JobBusy as exc:  # started meanwhile from another tab
         st.warning(str(exc))
@@ -275,6 +275,8 @@ if block is not None and current is not None:
                                        strict=True):
             col.metric(label, value)
         ui.plain(block.kept_line)
+    for line in block.summary:
+        ui.plain(line)
     if block.failures:
         st.dataframe(pd.DataFrame(block.failures), hide_index=True, key="split_failures_table")
 

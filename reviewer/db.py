@@ -521,3 +521,12 @@ def m018_split_batches(db: Database) -> None:
     )
     db.table("split_batch_items").create_index(["conversation_id", "state"])
     db.table("split_batch_items").create_index(["job_id", "state"])
+
+
+@migrations()
+def m021_split_finish(db: Database) -> None:
+    """The settings that decided a conversation's last split (``split_settings``, JSON: model,
+    context window, chunking, output limit, prompt version, timeout), so a retry of a failure
+    that cannot succeed with the same settings is held back until one of them changes.
+    Written by `reviewer.splitting.runner`."""
+    db.table("conversations").add_column("split_settings", str)

@@ -17,6 +17,7 @@ import click
 from ..exporting.holdout import HoldoutError, parse_holdout
 from ..exporting.options import ExportOptionError, ExportOptions
 from ..exporting.service import ExportResult, export_dataset
+from ..fewshot import DEFAULT_FEW_SHOT
 from .common import EXIT_FINDINGS, EXIT_USAGE, CliContext, Output, output_options, pass_cli
 
 
@@ -106,6 +107,10 @@ def summary_lines(result: ExportResult) -> list[str]:
               help="One example per conversation: its approved pairs as alternating turns.")
 @click.option("--few-shot", "few_shot", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Few-shot JSONL file whose template every line must follow.")
+@click.option("--check-template", is_flag=True,
+              help="Check every line against the template the LLM splitter uses: the managed "
+                   "few-shot set when it is not empty, else data/few_shot.jsonl (--few-shot "
+                   "FILE wins).")
 @click.option("--epochs", type=click.IntRange(1, 50), default=None,
               help="Epochs for the cost estimate (default: the cookbook heuristic).")
 @click.option("--include-held-out", is_flag=True,
@@ -115,17 +120,20 @@ def summary_lines(result: ExportResult) -> list[str]:
 @pass_cli
 def command(cli: CliContext, out: Path, target: str, model: str | None,
             holdout: float | int | None, seed: int, multi_turn: bool,
-            few_shot: Path | None, epochs: int | None, include_held_out: bool,
-            output: Output) -> None:
+            few_shot: Path | None, check_template: bool, epochs: int | None,
+            include_held_out: bool, output: Output) -> None:
     """Export approved pairs to OUT (JSONL), validated first; refuses on any error."""
     try:
         db = cli.open_db()
     except click.ClickException as exc:
         output.fail(exc.message, EXIT_USAGE)
+    use_set = check_template and few_shot is None
+    if use_set and DEFAULT_FEW_SHOT.exists():
+        few_shot = DEFAULT_FEW_SHOT  # the fallback when the managed set is empty
     try:
         options = ExportOptions(target=target, model=model, holdout=holdout, seed=seed,
                                 multi_turn=multi_turn, few_shot=few_shot, epochs=epochs,
-                                include_held_out=include_held_out)
+                                include_held_out=include_held_out, few_shot_set=use_set)
         result = export_dataset(db, out, options, who="cli")
     except ExportOptionError as exc:
         output.fail(str(exc), EXIT_USAGE)

@@ -1,5 +1,5 @@
-"""`reviewer jobs [show ID | poll [ID]]`: long work persisted in the database (splits, batch
-splits, fine-tunes and evaluations), with its progress."""
+"""`reviewer jobs [show ID | poll [ID] | cancel ID]`: long work persisted in the database
+(splits, batch splits, fine-tunes and evaluations), with its progress."""
 
 from __future__ import annotations
 
@@ -97,4 +97,38 @@ def poll(click_ctx: click.Context, ctx: CliContext, job_id: int | None, wait: bo
     last = {r.job_id: r for r in results}
     if any(r.missing for r in last.values()) or any(r.report and r.report.failed
                                                     for r in results):
+        click_ctx.exit(EXIT_FINDINGS)
+
+
+@command.command("cancel")
+@click.argument("job_id", type=int)
+@click.option("--providers", "providers_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Providers file (default: $REVIEWER_PROVIDERS, else data/providers.toml).")
+@output_options
+@pass_cli
+@click.pass_context
+def cancel(click_ctx: click.Context, ctx: CliContext, job_id: int,
+           providers_file: Path | None, out: Output) -> None:
+    """Cancel a batch split job: its batches at the provider, its conversations back to live
+    splits, the job marked cancelled. Exits 1 when a batch could not be cancelled."""
+    from ..llm.batch import BatchAPIError
+    from ..splitting.batch import KIND, BatchSplitError
+    from ..splitting.batch_cancel import cancel_batch_job
+
+    db = ctx.open_db()
+    try:
+        job = store.get(db, job_id)
+    finally:
+        db.close()
+    if job is not None and job.kind != KIND:
+        hint = " (a fine-tune: reviewer train cancel)" if job.kind == "fine-tune" else ""
+        out.fail(f"job {job_id} is a {job.kind} job; only batch split jobs are cancelled "
+                 f"here{hint}", EXIT_USAGE)
+    try:
+        result = cancel_batch_job(ctx.db_path, job_id, providers_file=providers_file)
+    except (BatchSplitError, BatchAPIError) as exc:
+        out.fail(str(exc), EXIT_USAGE)
+    out.emit(result.to_dict(), result.lines)
+    if result.errors:
         click_ctx.exit(EXIT_FINDINGS)

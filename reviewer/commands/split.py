@@ -82,7 +82,13 @@ class _Progress:
                    "in overlapping chunks.")
 @click.option("--no-chunking", is_flag=True,
               help="Refuse conversations too long for the context instead of chunking them.")
-@click.option("--retry-failed", is_flag=True, help="Also retry conversations that failed before.")
+@click.option("--retry-failed", is_flag=True,
+              help="Also retry conversations that failed before, except those the same "
+                   "settings would fail again (context overflow, repetition, timeout, "
+                   "output limit with unchanged model, context, chunking, output limit and "
+                   "prompt).")
+@click.option("--force-retry", is_flag=True,
+              help="With --retry-failed (implied): retry those failures too.")
 @click.option("--no-cache", is_flag=True,
               help="Ask the model again even for requests answered before (the cache is "
                    "keyed by provider, model, prompt, few-shot set, conversation and limits).")
@@ -109,7 +115,7 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
             provider: str | None, base_url: str | None, api_key_env: str | None,
             providers_file: Path | None, few_shot: Path | None, concurrency: int,
             timeout: float | None, context_window: int | None, no_chunking: bool,
-            retry_failed: bool, no_cache: bool, redo: bool,
+            retry_failed: bool, force_retry: bool, no_cache: bool, redo: bool,
             max_cost: float | None, use_batch: bool, resubmit_missing: int | None,
             batch_max_requests: int, batch_max_bytes: int, out: Output,
             who: str) -> None:
@@ -122,6 +128,7 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
     """
     if resubmit_missing is not None:
         use_batch = True
+    retry_failed = retry_failed or force_retry
     if use_batch and kind != "llm":
         out.fail("--batch needs --splitter llm", EXIT_USAGE)
     try:
@@ -134,13 +141,14 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
     cli.open_db().close()  # clear error for an unusable --db before any work starts
     if use_batch:
         _submit(ctx, cli, splitter, out, redo=redo, retry_failed=retry_failed,
-                resubmit=resubmit_missing, max_cost=max_cost, who=who,
+                force_retry=force_retry, resubmit=resubmit_missing, max_cost=max_cost, who=who,
                 limits=BatchLimits(batch_max_requests, batch_max_bytes))
         return
     progress = _Progress(enabled=True)
     try:
         report = split_pending(cli.db_path, splitter, redo=redo, retry_failed=retry_failed,
-                               concurrency=concurrency, progress=progress, who=who,
+                               force_retry=force_retry, concurrency=concurrency,
+                               progress=progress, who=who,
                                use_cache=not no_cache, max_cost=max_cost,
                                estimate=kind == "llm")
     except SplitBusy as exc:
@@ -161,13 +169,14 @@ def command(ctx: click.Context, cli: CliContext, kind: str, model: str | None,
 
 
 def _submit(ctx: click.Context, cli: CliContext, splitter: Any, out: Output, *, redo: bool,
-            retry_failed: bool, resubmit: int | None, max_cost: float | None, who: str,
-            limits: BatchLimits) -> None:
+            retry_failed: bool, force_retry: bool, resubmit: int | None,
+            max_cost: float | None, who: str, limits: BatchLimits) -> None:
     from ..splitting.batch import BatchSplitError, submit_batch
 
     try:
         submission = submit_batch(cli.db_path, splitter, limits=limits, redo=redo,
-                                  retry_failed=retry_failed, resubmit_job=resubmit,
+                                  retry_failed=retry_failed, force_retry=force_retry,
+                                  resubmit_job=resubmit,
                                   max_cost=max_cost, who=who)
     except SplitBusy as exc:
         out.fail(str(exc), EXIT_BUSY)

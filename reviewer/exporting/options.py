@@ -21,7 +21,8 @@ class ExportOptions:
     """Export settings, checked when built: an instance that exists can be exported.
 
     `holdout` is a fraction (0<F<1) or a count of examples kept for a validation file;
-    `few_shot` is a file whose template every line must follow; `epochs` None means the
+    `few_shot` is a file whose template every line must follow (`few_shot_set`: the managed
+    set's template instead, when the set is not empty); `epochs` None means the
     cookbook heuristic; `per_conversation_system` says whether system lines differ by design.
     Raises `ExportOptionError` for values that can never work.
     """
@@ -38,6 +39,9 @@ class ExportOptions:
     per_conversation_system: bool | None = None
     # Train on conversations an earlier export held out for evaluation (normally refused).
     include_held_out: bool = False
+    # Check the template the LLM splitter uses: the managed few-shot set when it is not
+    # empty, else the `few_shot` file (if any).
+    few_shot_set: bool = False
 
     def __post_init__(self) -> None:
         if self.target not in PROFILES:
@@ -57,6 +61,7 @@ class ExportOptions:
         object.__setattr__(self, "seed", int(self.seed))
         object.__setattr__(self, "multi_turn", bool(self.multi_turn))
         object.__setattr__(self, "few_shot", Path(self.few_shot) if self.few_shot else None)
+        object.__setattr__(self, "few_shot_set", bool(self.few_shot_set))
         object.__setattr__(self, "epochs", int(epochs) if epochs is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,4 +77,5 @@ class ExportOptions:
             "epochs": self.epochs,
             "per_conversation_system": self.per_conversation_system,
             "include_held_out": self.include_held_out,
+            "few_shot_set": self.few_shot_set,
         }

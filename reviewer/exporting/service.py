@@ -159,6 +159,18 @@ def _overlap_findings(train: Part, valid: Part, paths: Mapping[str, Path]) -> li
     return out
 
 
+def managed_template(db: Database) -> list[list[dict]] | None:
+    """The managed few-shot set as export lines (system, question, answer per pair), the
+    template the LLM splitter teaches; None when the set is empty."""
+    from ..prompts.fewshot_set import prompt_examples
+
+    lines = [[{"role": "system", "content": example.system},
+              {"role": "user", "content": pair.question},
+              {"role": "assistant", "content": pair.answer}]
+             for example in prompt_examples(db) for pair in example.pairs]
+    return lines or None
+
+
 def prepare_export(
     db: Database, options: ExportOptions | None = None, *, out: Path | str | None = None
 ) -> PreparedExport:
@@ -166,8 +178,8 @@ def prepare_export(
     Raises ExportOptionError for an unreadable or invalid few-shot file; data problems
     become findings."""
     options = options or ExportOptions()
-    few_shot_examples = None
-    if options.few_shot is not None:
+    few_shot_examples = managed_template(db) if options.few_shot_set else None
+    if few_shot_examples is None and options.few_shot is not None:
         try:
             few_shot_examples = load_few_shot(options.few_shot, strict=False)
         except FewShotError as exc:

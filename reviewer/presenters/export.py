@@ -45,17 +45,18 @@ def model_label(model_id: str) -> str:
 def form_options(*, target: str, model: str | None, epochs: int, multi_turn: bool,
                  check_few_shot: bool, few_shot_file: Path = DEFAULT_FEW_SHOT) -> ExportOptions:
     """The export the page's form asks for. Epochs 0 means the heuristic; the template check
-    uses the few-shot file when it is there (the file is optional)."""
+    uses the template the splitter uses: the managed few-shot set when it is not empty, else
+    the few-shot file when it is there (the file is optional)."""
     few_shot = few_shot_file if check_few_shot and few_shot_file.exists() else None
     return ExportOptions(target=target, model=model, multi_turn=multi_turn, few_shot=few_shot,
-                         epochs=int(epochs) or None)
+                         epochs=int(epochs) or None, few_shot_set=check_few_shot)
 
 
 def form_values(options: ExportOptions) -> dict[str, Any]:
     """The page's form widgets (by key) set to what ``options`` were built from."""
     values: dict[str, Any] = {"ex_target": options.target, "ex_epochs": options.epochs or 0,
                               "ex_multi_turn": options.multi_turn,
-                              "ex_few_shot": options.few_shot is not None}
+                              "ex_few_shot": options.few_shot is not None or options.few_shot_set}
     if options.model:
         values["ex_model"] = options.model
     return values

@@ -5,7 +5,7 @@ why not), and the last split as the job it ran in."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -139,6 +139,72 @@ class LastSplit:
     kept_line: str
     failures: list[dict[str, str]]
     pairs_created: int
+    summary: list[str] = field(default_factory=list)  # the run summary (split_summary)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "0%"
+
+
+def _counted(counts: Mapping[str, Any], whole: int | None = None) -> str:
+    items = sorted(((str(k), int(v or 0)) for k, v in counts.items()),
+                   key=lambda kv: (-kv[1], kv[0]))
+    if whole is None:
+        return ", ".join(f"{code} {n:,}" for code, n in items)
+    return ", ".join(f"{code} {n:,} ({_share(n, whole)})" for code, n in items)
+
+
+def _usd(value: Any) -> str:
+    return f"${float(value):.4f}"
+
+
+def split_summary(result: Mapping[str, Any]) -> list[str]:
+    """A split run's summary, line by line: flagged pairs (share per flag), pairs dropped by
+    the checks (per reason), duplicates merged, failures per reason code, failures a retry
+    held back, and the estimated against the actual cost."""
+    raw = result.get("outcome")
+    outcome: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
+    out: list[str] = []
+    stored = int(outcome.get("stored") or 0)
+    if stored:
+        flagged = int(outcome.get("flagged") or 0)
+        line = f"Pairs flagged: {flagged:,} of {stored:,} stored ({_share(flagged, stored)})"
+        flags = outcome.get("flags") or {}
+        out.append(line + (f" — {_counted(flags, stored)}." if flags else "."))
+    proposed = int(outcome.get("proposed") or 0)
+    dropped = outcome.get("dropped") or {}
+    if proposed or dropped:
+        total = sum(int(v or 0) for v in dropped.values())
+        line = (f"Dropped by the checks: {total:,} of {proposed:,} proposed "
+                f"({_share(total, proposed)})")
+        out.append(line + (f" — {_counted(dropped, proposed)}." if dropped else "."))
+    out.append(f"Duplicates merged: {int(outcome.get('duplicates_merged') or 0):,}.")
+    if outcome.get("chunked_conversations"):
+        out.append(f"Long conversations: {int(outcome['chunked_conversations']):,} split in "
+                   f"{int(outcome.get('chunks') or 0):,} chunks.")
+    failures = outcome.get("failures_by_reason") or {}
+    if failures:
+        out.append(f"Failures by reason: {_counted(failures)}.")
+    held = result.get("not_retried") or []
+    if held:
+        codes: dict[str, int] = {}
+        for item in held:
+            code = str(item.get("code", "other")) if isinstance(item, dict) else "other"
+            codes[code] = codes.get(code, 0) + 1
+        out.append(f"Not retried: same settings would fail again — {_counted(codes)}.")
+    estimate = result.get("estimate") if isinstance(result.get("estimate"), dict) else None
+    calls = int(result.get("calls") or 0)
+    if estimate is not None or calls:
+        guess = "not estimated"
+        if estimate is not None:
+            guess = (_usd(estimate["cost_usd"]) if estimate.get("cost_usd") is not None
+                     else "unknown (no price for this model)")
+        actual = result.get("cost_usd")
+        spent = (_usd(actual) if actual is not None
+                 else "unknown (no price for this model)" if result.get("unpriced_calls")
+                 else _usd(0))
+        out.append(f"Cost: estimated {guess}; actual {spent} for {_n(calls, 'call')}.")
+    return out
 
 
 def last_split(job: Job | None) -> LastSplit | None:
@@ -170,7 +236,8 @@ def last_split(job: Job | None) -> LastSplit | None:
                 else {"conversation": str(f[0]), "reason": str(f[1])}
                 for f in (result.get("failures") or [])]
     return LastSplit(heading, timing, metrics, kept, failures,
-                     int(result.get("pairs_created") or 0))
+                     int(result.get("pairs_created") or 0),
+                     split_summary(result) if result else [])
 
 
 # ---- mapped imports ---------------------------------------------------------------------------
@@ -316,6 +383,9 @@ def batch_status(job: Job | None) -> BatchStatus | None:
         actual = result.get("cost_usd")
         lines.append("Actual cost so far: " + (f"${actual:.4f}." if actual is not None
                                                else "unknown (no price for this model)."))
+    if items.get("cancelled"):
+        lines.append(f"{_n(items['cancelled'], 'conversation')} released by the cancel: "
+                     "live splits take them again.")
     if items.get("missing"):
         lines.append(f"{_n(items['missing'], 'conversation')} got no answer: send them again "
                      f"with: reviewer split --batch --resubmit-missing {job.id} (or split "

@@ -33,9 +33,11 @@ from .cost import CostEstimate, check_budget, estimate_split
 from .lease import Heartbeat, claim
 from .llm import SPLIT_SCHEMA, LLMSplitter
 from .prompt import PROMPT_VERSION
+from .retrying import choose_retries, held_lines
 from .runner import _rows, selectable_ids
 
 KIND = "split_batch"
+TOO_LONG = "too long for a batch line; split it live (reviewer split --splitter llm)"
 SUBMITTED, DONE, FAILED, MISSING, RESENT = "submitted", "done", "failed", "missing", "resent"
 
 
@@ -58,6 +60,10 @@ class Submission:
     shards: list[dict] = field(default_factory=list)  # batch_id, requests, bytes
     estimate: CostEstimate | None = None
     error: str | None = None  # a shard could not be submitted (those before it were)
+    # failed conversations held back: the same settings would fail again (id, code)
+    not_retried: list[tuple[str, str]] = field(default_factory=list)
+    # conversations over the context budget: chunks are split live, not in a batch line
+    too_long: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -66,7 +72,9 @@ class Submission:
 
     def lines(self) -> list[str]:
         if self.job_id is None:
-            return ["nothing to submit: no conversation is pending"]
+            left_out = self._left_out_lines()
+            return [f"nothing to submit: no conversation {'else ' if left_out else ''}is "
+                    "pending", *left_out]
         out = [f"batch job {self.job_id}: {self.conversations:,} conversation(s) in "
                f"{len(self.shards)} batch(es)"]
         out += [f"  {s['batch_id']}: {s['requests']:,} request(s), {s['bytes']:,} bytes"
@@ -75,7 +83,15 @@ class Submission:
             out.append(self.estimate.line())
         if self.error:
             out.append(f"not submitted: {self.error}")
+        out.extend(self._left_out_lines())
         out.append(f"follow it with: reviewer jobs poll {self.job_id}")
+        return out
+
+    def _left_out_lines(self) -> list[str]:
+        out = held_lines(self.not_retried)
+        if self.too_long:
+            out.append(f"left out: {len(self.too_long)} conversation(s) {TOO_LONG}")
+            out.extend(f"left out {cid}: {TOO_LONG}" for cid in self.too_long)
         return out
 
 
@@ -103,7 +119,7 @@ def _lines(splitter: LLMSplitter, rows: Iterator[dict], rung: str
 
 def submit_batch(db_path: str | os.PathLike[str], splitter: LLMSplitter, *,
                  client: BatchClient | None = None, limits: BatchLimits | None = None,
-                 redo: bool = False, retry_failed: bool = False,
+                 redo: bool = False, retry_failed: bool = False, force_retry: bool = False,
                  resubmit_job: int | None = None, max_cost: float | None = None,
                  who: str = "cli") -> Submission:
     """Send the conversations to the Batch API and record the job (see the module doc).
@@ -121,8 +137,12 @@ def submit_batch(db_path: str | os.PathLike[str], splitter: LLMSplitter, *,
     own_client = client is None
     client = client or BatchClient(model.endpoint)
     try:
+        from ..prompts.active import prepare_splitter
+
+        prepare_splitter(db, splitter)  # the same prompt (and few-shot set) a live split sends
         settings = {**splitter.settings(), **_endpoint_settings(model), "rung": rung,
-                    "redo": redo, "retry_failed": retry_failed, "resubmits": resubmit_job,
+                    "redo": redo, "retry_failed": retry_failed, "force_retry": force_retry,
+                    "resubmits": resubmit_job,
                     "max_cost": max_cost, "started_by": who, "batch": True,
                     "max_requests": limits.max_requests, "max_bytes": limits.max_bytes}
         settings.pop("api_key", None)
@@ -136,7 +156,8 @@ def submit_batch(db_path: str | os.PathLike[str], splitter: LLMSplitter, *,
             with Heartbeat(Path(db_path), run_id):  # an upload may take minutes
                 submission = _submit(db, splitter, client, limits, rung, settings, run_id,
                                      redo=redo, retry_failed=retry_failed,
-                                     resubmit_job=resubmit_job, max_cost=max_cost)
+                                     force_retry=force_retry, resubmit_job=resubmit_job,
+                                     max_cost=max_cost)
         except BaseException as exc:
             finish_run(db, run_id, {}, status="failed", message=str(exc)[:500])
             raise
@@ -152,20 +173,27 @@ def submit_batch(db_path: str | os.PathLike[str], splitter: LLMSplitter, *,
 
 def _submit(db: Database, splitter: LLMSplitter, client: BatchClient, limits: BatchLimits,
             rung: str, settings: dict, run_id: int, *, redo: bool, retry_failed: bool,
-            resubmit_job: int | None, max_cost: float | None) -> Submission:
+            force_retry: bool, resubmit_job: int | None, max_cost: float | None
+            ) -> Submission:
+    held: list[tuple[str, str]] = []
     if resubmit_job is not None:
         ids = missing_ids(db, resubmit_job)
     else:
         ids = selectable_ids(db, [SPLIT_PENDING] + ([SPLIT_FAILED] if retry_failed else [])
                              + ([SPLIT_DONE] if redo else []))
+        if retry_failed:
+            choice = choose_retries(db, ids, settings, force=force_retry)
+            ids, held = choice.retry, choice.held
+    ids, too_long = _one_line_each(db, splitter, ids)
     if not ids:
-        return Submission(None, 0)
+        return Submission(None, 0, not_retried=held, too_long=too_long)
     estimate = estimate_split(splitter, (conversation_from_row(r) for r in _rows(db, ids)),
                               batch=True)
     check_budget(estimate, max_cost)
     job_id = jobs.create(db, KIND, settings={**settings, "run_id": run_id},
                          provider=settings["provider"], status=jobs.RUNNING, local=False)
-    submission = Submission(job_id, 0, estimate=estimate)
+    submission = Submission(job_id, 0, estimate=estimate, not_retried=held,
+                            too_long=too_long)
     shards = shard(_lines(splitter, _rows(db, ids), rung), limits)
     try:
         for number, part in enumerate(shards):
@@ -191,6 +219,19 @@ def _submit(db: Database, splitter: LLMSplitter, client: BatchClient, limits: Ba
                 total=submission.conversations,
                 result=job_result(db, job_id, estimate=estimate))
     return submission
+
+
+def _one_line_each(db: Database, splitter: LLMSplitter, ids: list[str]
+                   ) -> tuple[list[str], list[str]]:
+    """(the conversations that fit one request, those that would need chunks). A batch line
+    is one request, so a long conversation stays pending for a live split, which chunks it
+    and merges the chunks' pairs."""
+    fit: list[str] = []
+    too_long: list[str] = []
+    for row in _rows(db, ids):
+        (fit if splitter.fits_one_request(conversation_from_row(row)) else too_long
+         ).append(row["id"])
+    return fit, too_long
 
 
 def _record_shard(db: Database, job_id: int, number: int, state: BatchState, file_id: str,

@@ -43,7 +43,7 @@ from .batch import (
     job_result,
 )
 from .lease import Heartbeat, SplitBusy, claim
-from .llm import PURPOSE, SPLIT_SCHEMA, LLMSplitter
+from .llm import PURPOSE, SPLIT_SCHEMA, LLMSplitter, prompt_tag
 from .runner import SplitReport, _counts, _rows, _settle, _Writer
 
 WRITE_CHUNK = 200  # answers stored per transaction
@@ -195,8 +195,9 @@ def _read_lines(text: str) -> Iterator[dict]:
 class _BatchWriter(_Writer):
     """The live path's writer, storing an answer only while its item is still submitted."""
 
-    def __init__(self, db: Database, name: str, report: SplitReport, job_id: int) -> None:
-        super().__init__(db, name, report)
+    def __init__(self, db: Database, name: str, report: SplitReport, job_id: int,
+                 settings: dict | None = None) -> None:
+        super().__init__(db, name, report, settings)
         self.job_id = job_id
 
     def write_items(self, batch: list[tuple[str, SplitResult | None]]) -> list[str]:
@@ -242,7 +243,7 @@ def _collect(db: Database, db_path: str | os.PathLike[str], job: jobs.Job, endpo
         finish_run(db, run_id, {}, status="refused", message=str(exc))
         raise
     report = SplitReport(run_id=run_id)
-    writer = _BatchWriter(db, splitter.name, report, job.id)
+    writer = _BatchWriter(db, splitter.name, report, job.id, job.settings)
     log = CallLog(db_path, run_id=run_id)
     try:
         with Heartbeat(Path(db_path), run_id):
@@ -321,7 +322,8 @@ def _judge(splitter: LLMSplitter, model: OpenAICompatibleModel, fmt: dict | None
                        tags=None, request=request, started_at=now_iso(), latency_s=0.0,
                        completion=completion)
     call.purpose, call.subject = PURPOSE, conversation_of(str(record.get("custom_id")))
-    call.prompt_version = settings.get("prompt_version")
+    call.prompt_version = prompt_tag(settings.get("prompt_version"),
+                                     settings.get("prompt_version_id"))
     call.cost_usd = estimate_cost(model.model_id, local=model.endpoint.is_local,
                                   input_tokens=completion.input_tokens,
                                   output_tokens=completion.output_tokens, batch=True)

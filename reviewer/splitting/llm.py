@@ -77,6 +77,14 @@ PURPOSE = "split"
 SPLIT_SCHEMA = Schema(SCHEMA_NAME, response_schema())
 
 
+def prompt_tag(base: str | None, version_id: int | None) -> str | None:
+    """What `llm_calls.prompt_version` records: the wording's version and the recorded
+    prompt version's id (``split-v2#12``), or the wording alone before one is recorded."""
+    if version_id is None:
+        return base
+    return f"{base or PROMPT_VERSION}#{version_id}"
+
+
 class LLMSplitter:
     """Splits with a chat model asked for strict JSON; checks every answer locally."""
 
@@ -201,6 +209,11 @@ class LLMSplitter:
         sizes = self._counter.texts(turn_lines(conversation.turns, render_transcript))
         return output_bound(sum(sizes), self.max_output_tokens)
 
+    def fits_one_request(self, conversation: Conversation) -> bool:
+        """Whether `conversation` goes in one request whole (no chunks needed)."""
+        sizes = self._counter.texts(turn_lines(conversation.turns, render_transcript))
+        return self.budget.fits(sum(sizes))
+
     def judge(self, completion: Completion, conversation: Conversation) -> SplitResult:
         """The checks `split` applies to an answer, for answers that came another way
         (a batch's output file)."""
@@ -268,7 +281,8 @@ class LLMSplitter:
                     build_messages(conversation, prefix=self._prefixes[rung]),
                     response_format=structured_format(rung, SPLIT_SCHEMA),
                     max_tokens=max_tokens,
-                    tags=CallTags(PURPOSE, subject, PROMPT_VERSION))
+                    tags=CallTags(PURPOSE, subject,
+                                  prompt_tag(PROMPT_VERSION, self.prompt_version_id)))
             except LLMError as exc:
                 code = code_for_error(exc)
                 if code == API_ERROR and known is None and refused_format(exc):

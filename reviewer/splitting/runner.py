@@ -12,6 +12,7 @@ the report says why it stopped and how many remain.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,7 @@ from ..runs import finish_run, start_run
 from .base import Splitter
 from .cost import CostEstimate, CostRefused, check_budget, estimate_split
 from .lease import Heartbeat, SplitBusy, claim
+from .retrying import choose_retries, deciding_settings, held_lines
 from .run_summary import SplitOutcome
 from .spend import metered_calls
 
@@ -59,10 +61,14 @@ class SplitReport:
     stop_kind: str | None = None  # auth | quota | max_cost
     remaining: int = 0  # conversations left untouched by a stopped run
     rate_limit: dict = field(default_factory=dict)
+    # failed conversations a retry held back: the same settings would fail again (id, code)
+    not_retried: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["failures"] = [{"conversation_id": c, "reason": r} for c, r in self.failures]
+        data["not_retried"] = [{"conversation_id": c, "code": code}
+                               for c, code in self.not_retried]
         data["outcome"] = self.outcome.to_dict()
         data["estimate"] = self.estimate.to_dict() if self.estimate else None
         return data
@@ -88,6 +94,7 @@ class SplitReport:
         ]
         out.extend(self.outcome.lines())
         out.extend(f"failed {cid}: {reason}" for cid, reason in self.failures)
+        out.extend(held_lines(self.not_retried))
         out.extend(self.cost_lines())
         if self.rate_limit.get("rate_limited"):
             out.append(AdaptiveLimiter.describe(self.rate_limit))
@@ -133,6 +140,7 @@ def split_pending(
     *,
     redo: bool = False,
     retry_failed: bool = False,
+    force_retry: bool = False,
     concurrency: int = 8,
     progress: Callable[[int, int], None] | None = None,
     who: str = "splitter",
@@ -147,6 +155,8 @@ def split_pending(
     With `estimate` (or `max_cost`) an LLM splitter's cost is estimated first; `max_cost`
     (US dollars) refuses the run (`CostRefused`) when the estimate exceeds it and stops it
     when the recorded spend reaches it. A stopped run returns with `stopped` set.
+    A retry holds back failures the same settings would repeat (`retrying`) unless
+    `force_retry`; they are named in `not_retried`.
     """
     concurrency = max(1, int(concurrency))
     statuses = ([SPLIT_PENDING] + ([SPLIT_FAILED] if retry_failed else [])
@@ -157,7 +167,8 @@ def split_pending(
 
         prepare_splitter(db, splitter)  # the prompt version every LLM pair will name
         settings = _safe_settings(splitter, {
-            "redo": redo, "retry_failed": retry_failed, "concurrency": concurrency,
+            "redo": redo, "retry_failed": retry_failed, "force_retry": force_retry,
+            "concurrency": concurrency,
             "cache": use_cache, "max_cost": max_cost,
             "started_by": who,
         })
@@ -168,8 +179,12 @@ def split_pending(
             finish_run(db, run_id, {}, status="refused", message=str(exc))
             raise
         ids = selectable_ids(db, statuses)
+        held: list[tuple[str, str]] = []
+        if retry_failed:
+            choice = choose_retries(db, ids, settings, force=force_retry)
+            ids, held = choice.retry, choice.held
         everything = db.execute("SELECT count(*) FROM conversations").fetchone()[0]
-        report = SplitReport(skipped=everything - len(ids), run_id=run_id)
+        report = SplitReport(skipped=everything - len(ids), run_id=run_id, not_retried=held)
         if estimate or max_cost is not None:
             report.estimate = estimate_split(
                 splitter, (conversation_from_row(r) for r in _rows(db, ids)))
@@ -178,7 +193,7 @@ def split_pending(
             except CostRefused as exc:
                 finish_run(db, run_id, _counts(report), status="refused", message=str(exc))
                 raise
-        writer = _Writer(db, splitter.name, report)
+        writer = _Writer(db, splitter.name, report, settings)
         writer.prompt_version_id = getattr(splitter, "prompt_version_id", None)
         writer.model = getattr(splitter, "model", None) if writer.prompt_version_id else None
         try:
@@ -276,7 +291,8 @@ def _run_pool(splitter: Splitter, rows: Iterator[dict], total: int, concurrency:
 class _Writer:
     """Stores finished conversations; one transaction per batch."""
 
-    def __init__(self, db: Database, name: str, report: SplitReport) -> None:
+    def __init__(self, db: Database, name: str, report: SplitReport,
+                 settings: dict | None = None) -> None:
         self.db = db
         self.name = name
         self.who = f"splitter:{name}"
@@ -284,6 +300,8 @@ class _Writer:
         # What produced the pairs: an LLM splitter's recorded prompt and its model.
         self.prompt_version_id: int | None = None
         self.model: str | None = None
+        # What decided each request, stored with the outcome so a retry can compare.
+        self.settings_json = json.dumps(deciding_settings(settings or {}), sort_keys=True)
 
     def write(self, batch: list[tuple[str, SplitResult]]) -> None:
         conn = self.db.conn
@@ -307,7 +325,8 @@ class _Writer:
             report.outcome.add_failure(reason)
             self.db.execute(
                 "UPDATE conversations SET split_status = ?, split_error = ?, splitter = ?, "
-                "split_at = ? WHERE id = ?", [SPLIT_FAILED, reason, self.name, now, cid])
+                "split_at = ?, split_settings = ? WHERE id = ?",
+                [SPLIT_FAILED, reason, self.name, now, self.settings_json, cid])
             return
         written = store.replace_split_pairs(
             self.db, cid,
@@ -327,7 +346,8 @@ class _Writer:
         report.split += 1
         self.db.execute(
             "UPDATE conversations SET split_status = ?, split_error = ?, splitter = ?, "
-            "split_at = ? WHERE id = ?", [SPLIT_DONE, note, self.name, now, cid])
+            "split_at = ?, split_settings = ? WHERE id = ?",
+            [SPLIT_DONE, note, self.name, now, self.settings_json, cid])
 
     def _flags_of(self, ids: list[int]) -> list[str | None]:
         found: list[str | None] = []

@@ -691,6 +691,7 @@ def conversation_view(db) -> None:
     st.markdown(f"**{view.md_escape(conversation['source'] or '')} · "
                 f"{view.md_escape(conversation['locator'] or '')}** · {len(live)} "
                 f"pair{'' if len(live) == 1 else 's'} ({len(pairs) - len(live)} deleted)")
+    _promote_conversation_button(cid, pairs)
     left, right = st.columns([1.1, 1], gap="large")
     with right:
         turns = view.source_turns(conversation.get("turns"), None, None)
@@ -734,6 +735,32 @@ def conversation_view(db) -> None:
                     st.rerun()
                 else:
                     st.error("A pair needs both a question and an answer.")
+
+
+def _promote_conversation_button(cid: str, pairs: list[dict]) -> None:
+    """Promote the whole conversation to the few-shot set: only once none of its pairs is
+    pending (the example would teach the model to skip them) and one is approved."""
+    pending = sum(p["status"] == PENDING for p in pairs)
+    approved = sum(p["status"] == APPROVED for p in pairs)
+    why_not = (f"{pending} pair{'' if pending == 1 else 's'} still pending: review "
+               f"{'it' if pending == 1 else 'them'} first" if pending
+               else "No approved pair to teach from" if not approved else None)
+    st.button("Promote conversation to few-shot", key="rv_conv_promote", width="content",
+              on_click=_promote_conversation, args=(cid,), disabled=why_not is not None,
+              icon=":material/school:",
+              help=why_not or "Add this conversation, every turn numbered, with its approved "
+                              "pairs to the examples the LLM splitter learns from")
+
+
+def _promote_conversation(cid: str) -> None:
+    from ..prompts import fewshot_set
+
+    try:
+        example_id = fewshot_set.promote_conversation(get_db(), cid, who=_who())
+    except fewshot_set.FewShotSetError as exc:
+        _notice("warning", str(exc))
+        return
+    _notice("ok", f"Conversation {cid} is few-shot example {example_id} (see the Prompt page)")
 
 
 def _split_form(pair: dict) -> None:

@@ -101,3 +101,41 @@ def test_batch_needs_the_llm_splitter_and_a_failed_create_is_reported(tmp_path, 
     failed = submit(db_path, fake_openai)
     assert failed.exit_code == 2 and "could not create the batch" in failed.stderr
     assert batches.creates == 1
+
+
+def test_jobs_cancel_stops_the_batches_and_releases_the_conversations(
+        tmp_path, fake_openai, batches):  # noqa: F811
+    db_path = tmp_path / "cli.db"
+    ids = store_many(db_path, 3)
+    job_id = json.loads(submit(db_path, fake_openai, "--batch-max-requests", "2",
+                               "--json").stdout)["job_id"]
+    live = ["split", "--splitter", "llm", "--model", "fake-model", "--base-url",
+            fake_openai.base_url, "--json"]
+    assert json.loads(run(db_path, *live).stdout)["processed"] == 0  # all held by the batch
+    result = run(db_path, "jobs", "cancel", str(job_id), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "cancelled" and data["released"] == 3
+    assert len(data["cancelled"]) == 2 and data["errors"] == []
+    cancels = [r for r in fake_openai.requests if r.method == "POST"
+               and r.path.endswith("/cancel")]
+    assert sorted(r.path.split("/")[3] for r in cancels) == sorted(data["cancelled"])
+    assert {b["status"] for b in batches.batches.values()} == {"cancelling"}
+    with opened(db_path) as db:
+        job = db.execute("SELECT status, finished_at FROM jobs WHERE id = ?",
+                         [job_id]).fetchone()
+        states = {r[0] for r in db.execute("SELECT state FROM split_batch_items")}
+    assert job[0] == "cancelled" and job[1] and states == {"cancelled"}
+    # Released: a live split takes them now; polling the cancelled job stores nothing.
+    assert json.loads(run(db_path, *live).stdout)["split"] == len(ids)
+    polled = run(db_path, "jobs", "poll", str(job_id), "--json")
+    assert json.loads(polled.stdout)[0]["report"] is None
+    # Cancelling again, or another kind of job, is refused with a reason.
+    again = run(db_path, "jobs", "cancel", str(job_id))
+    assert again.exit_code == 2 and "already ended (cancelled)" in again.stderr
+    with opened(db_path) as db:
+        from reviewer.jobs import store as jobs
+
+        other = jobs.create(db, "split", settings={})
+    refused = run(db_path, "jobs", "cancel", str(other))
+    assert refused.exit_code == 2 and "only batch split jobs" in refused.stderr

@@ -95,3 +95,16 @@ def test_bad_database_exits_2(tmp_path):
     (tmp_path / "dir.db").mkdir()
     result = run(tmp_path / "dir.db", tmp_path / "a.jsonl")
     assert result.exit_code == 2
+
+
+def test_check_template_uses_the_managed_set(db, db_path, seed, pairs_adder, tmp_path):
+    from test_export_service import _set_with_one_example
+
+    seed(db, 12)
+    [marker] = pairs_adder(db, "conv-m", [("Q) Is there a Linux driver?", "A) Yes, in the SDK.")])
+    assert run(db_path, tmp_path / "free.jsonl").exit_code == 0  # no template check asked
+    _set_with_one_example(db, tmp_path)
+    result = run(db_path, tmp_path / "o.jsonl", "--check-template", "--json")
+    assert result.exit_code == 1, result.output
+    assert f"pair {marker}" in result.output or str(marker) in result.output
+    assert "template_marker" in result.output

@@ -180,7 +180,7 @@ def test_options_are_normalised_and_recorded_under_old_and_new_keys(tmp_path):
     assert options.to_dict() == {
         "target": "openai", "model": None, "holdout": 3, "validation_split": 3, "seed": 42,
         "multi_turn": False, "few_shot": str(tmp_path / "f.jsonl"), "epochs": None,
-        "per_conversation_system": None, "include_held_out": False}
+        "per_conversation_system": None, "include_held_out": False, "few_shot_set": False}
     assert ExportOptions() == ExportOptions(target="openai", seed=42)
 
 
@@ -398,3 +398,42 @@ def test_the_held_out_split_is_frozen_and_never_trained_on(db, tmp_path):
     leaks = [f for f in refused.report.errors if f.rule == "held_out_in_training"]
     assert len(leaks) == 3 and all(f.pair_id for f in leaks)
     assert export_dataset(db, tmp_path / "d.jsonl", ExportOptions(include_held_out=True)).ok
+
+
+def _set_with_one_example(db, tmp_path):
+    from reviewer.fewshot import few_shot_line
+    from reviewer.models import Turn
+    from reviewer.prompts import fewshot_set
+    from reviewer.splitting.prompt import ExamplePair, FewShotExample
+
+    example = FewShotExample(
+        (Turn("customer", "W5500 소켓은 몇 개인가요?", "고객"),
+         Turn("engineer", "소켓은 8개입니다.", "상담원")),
+        "W5500 소켓 수에 관한 대화입니다.",
+        (ExamplePair("W5500 소켓은 몇 개인가요?", "소켓은 8개입니다.", (1,), (2,)),))
+    path = tmp_path / "set.jsonl"
+    path.write_text(few_shot_line(example) + "\n", encoding="utf-8")
+    fewshot_set.import_file(db, path, who="t")
+
+
+def test_template_check_uses_the_managed_set_when_it_is_not_empty(db, seed, tmp_path):
+    from reviewer.exporting.service import managed_template, prepare_export
+
+    seed(db, 12)
+    # A file whose template has no system line: the exported lines (with one) break it.
+    few = tmp_path / "no_system.jsonl"
+    few.write_text(json.dumps({"messages": [{"role": "user", "content": "Q"},
+                                            {"role": "assistant", "content": "A"}]}) + "\n",
+                   "utf-8")
+    options = ExportOptions(few_shot=few, few_shot_set=True)
+    assert managed_template(db) is None
+    empty_set = prepare_export(db, options)  # the set is empty: the file decides
+    assert {f.rule for f in empty_set.report.errors} == {"template_role_order"}
+    _set_with_one_example(db, tmp_path)
+    assert managed_template(db) == [[
+        {"role": "system", "content": "W5500 소켓 수에 관한 대화입니다."},
+        {"role": "user", "content": "W5500 소켓은 몇 개인가요?"},
+        {"role": "assistant", "content": "소켓은 8개입니다."}]]
+    assert prepare_export(db, options).ok  # the set's template: system, user, assistant
+    # An explicit file alone still decides.
+    assert not prepare_export(db, ExportOptions(few_shot=few)).ok

@@ -56,8 +56,10 @@ def test_every_split_call_of_a_run_is_recorded(db_path, fake_openai):
     assert len(rows) == 12 == len(fake_openai.chat_requests())
     assert sorted(r["subject"] for r in rows) == ids
     assert {r["run_id"] for r in rows} == {report.run_id}
+    # Each call names the wording and the recorded prompt version it sent.
+    assert splitter.prompt_version_id is not None
     assert {(r["purpose"], r["model"], r["provider"], r["prompt_version"]) for r in rows} == {
-        ("split", "fake-model", "custom", PROMPT_VERSION)}
+        ("split", "fake-model", "custom", f"{PROMPT_VERSION}#{splitter.prompt_version_id}")}
     answered = [r for r in rows if r["error"] is None]
     assert len(answered) == 11
     assert all((r["input_tokens"], r["output_tokens"], r["finish_reason"]) == (10, 10, "stop")

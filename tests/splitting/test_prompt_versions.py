@@ -125,3 +125,30 @@ def test_file_lines_with_a_conversation_round_trip_and_stay_a_template(tmp_path)
     assert loaded[0] == example and isinstance(loaded[1], list)
     assert load_few_shot(path)[0] == example.export_messages()  # readers of the template
     assert prompt_prefix(loaded)[1]["content"].splitlines()[2] == "[1] Customer: Hello there"
+
+
+def test_calls_name_their_prompt_version_and_a_new_set_misses_the_cache(
+        db_path, fake_openai, add_conversation):
+    add_conversation(EN_TURNS)
+    split_pending(db_path, LLMSplitter("m", base_url=fake_openai.base_url))
+    example = FewShotExample(
+        (Turn("customer", "W5500 소켓은 몇 개인가요?", "고객"),
+         Turn("engineer", "소켓은 8개입니다.", "상담원")),
+        "W5500 소켓 수에 관한 대화입니다.",
+        (ExamplePair("W5500 소켓은 몇 개인가요?", "소켓은 8개입니다.", (1,), (2,)),))
+    path = db_path.parent / "set.jsonl"
+    path.write_text(few_shot_line(example) + "\n", encoding="utf-8")
+    with opened(db_path) as db:
+        fewshot_set.import_file(db, path, who="t")
+    split_pending(db_path, LLMSplitter("m", base_url=fake_openai.base_url), redo=True)
+    # The few-shot set is part of the request, so the cache did not answer the second run.
+    assert len(fake_openai.chat_requests()) == 2
+    calls = rows(db_path, "SELECT prompt_version, cached FROM llm_calls ORDER BY id")
+    versions = [v["id"] for v in rows(db_path, "SELECT id FROM prompt_versions ORDER BY id")]
+    assert [(c["prompt_version"], c["cached"]) for c in calls] == [
+        (f"split-v2#{versions[0]}", 0), (f"split-v2#{versions[1]}", 0)]
+    # The same set again: answered from the cache, still naming its version.
+    split_pending(db_path, LLMSplitter("m", base_url=fake_openai.base_url), redo=True)
+    assert len(fake_openai.chat_requests()) == 2
+    last = rows(db_path, "SELECT prompt_version, cached FROM llm_calls ORDER BY id DESC LIMIT 1")
+    assert (last[0]["prompt_version"], last[0]["cached"]) == (f"split-v2#{versions[1]}", 1)

@@ -86,8 +86,10 @@ def test_happy_path_lines_match_the_live_request_and_results_are_stored(db_path,
     assert second.items == {"done": 4} and set(states(db_path).values()) == {"split"}
     with opened(db_path) as db:
         origins = {r[0] for r in db.execute("SELECT origin FROM pairs")}
-        calls = list(db.query("SELECT purpose, subject, run_id FROM llm_calls"))
+        calls = list(db.query("SELECT purpose, subject, run_id, prompt_version FROM llm_calls"))
+        (version,) = [r[0] for r in db.execute("SELECT id FROM prompt_versions")]
     assert origins == {"llm:fake-model"}
+    assert {c["prompt_version"] for c in calls} == {f"{PROMPT_VERSION}#{version}"}
     assert sorted(c["subject"] for c in calls) == sorted(ids)
     assert {c["purpose"] for c in calls} == {"split"}
     with opened(db_path) as db:
@@ -220,3 +222,49 @@ def test_the_key_goes_to_the_endpoint_and_nowhere_else(db_path, fake_openai, bat
         job = jobs.get(db, submission.job_id)
     assert job.settings["key_env"] == "BATCH_TEST_KEY"
     assert secret.encode() not in db_path.read_bytes()
+
+
+def test_a_conversation_that_needs_chunks_is_left_out_and_named(db_path, fake_openai,
+                                                                  batches):
+    from test_split_chunking import long_korean, small_window
+
+    short = store_many(db_path, 2)
+    long_id = store_conversation(db_path, long_korean(), locator="line 90")
+    splitter = small_window(fake_openai, room=400)
+    submission = submit_batch(db_path, splitter)
+    assert submission.conversations == 2 and submission.too_long == [long_id]
+    text = "\n".join(submission.lines())
+    assert f"left out {long_id}: too long for a batch line; split it live" in text
+    (file_id,) = batches.files
+    sent = [json.loads(x)["custom_id"] for x in batches.contents[file_id].decode().splitlines()]
+    assert sent == [custom_id(c) for c in short]
+    assert states(db_path)[long_id] == "pending"  # waiting for a live split
+    # The live path takes it while the batch is out, in chunks.
+    live = split_pending(db_path, small_window(fake_openai, room=400))
+    assert live.processed == 1 and live.split == 1 and live.outcome.chunked == 1
+    # Nothing left that fits: the submission says why nothing went.
+    again = submit_batch(db_path, small_window(fake_openai, room=400), redo=True)
+    assert again.job_id is None and again.too_long == [long_id]
+    assert again.lines()[0] == "nothing to submit: no conversation else is pending"
+
+
+def test_a_batch_whose_cancel_fails_keeps_its_conversations_and_the_job_open(
+        db_path, fake_openai, batches):
+    from reviewer.splitting.batch_cancel import cancel_batch_job
+
+    store_many(db_path, 4)
+    submission = submit_batch(db_path, splitter(fake_openai),
+                              limits=BatchLimits(max_requests=2))
+    first, second = (s["batch_id"] for s in submission.shards)
+    del batches.batches[second]  # the provider no longer knows it: its cancel fails
+    result = cancel_batch_job(db_path, submission.job_id)
+    assert result.cancelled == [first] and result.released == 2 and len(result.errors) == 1
+    assert result.status == jobs.RUNNING
+    assert "stays open" in "\n".join(result.lines())
+    with opened(db_path) as db:
+        held = dict(db.execute("SELECT state, count(*) FROM split_batch_items GROUP BY state"
+                               ).fetchall())
+        assert jobs.get(db, submission.job_id).status == jobs.RUNNING
+    assert held == {"cancelled": 2, "submitted": 2}
+    # Only the released conversations go to a live split.
+    assert split_pending(db_path, splitter(fake_openai)).processed == 2

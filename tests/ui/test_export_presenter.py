@@ -71,14 +71,15 @@ def test_form_options_map_the_page_form(tmp_path):
     few = tmp_path / "few.jsonl"
     plain = ev.form_options(target="mistral", model="gpt-4o-mini", epochs=0, multi_turn=True,
                             check_few_shot=True, few_shot_file=few)
-    assert plain == ExportOptions(target="mistral", model="gpt-4o-mini", multi_turn=True)
+    assert plain == ExportOptions(target="mistral", model="gpt-4o-mini", multi_turn=True,
+                                  few_shot_set=True)
     few.write_text("{}\n", encoding="utf-8")
     checked = ev.form_options(target="openai", model=None, epochs=3, multi_turn=False,
                               check_few_shot=True, few_shot_file=few)
     assert (checked.few_shot, checked.epochs) == (few, 3)
     unchecked = ev.form_options(target="openai", model=None, epochs=3, multi_turn=False,
                                 check_few_shot=False, few_shot_file=few)
-    assert unchecked.few_shot is None
+    assert unchecked.few_shot is None and not unchecked.few_shot_set
 
 
 def test_result_state_is_plain_data(tmp_path):

@@ -76,3 +76,17 @@ def test_a_stopped_live_split_says_why_in_the_last_split_block():
     block = last_split(job)
     assert "It stopped early — stopped: spend reached --max-cost $0.2500" in block.timing
     assert block.timing.endswith("7 conversations remain.")
+
+
+def test_a_cancelled_batch_says_its_conversations_were_released(db_path, fake_openai):  # noqa: F811
+    from reviewer.splitting.batch_cancel import cancel_batch_job
+
+    FakeBatches(fake_openai)
+    store_many(db_path, 2)
+    submission = submit_batch(db_path, LLMSplitter("fake-model", base_url=fake_openai.base_url))
+    cancel_batch_job(db_path, submission.job_id)
+    with opened(db_path) as db:
+        status = batch_status(jobs.get(db, submission.job_id))
+    assert status is not None and not status.active
+    assert status.lines[1].startswith("Cancelled ")
+    assert "2 conversations released by the cancel: live splits take them again." in status.lines
