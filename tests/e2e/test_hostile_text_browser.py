@@ -141,15 +141,20 @@ def expect_editor(page: Page, pair: tuple[str, str, str]) -> None:
     """In edit mode the text boxes hold the pair's texts exactly (values, not markup).
 
     The page holds a 100,000-character turn, so the browser may still be laying it out when
-    the button is clicked; the click is repeated (at most three times) until the editor
-    shows, and each attempt waits on the editor itself, not on a timer.
+    the button is clicked, and the editor may take a while to draw; the button is clicked
+    again (at most three times) only while it is still there and the editor is not, and each
+    attempt waits on the editor itself, not on a timer.
     """
     system = page.get_by_label("System", exact=True)
+    edit = page.locator(".st-key-rv_edit button")
     for _ in range(3):
         wait_idle(page)
-        page.locator(".st-key-rv_edit button").click()
+        if system.is_visible():
+            break
+        if edit.count():
+            edit.click()
         try:
-            expect(system).to_be_visible(timeout=20_000)
+            expect(system).to_be_visible(timeout=60_000)
             break
         except AssertionError:
             continue
