@@ -194,6 +194,37 @@ def _wait_idle(page) -> None:
     page.get_by_test_id("stSkeleton").first.wait_for(state="detached", timeout=90_000)
 
 
+# The element that scrolls: Streamlit keeps the page at the window's height and scrolls its
+# main area, so a "full page" screenshot would show only the first screen.
+_SCROLLER = """() => {
+  const all = [...document.querySelectorAll('[data-testid="stMain"], section, div')];
+  const el = all.find(e => e.scrollHeight > e.clientHeight + 4 &&
+                           getComputedStyle(e).overflowY.match(/auto|scroll/) &&
+                           e.clientWidth > 800);
+  if (!el) return [0, 0];
+  el.setAttribute('data-screens-scroller', '1');
+  return [el.scrollHeight, el.clientHeight];
+}"""
+MAX_FRAMES = 8
+
+
+def _frames(page, out: Path, stem: str) -> list[Path]:
+    """The page as a person scrolls it: one 1440×900 picture per screen, top to bottom."""
+    height, visible = page.evaluate(_SCROLLER)
+    paths = []
+    frame, top = 1, 0
+    while True:
+        path = out / f"{stem}-{frame}.png"
+        page.screenshot(path=str(path))
+        paths.append(path)
+        if not visible or top + visible >= height or frame >= MAX_FRAMES:
+            return paths
+        top += visible - 80  # a little overlap, so no line is cut in two unseen
+        page.evaluate(f"document.querySelector('[data-screens-scroller]').scrollTop = {top}")
+        page.wait_for_timeout(400)
+        frame += 1
+
+
 def shoot(url: str, out: Path, prefix: str, *, refresh_train: bool = False) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -218,9 +249,7 @@ def shoot(url: str, out: Path, prefix: str, *, refresh_train: bool = False) -> l
                         button.first.click()
                         _wait_idle(page)
                 page.wait_for_timeout(1500)  # charts draw after the script ends
-                path = out / f"{prefix}-{name}.png"
-                page.screenshot(path=str(path), full_page=True)
-                taken.append(path)
+                taken += _frames(page, out, f"{prefix}-{name}")
         finally:
             browser.close()
     return taken

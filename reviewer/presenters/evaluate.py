@@ -154,16 +154,3 @@ def job_line(job: Any) -> str:
              "failed": f"failed: {job.error or ''}",
              "interrupted": "was interrupted (its process stopped); start it again"}
     return f"Evaluation job {job.id} ({models}) {ended.get(job.status, job.status)}."
-
-
-def job_rows(jobs: list[Any]) -> list[dict[str, Any]]:
-    rows = []
-    for job in jobs:
-        result = job.result or {}
-        rows.append({"id": job.id, "provider": job.provider, "status": job.status,
-                     "provider status": result.get("raw_status"),
-                     "base model": job.settings.get("model"),
-                     "tuned model": result.get("fine_tuned_model") or "",
-                     "trained tokens": result.get("trained_tokens"),
-                     "created": job.created_at, "error": job.error or ""})
-    return rows
