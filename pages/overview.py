@@ -40,6 +40,12 @@ cards = view.conversation_metrics(conv_counts)
 for col, (label, n) in zip(st.columns(len(cards)), cards, strict=True):
     col.metric(label, n)
 
+trained = view.training_lines(ctx.db)
+if trained:
+    st.subheader("Training and evaluation")
+    for line in trained:
+        ui.plain(line)
+
 st.subheader("Model calls")
 spend = spend_summary(ctx.db)
 if spend.calls:

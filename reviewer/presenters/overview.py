@@ -110,7 +110,8 @@ def next_steps(pairs: Mapping[str, int], conversations: Mapping[str, int],
     if loop.weak_waiting:
         steps.append(NextStep(
             f"{_n(loop.weak_waiting, 'pair')} came back from an evaluation: the tuned model "
-            "answered them poorly. Check each reference answer beside the model's.",
+            f"answered {'it' if loop.weak_waiting == 1 else 'them'} poorly. Check each "
+            "reference answer beside the model's.",
             "Review weak pairs", REVIEW_PAGE, "ov_next_weak", review_flag=WEAK_IN_EVAL))
     approved = pairs.get(APPROVED, 0)
     if approved and loop.exported_approved is None:
@@ -152,3 +153,22 @@ def run_rows(runs: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
              "took": duration(r["started_at"], r.get("finished_at")),
              "result": counts_text(r.get("counts") or {}),
              "message": r.get("message") or ""} for r in runs]
+
+
+def training_lines(db: Database) -> list[str]:
+    """The newest fine-tuning job and evaluation run, one line each (none when neither)."""
+    lines = []
+    job = db.execute("SELECT id, provider, status, result, created_at FROM jobs WHERE kind = ?"
+                     " ORDER BY id DESC LIMIT 1", [FINE_TUNE]).fetchone()
+    if job is not None:
+        model = json.loads(job[3] or "{}").get("fine_tuned_model")
+        lines.append(f"Fine-tuning job #{job[0]} at {job[1]}: {job[2]}"
+                     + (f" → {model}" if model else "") + f" (started {short_time(job[4])})")
+    run = db.execute("SELECT id, model, role, items, summary, created_at FROM eval_runs"
+                     " ORDER BY id DESC LIMIT 1").fetchone()
+    if run is not None:
+        cosine = (json.loads(run[4] or "{}").get("means") or {}).get("cosine") or {}
+        mean = f", mean cosine {cosine['mean']:.2f}" if "mean" in cosine else ""
+        lines.append(f"Evaluation run #{run[0]} ({run[2] or 'single'}) of {run[1]}: "
+                     f"{plural(run[3] or 0, 'item')}{mean} (scored {short_time(run[5])})")
+    return lines

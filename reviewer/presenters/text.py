@@ -44,8 +44,13 @@ def duration(start: Any, end: Any) -> str:
 def counts_text(counts: Mapping[str, Any]) -> str:
     """A run's counts in words, zeros and lists left out:
     ``{"imported": 26, "duplicates": 0, "files": 8}`` → ``26 imported · 8 files``."""
-    parts = [f"{value:,} {key.replace('_', ' ')}" for key, value in counts.items()
-             if isinstance(value, int) and not isinstance(value, bool) and value]
+    parts = []
+    for key, value in counts.items():
+        if isinstance(value, int) and not isinstance(value, bool) and value:
+            words = key.replace("_", " ")
+            if value == 1 and words.endswith("s") and not words.endswith("ss"):
+                words = words[:-1]  # 1 warning, 1 file
+            parts.append(f"{value:,} {words}")
     return " · ".join(parts)
 
 

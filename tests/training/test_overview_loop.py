@@ -53,7 +53,12 @@ def test_overview_leads_from_export_to_training_evaluation_and_back(db, exported
     answers = [pairs[0]["answer"], "Please contact sales.", pairs[2]["answer"]]
     run = run_eval(db, items, FakeModel(*answers, model_id=tuned), HashingEmbedder(),
                    name="tuned", source="v.jsonl", who="t", concurrency=1)
-    assert run.run_id and steps(overview()) == {}  # nothing left to do
+    at = overview()
+    assert run.run_id and steps(at) == {}  # nothing left to do
+    lines = [t.value for t in at.text]
+    assert f"Fine-tuning job #{job['id']} at box: succeeded → {tuned}" in " ".join(lines)
+    assert any(line.startswith(f"Evaluation run #{run.run_id} (single) of {tuned}: 3 items, "
+                               "mean cosine ") for line in lines)
 
     (flagged,) = send_back(db, run.run_id, [f"pair {pairs[1]['id']}"], who="t")
     assert loop_state(db).weak_waiting == 1

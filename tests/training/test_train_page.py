@@ -133,6 +133,8 @@ def test_presenter_times_and_start_command():
     assert duration("2026-11-27T22:17:48+00:00", None) == ""
     assert counts_text({"imported": 26, "duplicates": 0, "files": 8, "names": ["a"]}) == (
         "26 imported · 8 files")
+    assert counts_text({"warnings": 1, "files": 1, "processed": 1}) == (
+        "1 warning · 1 file · 1 processed")
     assert view.start_command("/data/my exports/set.manifest.json").startswith(
         'reviewer train start "/data/my exports/set.manifest.json" --provider NAME')
     assert view.event_rows([{"at": 1764281868, "level": "info", "message": "Job running"}]) \
