@@ -244,7 +244,7 @@ def shoot(url: str, out: Path, prefix: str, *, refresh_train: bool = False) -> l
                 page.get_by_test_id("stSidebar").wait_for()
                 _wait_idle(page)
                 if name == "train" and refresh_train:
-                    button = page.get_by_role("button", name="Ask the provider", exact=False)
+                    button = page.get_by_role("button", name="Refresh from the provider")
                     if button.count():
                         button.first.click()
                         _wait_idle(page)

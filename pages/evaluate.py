@@ -36,6 +36,8 @@ with st.expander("Start an evaluation", expanded=not runs):
     if not files:
         ui.plain("No export with a held-out file yet: export with a held-out share first "
                  "(Export page).")
+        if st.button("Go to Export", key="ev_go_export", type="primary"):
+            st.switch_page("pages/export.py")
     else:
         from reviewer.llm import load_providers
 

@@ -22,13 +22,15 @@ if not recorded:
             "OpenAI-shaped host):")
     ui.plain_block(view.start_command(manifest))
     ui.plain(view.export_note(manifest))
+    if not manifest and st.button("Go to Export", key="tr_go_export", type="primary"):
+        st.switch_page("pages/export.py")
     ui.plain("Or train it yourself: the export loads as is in TRL's SFTTrainer, Unsloth and "
              "Axolotl (chat messages format).")
     st.stop()
 
 st.dataframe(pd.DataFrame(view.job_rows(recorded)), hide_index=True, key="tr_jobs",
              column_config={"trained tokens": st.column_config.NumberColumn(format="localized"),
-                            "tuned model": st.column_config.TextColumn(width="large")})
+                            "tuned model": st.column_config.TextColumn(width="medium")})
 with st.expander("Start another fine-tuning job"):
     ui.plain(view.export_note(manifest))
     ui.plain_block(view.start_command(manifest))

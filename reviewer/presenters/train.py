@@ -33,6 +33,9 @@ def job_rows(jobs: list[Any]) -> list[dict[str, Any]]:
                      "tuned model": result.get("fine_tuned_model") or "",
                      "trained tokens": result.get("trained_tokens"),
                      "started": short_time(job.created_at), "error": job.error or ""})
+    if not any(row["error"] for row in rows):
+        for row in rows:
+            del row["error"]  # a column of blanks only pushes the others off screen
     return rows
 
 
