@@ -24,20 +24,19 @@ active = jobs.store.active(ctx.db, KIND)
 busy = active is not None
 
 if not runs:
-    st.info("No evaluation runs yet. Export with a held-out share (Export page or "
-            "`reviewer export out/set.jsonl --holdout 0.1`), then score a model on it here "
-            "or with:")
-    ui.plain_block("reviewer eval run --split valid --model TUNED --base-model BASE "
+    st.info("No evaluation runs yet. Scoring needs approved pairs the model was not trained "
+            "on: export with a held-out share from the command line (the Export page builds "
+            "one file without one), then score a model on it here or with the second line:")
+    ui.plain_block("reviewer export out/set.jsonl --holdout 0.1\n"
+                   "reviewer eval run --split valid --model TUNED --base-model BASE "
                    "--provider NAME")
 
 # ---- start an evaluation ------------------------------------------------------------------
 with st.expander("Start an evaluation", expanded=not runs):
     files = exported_heldout_files(ctx.db)
     if not files:
-        ui.plain("No export with a held-out file yet: export with a held-out share first "
-                 "(Export page).")
-        if st.button("Go to Export", key="ev_go_export", type="primary"):
-            st.switch_page("pages/export.py")
+        ui.plain("No export with a held-out file yet: run `reviewer export out/set.jsonl "
+                 "--holdout 0.1` first (the Export page builds a single file).")
     else:
         from reviewer.llm import load_providers
 

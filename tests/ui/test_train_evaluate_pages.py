@@ -18,11 +18,14 @@ def test_empty_pages_say_what_to_do(db):
         assert not at.exception
         assert at.info[0].value.startswith(words)
         assert at.code  # the command to run, as plain text
-        # nothing exported yet: one button to the step that comes first, as on Review/Export
-        (go,) = [b for b in at.button if b.label == "Go to Export"]
-        go.click().run()
-        assert not at.exception
-        assert at.session_state["_setup_done"] == "Export"
+    # nothing exported yet: Train offers a button to the step that comes first, as Review and
+    # Export do; Evaluate names the command, since only the CLI exports a held-out file
+    assert "--holdout" in at.code[0].value
+    at = open_page("train.py")
+    (go,) = [b for b in at.button if b.label == "Go to Export"]
+    go.click().run()
+    assert not at.exception
+    assert at.session_state["_setup_done"] == "Export"
 
 
 def test_train_page_lists_jobs(db):
