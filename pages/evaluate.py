@@ -144,7 +144,8 @@ st.subheader(f"Run #{run['id']}: {run.get('role') or run['name']} · {run['model
 left, right = st.columns([1, 1], gap="large")
 with left:
     st.dataframe(pd.DataFrame(view.mean_rows(run["summary"])), hide_index=True,
-                 key="ev_scores")
+                 key="ev_scores",
+                 column_config={"mean": st.column_config.NumberColumn(format="%.3f")})
     st.caption(view.run_caption(run))
 histogram_place = right.empty()
 
@@ -206,7 +207,8 @@ if weak:
     groups = clusters(ctx.db, chosen, rule)
     st.dataframe(pd.DataFrame(view.cluster_rows(groups)), hide_index=True, key="ev_clusters",
                  column_config={"representative question": st.column_config.TextColumn(
-                     width="large")})
+                     width="large"),
+                     "mean cosine": st.column_config.NumberColumn(format="%.3f")})
     st.caption(view.SEND_BACK_NOTE)
     with st.container(horizontal=True, key="ev_cluster_buttons"):
         for group in groups:
