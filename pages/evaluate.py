@@ -35,8 +35,8 @@ if not runs:
 with st.expander("Start an evaluation", expanded=not runs):
     files = exported_heldout_files(ctx.db)
     if not files:
-        ui.plain("No export with a held-out file yet: run `reviewer export out/set.jsonl "
-                 "--holdout 0.1` first (the Export page builds a single file).")
+        ui.plain("No export with a held-out file yet: run the export line above first (the "
+                 "Export page builds a single file).")
     else:
         from reviewer.llm import load_providers
 
