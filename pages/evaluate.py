@@ -24,18 +24,19 @@ active = jobs.store.active(ctx.db, KIND)
 busy = active is not None
 
 if not runs:
-    st.info("No evaluation runs yet. Export with a held-out share (Export page or "
-            "`reviewer export out/set.jsonl --holdout 0.1`), then score a model on it here "
-            "or with:")
-    ui.plain_block("reviewer eval run --split valid --model TUNED --base-model BASE "
+    st.info("No evaluation runs yet. Scoring needs approved pairs the model was not trained "
+            "on: export with a held-out share from the command line (the Export page builds "
+            "one file without one), then score a model on it here or with the second line:")
+    ui.plain_block("reviewer export out/set.jsonl --holdout 0.1\n"
+                   "reviewer eval run --split valid --model TUNED --base-model BASE "
                    "--provider NAME")
 
 # ---- start an evaluation ------------------------------------------------------------------
 with st.expander("Start an evaluation", expanded=not runs):
     files = exported_heldout_files(ctx.db)
     if not files:
-        ui.plain("No export with a held-out file yet: export with a held-out share first "
-                 "(Export page).")
+        ui.plain("No export with a held-out file yet: run the export line above first (the "
+                 "Export page builds a single file).")
     else:
         from reviewer.llm import load_providers
 
@@ -93,13 +94,14 @@ if not runs:
 
 # ---- runs -----------------------------------------------------------------------------------
 st.subheader("Runs")
-st.dataframe(pd.DataFrame(view.run_rows(runs)), hide_index=True, key="ev_runs_table")
+st.dataframe(pd.DataFrame(view.run_rows(runs)), hide_index=True, key="ev_runs_table",
+             column_config={"model": st.column_config.TextColumn(width="large")})
 ids = [r["id"] for r in runs]
 if state.get("ev_pick") in ids:
     state["ev_run"] = state.pop("ev_pick")
 if state.get("ev_run") not in ids:
     state["ev_run"] = ids[0]
-chosen = st.selectbox("Run", ids, key="ev_run",
+chosen = st.selectbox("Run to show", ids, key="ev_run",
                       format_func=lambda rid: view.run_label(next(r for r in runs
                                                                    if r["id"] == rid)))
 run = evals.get_run(ctx.db, chosen)
@@ -115,22 +117,39 @@ if linked is not None:
         st.warning("These runs cannot be compared.")
         ui.plain(str(exc))
     else:
+        st.info(view.verdict(pair))
         ui.plain(f"Base #{pair.base['id']} ({pair.base['model']}) and tuned "
                  f"#{pair.tuned['id']} ({pair.tuned['model']}) on the same {pair.items} items.")
         st.dataframe(pd.DataFrame(view.pair_mean_rows(pair)), hide_index=True,
                      key="ev_pair_means")
-        ui.plain(view.ci_note(pair))
-        hist = pd.DataFrame(view.pair_histogram_rows(pair))
-        st.bar_chart(hist, x="cosine", y="answers", color="run", stack=False)
+        st.caption(view.ci_note(pair))
+        st.vega_lite_chart(
+            pd.DataFrame(view.pair_histogram_rows(pair)),
+            view.histogram_spec(view.pair_histogram_rows(pair), "run",
+                                "How close each answer is to its reference, base and tuned"),
+            key="ev_pair_hist", height=300)
         ui.plain(view.flip_line(pair))
         flips = view.flip_rows(pair)
         if flips:
             st.dataframe(pd.DataFrame(flips), hide_index=True, key="ev_flips",
-                         column_config={"question": st.column_config.TextColumn(
-                             width="large")})
+                         column_config={
+                             "question": st.column_config.TextColumn(width="large"),
+                             "base": st.column_config.NumberColumn("base cosine",
+                                                                   format="%.2f"),
+                             "tuned": st.column_config.NumberColumn("tuned cosine",
+                                                                    format="%.2f")})
 
 # ---- this run -------------------------------------------------------------------------------
-st.subheader("Weak tail")
+st.subheader(f"Run #{run['id']}: {run.get('role') or run['name']} · {run['model']}")
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.dataframe(pd.DataFrame(view.mean_rows(run["summary"])), hide_index=True,
+                 key="ev_scores",
+                 column_config={"mean": st.column_config.NumberColumn(format="%.3f")})
+    st.caption(view.run_caption(run))
+histogram_place = right.empty()
+
+st.markdown("**Which answers count as weak**")
 w1, w2 = st.columns([1, 2])
 mode = w1.radio("Weak means", ["below a cosine", "the lowest share"], key="ev_weak_mode",
                 horizontal=True)
@@ -143,19 +162,13 @@ else:
 weak = weak_items(ctx.db, chosen, rule)
 weak_ids = {w.item_id for w in weak}
 
-left, right = st.columns([1, 1], gap="large")
-with left:
-    st.subheader("Scores")
-    st.dataframe(pd.DataFrame(view.mean_rows(run["summary"])), hide_index=True)
-    ui.plain(f"Embedder: {run['metadata'].get('embedder', {}).get('name', '?')} · model "
-             f"{run['model']} ({run['provider']}) · {run['source']}")
-with right:
-    st.subheader("Cosine of each answer to its reference")
-    hist = view.histogram_rows(run["summary"], view.weak_cut(rule.below,
-                                                            [w.cosine for w in weak]))
-    if hist:
-        st.bar_chart(pd.DataFrame(hist), x="cosine", y="answers",
-                     color="part" if "part" in hist[0] else None)
+hist = view.histogram_rows(run["summary"], view.weak_cut(rule.below, [w.cosine for w in weak]))
+if hist:
+    histogram_place.vega_lite_chart(
+        pd.DataFrame(hist),
+        view.histogram_spec(hist, "part" if "part" in hist[0] else None,
+                            "How close each answer is to its reference"),
+        key="ev_run_hist", height=300)
 
 st.subheader("Items")
 s1, s2 = st.columns(2)
@@ -164,12 +177,24 @@ order = s2.radio("Order", list(view.SORTS), key="ev_order", horizontal=True)
 items = view.sorted_items(evals.run_items(ctx.db, chosen, order="item"),
                           view.SCORE_COLUMNS[sort_by], view.SORTS[order])
 rows = view.item_rows(items, weak_ids=weak_ids)
-st.dataframe(pd.DataFrame(rows).style.apply(view.weak_row_style, axis=1), hide_index=True,
-             row_height=60, key="ev_items",
-             column_config={"question": st.column_config.TextColumn(width="medium"),
-                            "reference": st.column_config.TextColumn(width="large"),
-                            "model answer": st.column_config.TextColumn(width="large")})
-ui.plain(f"{len(weak)} of {len(rows)} items are weak ({rule.describe()}).")
+picked = st.dataframe(pd.DataFrame(rows).style.apply(view.weak_row_style, axis=1)
+                      .format(view.ITEM_FORMATS), hide_index=True, key="ev_items",
+                      on_select="rerun", selection_mode="single-row",
+                      column_config={"weak": st.column_config.TextColumn(width=40),
+                            "question": st.column_config.TextColumn(width="medium"),
+                            "reference": st.column_config.TextColumn(width="medium"),
+                            "model answer": st.column_config.TextColumn(width="medium"),
+                            "pair": st.column_config.NumberColumn(width=60)})
+ui.plain(f"{len(weak)} of {len(rows)} items are weak ({rule.describe()}), tinted and marked ⚑.")
+if items:
+    shown = view.picked_item(items, picked)
+    st.markdown(f"**{view.item_heading(shown, weak_ids)}** (select a row above to read "
+                "another)")
+    q, r, a = st.columns(3, gap="medium")
+    for column, (label, text) in zip((q, r, a), view.item_texts(shown), strict=True):
+        with column:
+            st.caption(label)
+            ui.plain_block(text)
 
 
 def _sent(what: str, flagged: list[int]) -> None:
@@ -182,17 +207,18 @@ if weak:
     groups = clusters(ctx.db, chosen, rule)
     st.dataframe(pd.DataFrame(view.cluster_rows(groups)), hide_index=True, key="ev_clusters",
                  column_config={"representative question": st.column_config.TextColumn(
-                     width="large")})
-    for group in groups:
-        with st.container(horizontal=True, vertical_alignment="center",
-                          key=f"ev_cluster_line_{group.number}"):
-            if st.button(f"Send cluster {group.number} back ({group.size})",
-                         key=f"ev_send_cluster_{group.number}", width="content"):
+                     width="large"),
+                     "mean cosine": st.column_config.NumberColumn(format="%.3f")})
+    st.caption(view.SEND_BACK_NOTE)
+    with st.container(horizontal=True, key="ev_cluster_buttons"):
+        for group in groups:
+            if st.button(view.send_label(group), key=f"ev_send_cluster_{group.number}",
+                         width="content"):
                 _sent(f"cluster {group.number}",
                       send_back(ctx.db, chosen, group.item_ids, who=who))
-            ui.plain(" ".join(group.representative_question.split())[:120])
-    if st.button(f"Send all {len(weak)} weak items back to review", key="ev_send_back"):
-        _sent(f"{len(weak)} weak items", send_back(ctx.db, chosen, sorted(weak_ids), who=who))
+        if st.button(f"Send all {len(weak)} weak items to review", key="ev_send_back"):
+            _sent(f"{len(weak)} weak items",
+                  send_back(ctx.db, chosen, sorted(weak_ids), who=who))
 
 sent = state.get("ev_sent")
 if sent:

@@ -1,8 +1,11 @@
-"""What the Train and Evaluate pages show, computed without Streamlit."""
+"""What the Evaluate page shows, computed without Streamlit."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from .text import plural, short_time
 
 METRICS = (("cosine", "Cosine"), ("chrf", "chrF"), ("bleu", "BLEU"), ("rouge_l", "ROUGE-L"))
 
@@ -77,16 +80,76 @@ def item_rows(items: list[dict[str, Any]], weak_below: float | None = None,
              "question": i.get("question") or "", "reference": i.get("reference") or "",
              "model answer": i.get("answer") or (f"(no answer: {i['error']})"
                                                  if i.get("error") else ""),
-             "pair": i.get("pair_id"), "item": i.get("item_id")} for i in items]
+             "pair": i.get("pair_id")} for i in items]
+
+
+def picked_item(items: list[dict[str, Any]], selection: Any) -> dict[str, Any]:
+    """The item whose row is selected in the table, else the first (the weakest by default)."""
+    try:
+        rows = selection["selection"]["rows"]
+    except (KeyError, TypeError):
+        rows = []
+    return items[rows[0]] if rows and 0 <= rows[0] < len(items) else items[0]
+
+
+def item_heading(item: dict[str, Any], weak_ids: set[str]) -> str:
+    mark = "weak ⚑ · " if item["item_id"] in weak_ids else ""
+    pair = f"pair {item['pair_id']} · " if item.get("pair_id") is not None else ""
+    return f"{pair}{mark}cosine {float(item.get('cosine') or 0):.3f}"
+
+
+def item_texts(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) for reading one item in full: question, reference, model answer."""
+    answer = item.get("answer") or (f"(no answer: {item['error']})" if item.get("error")
+                                     else "(no answer)")
+    return [("Question", item.get("question") or ""),
+            ("Reference answer (approved)", item.get("reference") or ""),
+            ("Model answer", answer)]
+
+
+# How the items table prints each score (the tint styling would otherwise show six digits).
+ITEM_FORMATS = {"cosine": "{:.3f}", "chrF": "{:.1f}", "BLEU": "{:.1f}", "ROUGE-L": "{:.3f}"}
 
 
 def run_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The run list: a base/tuned pair names its other run."""
-    return [{"id": r["id"], "name": r["name"], "model": r["model"], "role": r.get("role") or "",
-             "paired with": r.get("paired_with"), "items": r["items"],
+    return [{"run": r["id"], "model": r["model"],
+             "role": r.get("role") or (r["name"] if r["name"] not in (None, "") else ""),
+             "compared with": r.get("paired_with"), "items": r["items"],
              "without answer": r.get("failed") or 0,
-             "job": str(r["job_id"]) if r.get("job_id") is not None else "",
-             "created": r["created_at"]} for r in runs]
+             "scored": short_time(r["created_at"])} for r in runs]
+
+
+def run_caption(run: dict[str, Any]) -> str:
+    """Under a run's scores: what was scored, by what, on which file."""
+    embedder = (run.get("metadata") or {}).get("embedder", {}).get("name", "?")
+    source = Path(str(run.get("source") or "?")).name
+    return (f"Model {run['model']} ({run['provider']}) on {source}; cosine by {embedder}. "
+            "chrF and BLEU are 0–100, cosine and ROUGE-L 0–1; higher is closer to the "
+            "reference.")
+
+
+def verdict(pair: Any) -> str:
+    """One sentence on top of the side-by-side table: did tuning help, and how sure."""
+    rows = [r for r in pair.metrics if r.difference is not None]
+    if not rows:
+        return "No metric could be compared."
+    better = [r for r in rows if r.difference.low > 0]
+    worse = [r for r in rows if r.difference.high < 0]
+    up = [r for r in rows if r.difference.mean > 0]
+    count = f"{len(rows)} metric{'s' if len(rows) != 1 else ''}"
+    if better and not worse:
+        return (f"Fine-tuning helped: the tuned model is clearly better on {len(better)} of "
+                f"{count}.")
+    if worse and not better:
+        return (f"Fine-tuning made it worse: the tuned model is clearly worse on {len(worse)} "
+                f"of {count}.")
+    if better and worse:
+        return "Mixed: the tuned model is clearly better on some metrics and worse on others."
+    lean = ("higher" if len(up) == len(rows) else "lower" if not up else "mixed")
+    return (f"Not sure yet: the tuned model scores {lean} on average, but with "
+            f"{plural(pair.items, 'item')} every interval of the difference still includes "
+            "0. Hold out more pairs to be sure.")
 
 
 def _ci_text(m: Any, signed: bool = False) -> str:
@@ -118,10 +181,10 @@ def pair_histogram_rows(pair: Any) -> list[dict[str, Any]]:
 
 def flip_rows(pair: Any) -> list[dict[str, Any]]:
     c = pair.comparison
-    return ([{"flip": "weak → good", "item": f.item_id, "question": f.question,
-              "base": round(f.base, 3), "tuned": round(f.tuned, 3)} for f in c.improved]
-            + [{"flip": "good → weak", "item": f.item_id, "question": f.question,
-                "base": round(f.base, 3), "tuned": round(f.tuned, 3)} for f in c.regressed])
+    return ([{"flip": "weak → good", "base": round(f.base, 3), "tuned": round(f.tuned, 3),
+              "question": f.question, "item": f.item_id} for f in c.improved]
+            + [{"flip": "good → weak", "base": round(f.base, 3), "tuned": round(f.tuned, 3),
+                "question": f.question, "item": f.item_id} for f in c.regressed])
 
 
 def flip_line(pair: Any) -> str:
@@ -141,6 +204,40 @@ def cluster_rows(clusters: list[Any]) -> list[dict[str, Any]]:
              "representative question": c.representative_question} for c in clusters]
 
 
+def send_label(cluster: Any) -> str:
+    return f"Send cluster {cluster.number} to review ({plural(cluster.size, 'item')})"
+
+
+SEND_BACK_NOTE = ("Sending back flags the pairs these items came from as weak_in_eval (their "
+                  "status stays); Review then shows the model's answer beside each reference.")
+
+
+def histogram_spec(rows: list[dict[str, Any]], color: str | None, title: str,
+                   y_title: str = "answers") -> dict[str, Any]:
+    """A Vega-Lite bar chart of cosine bands, labels level and the axes titled; with
+    ``color``, bars of that field side by side (one run each) or coloured (weak tail)."""
+    order = list(dict.fromkeys(r["cosine"] for r in rows))
+    encoding: dict[str, Any] = {
+        "x": {"field": "cosine", "type": "ordinal", "sort": order,
+              "title": "cosine to the reference (bands; higher is closer)",
+              "axis": {"labelAngle": 0}},
+        "y": {"field": "answers", "type": "quantitative", "title": y_title,
+              "axis": {"tickMinStep": 1}},
+        "tooltip": [{"field": "cosine"}, {"field": "answers"}],
+    }
+    if color:
+        domain = list(dict.fromkeys(r[color] for r in rows))
+        encoding["color"] = {"field": color, "type": "nominal", "title": None,
+                             "scale": {"domain": domain}, "legend": {"orient": "top"}}
+        if color == "part":
+            encoding["color"]["scale"]["range"] = [
+                {"weak tail": "#e4572e", "good": "#4c78a8"}.get(d, "#999999") for d in domain]
+        else:
+            encoding["xOffset"] = {"field": color, "sort": domain}
+        encoding["tooltip"].append({"field": color})
+    return {"title": title, "mark": {"type": "bar"}, "encoding": encoding}
+
+
 def job_line(job: Any) -> str:
     """One line for an eval job: where it is, or how it ended."""
     settings = job.settings or {}
@@ -154,16 +251,3 @@ def job_line(job: Any) -> str:
              "failed": f"failed: {job.error or ''}",
              "interrupted": "was interrupted (its process stopped); start it again"}
     return f"Evaluation job {job.id} ({models}) {ended.get(job.status, job.status)}."
-
-
-def job_rows(jobs: list[Any]) -> list[dict[str, Any]]:
-    rows = []
-    for job in jobs:
-        result = job.result or {}
-        rows.append({"id": job.id, "provider": job.provider, "status": job.status,
-                     "provider status": result.get("raw_status"),
-                     "base model": job.settings.get("model"),
-                     "tuned model": result.get("fine_tuned_model") or "",
-                     "trained tokens": result.get("trained_tokens"),
-                     "created": job.created_at, "error": job.error or ""})
-    return rows

@@ -62,6 +62,30 @@ def example_output(stored: StoredExample) -> str:
                             + "]", text)
 
 
+def _turns(numbers: object) -> str:
+    if not isinstance(numbers, list) or not numbers:
+        return ""
+    word = "turn" if len(numbers) == 1 else "turns"
+    return f" ({word} {', '.join(str(n) for n in numbers)})"
+
+
+def example_output_text(stored: StoredExample) -> str:
+    """The expected answer as a person reads it: the summary, then each pair with the
+    turns it comes from (the JSON the model sees is shown apart)."""
+    output = stored.example.output()
+    lines = [f"Summary: {output.get('system') or ''}"]
+    for n, pair in enumerate(output.get("pairs") or [], start=1):
+        lines += ["", f"Pair {n}",
+                  f"Question{_turns(pair.get('question_turns'))}: {pair.get('question', '')}",
+                  f"Answer{_turns(pair.get('answer_turns'))}: {pair.get('answer', '')}"]
+    return "\n".join(lines)
+
+
+def size_line(verdict: SetCheck) -> str:
+    return (f"The splitter's prompt is {verdict.prompt_tokens:,} tokens ({verdict.encoding}) "
+            "without examples.")
+
+
 def check_headline(verdict: SetCheck) -> tuple[bool, str]:
     """(usable, one line) for the set's check."""
     errors = sum(1 for p in verdict.problems if p.severity == "error")
@@ -78,8 +102,11 @@ def check_headline(verdict: SetCheck) -> tuple[bool, str]:
 
 
 def problem_rows(verdict: SetCheck) -> list[dict]:
+    """The check's findings; an empty set's own warning is left out (the page says so in
+    words already)."""
     return [{"example": p.place or "set", "severity": p.severity, "rule": p.rule,
-             "message": p.message} for p in verdict.problems]
+             "message": p.message} for p in verdict.problems
+            if verdict.examples or p.rule != "empty_set"]
 
 
 def _pct(value: float | None) -> str:
@@ -96,6 +123,10 @@ def version_rows(groups: Sequence[VersionStats]) -> list[dict]:
              "most edited": ", ".join(g.most_edited()) or "–"} for g in groups]
 
 
+OUTCOME_COLOURS = {"approved unchanged": "#2e7d32", "edited": "#f2a900",
+                   "rejected": "#c62828", "deleted": "#9e9e9e"}
+
+
 def chart_rows(groups: Sequence[VersionStats]) -> list[dict]:
     """Long form for a stacked bar chart: share of reviewed pairs per outcome and version
     (versions without reviewed pairs are left out)."""
@@ -103,7 +134,33 @@ def chart_rows(groups: Sequence[VersionStats]) -> list[dict]:
     for g in groups:
         if not g.reviewed:
             continue
-        for key, label in OUTCOMES:
-            rows.append({"version": g.name, "outcome": label,
+        for order, (key, label) in enumerate(OUTCOMES):
+            rows.append({"version": g.name, "outcome": label, "order": order,
                          "share": round(getattr(g, key) / g.reviewed, 4)})
     return rows
+
+
+def chart_spec(rows: Sequence[dict]) -> dict:
+    """A Vega-Lite stacked bar per version: outcomes in the order a reviewer thinks of them
+    (unchanged, edited, rejected, deleted), each its own colour, shares as percentages,
+    version names in full."""
+    versions = list(dict.fromkeys(r["version"] for r in rows))
+    labels = [label for _, label in OUTCOMES]
+    return {
+        "mark": {"type": "bar"},
+        "height": {"step": 34},
+        "encoding": {
+            "y": {"field": "version", "type": "nominal", "sort": versions, "title": None,
+                  "axis": {"labelLimit": 320}},
+            "x": {"field": "share", "type": "quantitative", "stack": "zero",
+                  "title": "share of reviewed pairs", "scale": {"domain": [0, 1]},
+                  "axis": {"format": "%"}},
+            "color": {"field": "outcome", "type": "nominal", "title": None,
+                      "scale": {"domain": labels,
+                                "range": [OUTCOME_COLOURS[label] for label in labels]},
+                      "legend": {"orient": "top"}},
+            "order": {"field": "order", "type": "quantitative"},
+            "tooltip": [{"field": "version"}, {"field": "outcome"},
+                        {"field": "share", "format": ".0%"}],
+        },
+    }

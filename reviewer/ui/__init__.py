@@ -20,16 +20,18 @@ from sqlite_utils import Database
 
 from ..db import connect, resolve_db_path
 
-# The app's pages: (script, title, icon, url path). app.py routes over these and every page's
+# The app's pages: (script, title, icon, url path), in the order of the work: import and
+# split (the Prompt page holds what the LLM splitter learns from), review, export, train,
+# evaluate, and from there back to review. app.py routes over these and every page's
 # sidebar links to them, so navigation looks the same whichever router served the page.
 NAV: tuple[tuple[str, str, str, str], ...] = (
     ("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
     ("pages/import.py", "Import", ":material/upload_file:", "import"),
+    ("pages/prompt.py", "Prompt", ":material/school:", "prompt"),
     ("pages/review.py", "Review", ":material/rate_review:", "review"),
     ("pages/export.py", "Export", ":material/download:", "export"),
     ("pages/train.py", "Train", ":material/model_training:", "train"),
     ("pages/evaluate.py", "Evaluate", ":material/query_stats:", "evaluate"),
-    ("pages/prompt.py", "Prompt", ":material/school:", "prompt"),
 )
 
 # The tab icon, served by the app itself. Without one, Streamlit turns the current page's

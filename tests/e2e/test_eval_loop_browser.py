@@ -83,7 +83,7 @@ def test_a_weak_cluster_goes_back_and_review_shows_the_model_answer(live_app, ne
     page.goto(f"{url}/evaluate")
     wait_idle(page)
     expect(page.get_by_text("Patterns among the weak items")).to_be_visible()
-    page.get_by_role("button", name="Send cluster 1 back (2)").click()
+    page.get_by_role("button", name="Send cluster 1 to review (2 items)").click()
     expect(page.get_by_text("cluster 1: 2 pairs flagged weak_in_eval")).to_be_visible()
     assert flagged(db) == pair_ids[:2]
     page.get_by_role("button", name="Review them").click()

@@ -123,7 +123,7 @@ def test_overview_shows_an_interrupted_run(db, dead_pid):
     assert not at.exception
     assert [w.value for w in at.warning if f"Interrupted run(s): {dead}." in w.value]
     table = at.dataframe[-1].value
-    assert table.loc[table["id"] == dead, "status"].tolist() == ["interrupted"]
+    assert table.loc[table["run"] == dead, "status"].tolist() == ["interrupted"]
 
 
 def test_any_command_that_opens_the_database_marks_dead_runs(tmp_path):

@@ -56,9 +56,12 @@ def test_base_vs_tuned_side_by_side(db):
     texts = [t.value for t in at.text]
     assert any("Weak → good: 2; good → weak: 1; stayed good: 0; stayed weak: 1." in t
                for t in texts)
-    assert any("paired percentile bootstrap" in t for t in texts)
-    runs = frame_with(at, "paired with")
-    assert runs["paired with"].tolist() == [base_id, tuned_id]
+    assert any("paired percentile bootstrap" in c.value for c in at.caption)
+    # one sentence says whether tuning helped before the table of intervals
+    assert at.info[0].value.startswith(("Fine-tuning helped", "Not sure yet", "Mixed",
+                                        "Fine-tuning made it worse"))
+    runs = frame_with(at, "compared with")
+    assert runs["compared with"].tolist() == [base_id, tuned_id]
 
 
 def test_items_sort_by_any_score_and_mark_the_weak_tail(db):

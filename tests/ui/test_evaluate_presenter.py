@@ -45,3 +45,49 @@ def test_helped_only_when_the_whole_interval_is_on_one_side():
     assert view.pair_mean_rows(pair(-0.3, -0.05))[0]["helped"] == "worse"
     assert view.pair_mean_rows(pair(-0.1, 0.3))[0]["helped"] == "not sure"
     assert view.pair_mean_rows(pair(0.05, 0.3))[0]["tuned − base"] == "+0.175 [+0.050, +0.300]"
+
+
+def test_the_verdict_says_in_words_whether_tuning_helped():
+    def pair(*intervals: tuple[float, float]) -> SimpleNamespace:
+        rows = [SimpleNamespace(metric="cosine", base=None, tuned=None,
+                                difference=MeanCI((low + high) / 2, low, high, 9))
+                for low, high in intervals]
+        return SimpleNamespace(metrics=rows, items=9)
+
+    assert view.verdict(pair((0.1, 0.3), (-0.1, 0.2))).startswith(
+        "Fine-tuning helped: the tuned model is clearly better on 1 of 2 metrics")
+    assert view.verdict(pair((-0.3, -0.1))).startswith("Fine-tuning made it worse")
+    assert view.verdict(pair((0.1, 0.3), (-0.3, -0.1))).startswith("Mixed")
+    unsure = view.verdict(pair((-0.01, 0.6), (-0.2, 0.7)))
+    assert unsure.startswith("Not sure yet: the tuned model scores higher on average")
+    assert "with 9 items" in unsure
+
+
+def test_histogram_spec_titles_its_axes_and_keeps_band_order():
+    rows = view.histogram_rows(SUMMARY, 0.5)
+    spec = view.histogram_spec(rows, "part", "How close")
+    assert spec["encoding"]["x"]["sort"] == ["-1.0–0.0", "0.0–0.5", "0.5–1.0"]
+    assert spec["encoding"]["x"]["axis"]["labelAngle"] == 0
+    assert "cosine" in spec["encoding"]["x"]["title"] and spec["encoding"]["y"]["title"]
+    assert spec["encoding"]["color"]["scale"]["range"][0] == "#e4572e"  # weak tail first
+    assert "xOffset" not in spec["encoding"]
+
+
+def test_run_rows_read_as_words():
+    rows = view.run_rows([{"id": 2, "name": "tuned", "model": "ft:m", "role": "tuned",
+                           "paired_with": 1, "items": 9, "failed": 0, "job_id": 2,
+                           "created_at": "2026-11-27T22:17:49.071767+00:00"}])
+    assert rows == [{"run": 2, "model": "ft:m", "role": "tuned", "compared with": 1,
+                     "items": 9, "without answer": 0, "scored": "2026-11-27 22:17 UTC"}]
+
+
+def test_one_item_is_read_in_full_the_selected_or_the_first():
+    items = [{"item_id": "a", "pair_id": 7, "cosine": 0.21, "question": "Q1", "reference": "R1",
+              "answer": None, "error": "timeout"},
+             {"item_id": "b", "pair_id": 8, "cosine": 0.9, "question": "Q2", "reference": "R2",
+              "answer": "A2"}]
+    assert view.picked_item(items, {"selection": {"rows": [1]}})["item_id"] == "b"
+    assert view.picked_item(items, {"selection": {"rows": []}})["item_id"] == "a"
+    assert view.picked_item(items, None)["item_id"] == "a"
+    assert view.item_heading(items[0], {"a"}) == "pair 7 · weak ⚑ · cosine 0.210"
+    assert view.item_texts(items[0])[2] == ("Model answer", "(no answer: timeout)")

@@ -23,7 +23,7 @@ def test_direct_link_before_app_runs_is_safe(page, db):
     assert any(t.value.startswith("Database: ") for t in at.sidebar.text)
     # the same menu as through the router, not the old router's file list (with app.py)
     assert [link.proto.label for link in at.get("page_link")] == [
-        "Overview", "Import", "Review", "Export", "Train", "Evaluate", "Prompt"]
+        "Overview", "Import", "Prompt", "Review", "Export", "Train", "Evaluate"]
     if page in WRITING_PAGES:
         # no reviewer yet: the page asks for a name and shows nothing else
         assert [t.label for t in at.text_input] == ["Your name"]
@@ -36,8 +36,8 @@ def test_each_page_renders_through_the_router(page, db):
     at = open_page(page)
     assert not at.exception
     assert at.session_state["_setup_done"]
-    assert [link.proto.page for link in at.get("page_link")][:4] == [
-        "overview", "import", "review", "export"]
+    assert [link.proto.page for link in at.get("page_link")][:5] == [
+        "overview", "import", "prompt", "review", "export"]
 
 
 def test_reviewer_name_is_asked_once(db):
@@ -70,7 +70,7 @@ def test_overview_shows_counts(db):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["All pairs"] == "7"
     assert metrics["Pending"] == "5" and metrics["Approved"] == "2"
-    assert metrics["Split: split"] == "2"
+    assert metrics["Split"] == "2" and metrics["Waiting to split"] == "0"
     assert not at.exception
 
 

@@ -10,7 +10,7 @@ from reviewer.prompts import fewshot_set
 from reviewer.prompts.versions import record_version
 from reviewer.review import store
 
-PROMOTE = "FormSubmitter:pr_promote_form-Promote"
+PROMOTE = "FormSubmitter:pr_promote_form-Add to the few-shot set"
 TURNS = [Turn("customer", "안녕하세요!", "고객"),
          Turn("customer", "W5500 소켓은 몇 개인가요?", "고객"),
          Turn("engineer", "W5500에는 하드웨어 소켓이 8개 있습니다.", "상담원"),
@@ -125,3 +125,30 @@ def test_pending_pairs_offer_no_promote_button(db):
     at = open_page("review.py")
     assert not at.exception
     assert "rv_promote" not in {b.key for b in at.button}
+
+
+def test_an_empty_set_is_said_once_with_what_to_do(db):
+    at = open_page("prompt.py")
+    assert not at.exception
+    assert not at.success and not at.dataframe  # no green "usable", no table of one warning
+    (info, versions) = [i.value for i in at.info]
+    assert info.startswith("No examples yet") and "tokens (o200k_base)" in info
+    assert versions.startswith("No pairs yet")
+
+
+def test_an_example_reads_as_words_and_the_chart_keeps_outcome_order(db):
+    from reviewer.presenters import prompt as view
+    from reviewer.prompts.stats import version_stats
+
+    ids = seed(db)
+    fewshot_set.promote_conversation(db, "c1", who="tester")
+    at = open_page("prompt.py")
+    assert not at.exception
+    readable = next(t for t in texts(at) if t.startswith("Summary: "))
+    assert "Pair 1\nQuestion (turn 2): W5500 소켓은 몇 개인가요?" in readable
+    assert "Answer (turn 5): Up to 80 MHz." in readable
+    assert ids
+    spec = view.chart_spec(view.chart_rows(version_stats(db)))
+    assert spec["encoding"]["color"]["scale"]["domain"] == [
+        "approved unchanged", "edited", "rejected", "deleted"]
+    assert spec["encoding"]["x"]["axis"]["format"] == "%"

@@ -18,6 +18,14 @@ def test_empty_pages_say_what_to_do(db):
         assert not at.exception
         assert at.info[0].value.startswith(words)
         assert at.code  # the command to run, as plain text
+    # nothing exported yet: Train offers a button to the step that comes first, as Review and
+    # Export do; Evaluate names the command, since only the CLI exports a held-out file
+    assert "--holdout" in at.code[0].value
+    at = open_page("train.py")
+    (go,) = [b for b in at.button if b.label == "Go to Export"]
+    go.click().run()
+    assert not at.exception
+    assert at.session_state["_setup_done"] == "Export"
 
 
 def test_train_page_lists_jobs(db):
@@ -45,7 +53,10 @@ def test_evaluate_page_shows_the_weak_tail_and_sends_it_back(db):
     table = next(d.value for d in at.dataframe if "model answer" in d.value.columns)
     assert table["weak"].tolist()[0] == "⚑"  # weakest first, marked
     assert table["model answer"].tolist()[0] == "Something unrelated entirely."
-    assert "1 of 3 items are weak (cosine < 0.5)." in [t.value for t in at.text]
+    # the weakest item is also shown in full below the table, answer beside its reference
+    assert "Something unrelated entirely." in [c.value for c in at.code]
+    assert "1 of 3 items are weak (cosine < 0.5), tinted and marked ⚑." in [
+        t.value for t in at.text]
     at.button(key="ev_send_back").click().run()
     assert not at.exception
     assert store.count(db, PairFilter().narrowed(flag="weak_in_eval")) == 1
