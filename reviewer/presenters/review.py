@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from ..review.diffs import text_diff
 from ..review.statuses import APPROVED, DELETED, PENDING, REJECTED
@@ -167,3 +168,19 @@ def model_answer_title(run_id: int, cosine: float, model: str) -> str:
     """The heading (Markdown) of the model's answer shown under a pair an evaluation
     flagged; the model's name is made literal (``ft:…:org:…`` holds colons)."""
     return f"Model answer (eval run {run_id}, score {cosine:.2f}) · {md_escape(model)}"
+
+
+def source_caption(source: str | None, locator: str | None) -> str:
+    """Where a pair's conversation came from, short enough for one line: an absolute path is
+    shown relative to the working directory when it lies under it, else by its last two
+    parts (a zip member keeps its ``archive.zip:member`` form)."""
+    text = source or ""
+    archive, sep, member = text.partition(".zip:")
+    path = Path(archive if sep else text)
+    if path.is_absolute():
+        try:
+            short = str(path.relative_to(Path.cwd()))
+        except ValueError:
+            short = str(Path("…", *path.parts[-2:])) if len(path.parts) > 2 else str(path)
+        text = f"{short}{sep}{member}" if sep else short
+    return f"{text} · {locator}" if locator else text

@@ -444,7 +444,7 @@ def _source_panel(pair: dict, conversation: dict | None, height: int = PANEL_HEI
     with st.container(horizontal=True, vertical_alignment="center", gap="xsmall"):
         st.markdown("**Source**", width="content")
         with st.container(width="stretch"):
-            plain(f"{conversation['source'] or ''} · {conversation['locator'] or ''}")
+            plain(view.source_caption(conversation["source"], conversation["locator"]))
         st.button("Conversation view", key="rv_to_conversation", type="tertiary",
                   icon=":material/forum:", on_click=lambda: state.update(rv_mode="Conversation"))
     turns = view.source_turns(conversation.get("turns"), pair.get("question_turns"),
