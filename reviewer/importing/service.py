@@ -62,22 +62,18 @@ def import_uploads(db: Database, uploads: Sequence[tuple[str, BinaryIO]], *, who
     """Import uploaded files given as (file name, binary stream)."""
     report = ImportReport()
 
+    def sources() -> Iterator[tuple[bool, Source | Rejection]]:
+        for raw_name, stream in uploads:
+            name = display_name(raw_name)
+            try:
+                yield True, source_from_stream(stream, name, limits.max_file_bytes)
+            except FileRejected as exc:
+                yield True, Rejection(name, exc.locator, str(exc), exc.rule)
+            except OSError as exc:
+                yield True, Rejection(name, "", f"cannot read upload: {exc}", "unreadable")
+
     settings = {"uploads": [display_name(name) for name, _ in uploads], "who": who}
-    return _run(db, report, upload_sources(uploads, limits), _settings(settings, roles),
-                limits, roles)
-
-
-def upload_sources(uploads: Sequence[tuple[str, BinaryIO]], limits: Limits
-                   ) -> Iterator[tuple[bool, Source | Rejection]]:
-    """Each upload as a `Source`, or the `Rejection` saying why it cannot be read."""
-    for raw_name, stream in uploads:
-        name = display_name(raw_name)
-        try:
-            yield True, source_from_stream(stream, name, limits.max_file_bytes)
-        except FileRejected as exc:
-            yield True, Rejection(name, exc.locator, str(exc), exc.rule)
-        except OSError as exc:
-            yield True, Rejection(name, "", f"cannot read upload: {exc}", "unreadable")
+    return _run(db, report, sources(), _settings(settings, roles), limits, roles)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Rejection]:

@@ -24,8 +24,7 @@ from ..errors import FileRejected
 from ..limits import DEFAULT_LIMITS, Limits
 from ..names import display_name
 from ..report import ImportReport, Rejection
-from ..service import upload_sources
-from ..sources import LimitedReader, Source, check_size
+from ..sources import LimitedReader, Source, check_size, source_from_stream
 from ..store import ConversationWriter
 from .mapper import Mapped
 from .reader import read_source
@@ -147,6 +146,18 @@ def import_mapped_uploads(db: Database, spec: MappingSpec,
                 "mapping": spec.name}
     return _run(db, spec, upload_sources(uploads, limits), settings, who, limits, progress,
                 len(uploads))
+
+
+def upload_sources(uploads: Sequence[tuple[str, BinaryIO]], limits: Limits
+                   ) -> Iterator[tuple[bool, Source | Rejection]]:
+    for raw_name, stream in uploads:
+        name = display_name(raw_name)
+        try:
+            yield True, source_from_stream(stream, name, limits.max_file_bytes)
+        except FileRejected as exc:
+            yield True, Rejection(name, exc.locator, str(exc), exc.rule)
+        except OSError as exc:
+            yield True, Rejection(name, "", f"cannot read upload: {exc}", "unreadable")
 
 
 def _run(db: Database, spec: MappingSpec, sources: Iterator[tuple[bool, Source | Rejection]],
