@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 
 from ..models import Conversation
@@ -9,7 +12,6 @@ from .archive import parse_archive
 from .csvfile import parse_csv
 from .decoding import detect_encoding, open_text
 from .errors import FileRejected
-from .guard import guarded
 from .jsonfile import parse_json
 from .jsonlines import parse_jsonl
 from .limits import Limits
@@ -17,6 +19,8 @@ from .report import Rejection
 from .sources import Source
 from .speakers import SpeakerRoles
 from .transcript import parse_transcript
+
+log = logging.getLogger(__name__)
 
 # Told (file name, encoding codec) once a file's encoding is known, before its records.
 EncodingSeen = Callable[[str, str], None]
@@ -36,8 +40,29 @@ def parse_file(source: Source, limits: Limits, on_encoding: EncodingSeen | None 
 
     ``on_encoding`` hears each text file's detected encoding (zip members included);
     ``roles`` names the people of chat-style transcripts and of JSON / CSV turns."""
-    return guarded(source.name, _parse(source, limits, on_encoding, roles),
-                   nothing=("no conversations found in the file", "no_conversations"))
+    produced = False
+    try:
+        for item in _parse(source, limits, on_encoding, roles):
+            produced = True
+            yield item
+    except FileRejected as exc:
+        produced = True
+        yield Rejection(source.name, exc.locator, str(exc), exc.rule)
+    except RecursionError:
+        produced = True
+        yield Rejection(source.name, "", "nested too deeply to read", "nesting_too_deep")
+    except (UnicodeDecodeError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
+            ValueError) as exc:  # corrupt compressed data and truncated members included
+        produced = True
+        yield Rejection(source.name, "", f"could not be read: {exc}", "unreadable")
+    except Exception as exc:  # last resort: one bad file must never abort the batch
+        log.warning("unexpected error while importing %s: %s: %s", source.name,
+                    type(exc).__name__, exc)
+        produced = True
+        yield Rejection(source.name, "", f"could not be read ({type(exc).__name__}: {exc})",
+                        "unreadable")
+    if not produced:
+        yield Rejection(source.name, "", "no conversations found in the file", "no_conversations")
 
 
 def _parse(source: Source, limits: Limits, on_encoding: EncodingSeen | None,

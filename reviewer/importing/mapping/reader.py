@@ -20,7 +20,10 @@ import csv
 import importlib
 import io
 import itertools
+import logging
 import os
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO, cast
 
@@ -28,13 +31,14 @@ from ...models import Conversation
 from ..archive import parse_archive
 from ..decoding import _CONTROL, detect_encoding, open_text
 from ..errors import FileRejected, RecordRejected
-from ..guard import guarded
 from ..jsonvalues import Reader, Unreadable, first_unreadable
 from ..limits import Limits
 from ..report import Rejection
 from ..sources import Source
 from .mapper import Mapped, map_items
 from .spec import MappingSpec
+
+log = logging.getLogger(__name__)
 
 Item = Mapped | Rejection
 SMALL_FILE = 1 << 20  # read in one go (one open, one read) below this size
@@ -64,9 +68,31 @@ def load_builder(dotted: str) -> Builder:
 def read_source(spec: MappingSpec, source: Source, limits: Limits,
                 on_encoding: Callable[[str, str], None] | None = None) -> Iterator[Item]:
     """Everything one file yields; a failure becomes a `Rejection`, never an exception."""
-    return guarded(source.name, _read(spec, source, limits, on_encoding),
-                   nothing=("no records found in the file", "no_records"),
-                   unreadable=(csv.Error,), passthrough=(BuilderMissing,))
+    produced = False
+    try:
+        for item in _read(spec, source, limits, on_encoding):
+            produced = True
+            yield item
+    except FileRejected as exc:
+        produced = True
+        yield Rejection(source.name, exc.locator, str(exc), exc.rule)
+    except RecursionError:
+        produced = True
+        yield Rejection(source.name, "", "nested too deeply to read", "nesting_too_deep")
+    except (UnicodeDecodeError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
+            ValueError, csv.Error) as exc:
+        produced = True
+        yield Rejection(source.name, "", f"could not be read: {exc}", "unreadable")
+    except BuilderMissing:
+        raise
+    except Exception as exc:  # one bad file must never abort the batch
+        log.warning("unexpected error while importing %s: %s: %s", source.name,
+                    type(exc).__name__, exc)
+        produced = True
+        yield Rejection(source.name, "", f"could not be read ({type(exc).__name__}: {exc})",
+                        "unreadable")
+    if not produced:
+        yield Rejection(source.name, "", "no records found in the file", "no_records")
 
 
 def _read(spec: MappingSpec, source: Source, limits: Limits,
